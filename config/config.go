@@ -1,0 +1,193 @@
+// Package config reads Rollcall's configuration from environment variables
+// and validates it, so a bad value stops the process at start with a message
+// that names the variable and what was expected.
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Config is the whole runtime configuration.
+type Config struct {
+	HTTPAddr       string
+	DatabaseURL    string
+	RedisURL       string
+	MailURL        string
+	PublicURL      *url.URL
+	AllowedOrigins []string
+	SignupEnabled  bool
+
+	// TrustedProxies are the networks whose X-Forwarded-For is believed.
+	TrustedProxies []netip.Prefix
+	// Introspection enables GraphQL schema introspection.
+	Introspection bool
+	// Products is the catalogue of products organizations may enable,
+	// as "key:Name" pairs.
+	Products []Product
+	// LogLevel is debug, info, warn or error.
+	LogLevel string
+	// ShutdownTimeout bounds graceful shutdown.
+	ShutdownTimeout time.Duration
+}
+
+// Product is an entry of the product catalogue.
+type Product struct{ Key, Name string }
+
+// DefaultProducts is the catalogue used when PRODUCTS is not set.
+const DefaultProducts = "inbox:Inbox,contacts:Contacts,campaigns:Campaigns,reports:Reports"
+
+// Load reads the configuration through getenv (os.Getenv in production).
+// Every problem found is reported, one per line.
+func Load(getenv func(string) string) (*Config, error) {
+	env := func(name, def string) string {
+		if v := strings.TrimSpace(getenv(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	var errs []error
+	bad := func(name, value, expected string) {
+		errs = append(errs, fmt.Errorf("%s=%q: expected %s", name, value, expected))
+	}
+
+	c := &Config{
+		HTTPAddr:    env("HTTP_ADDR", ":8080"),
+		DatabaseURL: env("DATABASE_URL", "sqlite:rollcall.db"),
+		RedisURL:    env("REDIS_URL", ""),
+		MailURL:     env("MAIL_URL", "file:mail"),
+		LogLevel:    strings.ToLower(env("LOG_LEVEL", "info")),
+	}
+
+	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {
+		bad("HTTP_ADDR", c.HTTPAddr, "a listen address such as :8080 or 127.0.0.1:8080")
+	}
+	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "mysql://") {
+		bad("DATABASE_URL", redact(c.DatabaseURL), "sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB")
+	} else if strings.HasPrefix(c.DatabaseURL, "sqlite:") && strings.TrimPrefix(c.DatabaseURL, "sqlite:") == "" {
+		bad("DATABASE_URL", c.DatabaseURL, "sqlite:PATH with a file path")
+	} else if strings.HasPrefix(c.DatabaseURL, "mysql://") {
+		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			bad("DATABASE_URL", redact(c.DatabaseURL), "mysql://USER:PASS@HOST:PORT/DB with a host and a database name")
+		}
+	}
+	if c.RedisURL != "" {
+		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
+			bad("REDIS_URL", redact(c.RedisURL), "redis://[:PASS@]HOST:PORT/N or empty for in-process presence")
+		}
+	}
+	if !strings.HasPrefix(c.MailURL, "file:") && !strings.HasPrefix(c.MailURL, "smtp://") && !strings.HasPrefix(c.MailURL, "smtps://") {
+		bad("MAIL_URL", redact(c.MailURL), "file:DIR or smtp://USER:PASS@HOST:PORT")
+	}
+
+	public := env("PUBLIC_URL", "http://localhost:8080")
+	if u, err := url.Parse(public); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		bad("PUBLIC_URL", public, "an absolute http(s) URL such as https://app.example.com")
+	} else {
+		u.Path = strings.TrimRight(u.Path, "/")
+		c.PublicURL = u
+	}
+
+	if origins := env("ALLOWED_ORIGINS", ""); origins != "" {
+		for _, o := range strings.Split(origins, ",") {
+			o = strings.TrimRight(strings.TrimSpace(o), "/")
+			if o == "" {
+				continue
+			}
+			if o == "*" {
+				bad("ALLOWED_ORIGINS", origins, "explicit origins (scheme://host[:port]); * is not allowed because requests carry credentials")
+				continue
+			}
+			u, err := url.Parse(o)
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+				bad("ALLOWED_ORIGINS", o, "a comma-separated list of origins such as https://app.example.com")
+				continue
+			}
+			c.AllowedOrigins = append(c.AllowedOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+		}
+	} else if c.PublicURL != nil {
+		c.AllowedOrigins = []string{strings.ToLower(c.PublicURL.Scheme + "://" + c.PublicURL.Host)}
+	}
+
+	var err error
+	if c.SignupEnabled, err = parseBool(env("SIGNUP_ENABLED", "true")); err != nil {
+		bad("SIGNUP_ENABLED", getenv("SIGNUP_ENABLED"), "true or false")
+	}
+	if c.Introspection, err = parseBool(env("GRAPHQL_INTROSPECTION", "true")); err != nil {
+		bad("GRAPHQL_INTROSPECTION", getenv("GRAPHQL_INTROSPECTION"), "true or false")
+	}
+	if tp := env("TRUSTED_PROXIES", ""); tp != "" {
+		for _, p := range strings.Split(tp, ",") {
+			p = strings.TrimSpace(p)
+			if p == "" {
+				continue
+			}
+			if !strings.Contains(p, "/") {
+				if a, err := netip.ParseAddr(p); err == nil {
+					c.TrustedProxies = append(c.TrustedProxies, netip.PrefixFrom(a, a.BitLen()))
+					continue
+				}
+			}
+			pr, err := netip.ParsePrefix(p)
+			if err != nil {
+				bad("TRUSTED_PROXIES", p, "a comma-separated list of IP addresses or CIDR ranges")
+				continue
+			}
+			c.TrustedProxies = append(c.TrustedProxies, pr.Masked())
+		}
+	}
+	for _, item := range strings.Split(env("PRODUCTS", DefaultProducts), ",") {
+		key, name, ok := strings.Cut(strings.TrimSpace(item), ":")
+		key, name = strings.TrimSpace(key), strings.TrimSpace(name)
+		if !ok || key == "" || name == "" || strings.ContainsAny(key, " \t\"") {
+			bad("PRODUCTS", item, "a comma-separated list of key:Name pairs such as inbox:Inbox")
+			continue
+		}
+		c.Products = append(c.Products, Product{Key: key, Name: name})
+	}
+	switch c.LogLevel {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("LOG_LEVEL", c.LogLevel, "debug, info, warn or error")
+	}
+	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownTimeout <= 0 {
+		bad("SHUTDOWN_TIMEOUT", getenv("SHUTDOWN_TIMEOUT"), "a positive duration such as 20s")
+	}
+	if len(errs) > 0 {
+		return nil, errors.Join(errs...)
+	}
+	return c, nil
+}
+
+func validPort(p string) bool {
+	n, err := strconv.Atoi(p)
+	return err == nil && n >= 0 && n <= 65535
+}
+
+func parseBool(s string) (bool, error) {
+	switch strings.ToLower(s) {
+	case "1", "true", "yes", "on":
+		return true, nil
+	case "0", "false", "no", "off":
+		return false, nil
+	}
+	return false, errors.New("not a boolean")
+}
+
+// redact hides the password of a URL in error messages.
+func redact(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.User == nil {
+		return raw
+	}
+	if _, ok := u.User.Password(); ok {
+		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	}
+	return u.String()
+}

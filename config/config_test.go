@@ -1,0 +1,75 @@
+package config
+
+import (
+	"strings"
+	"testing"
+)
+
+func envOf(m map[string]string) func(string) string {
+	return func(k string) string { return m[k] }
+}
+
+func TestLoadDefaults(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.HTTPAddr != ":8080" || c.DatabaseURL != "sqlite:rollcall.db" || c.RedisURL != "" || !c.SignupEnabled {
+		t.Fatalf("unexpected defaults: %+v", c)
+	}
+	if c.PublicURL.String() != "http://localhost:8080" {
+		t.Fatalf("public url %s", c.PublicURL)
+	}
+	if len(c.AllowedOrigins) != 1 || c.AllowedOrigins[0] != "http://localhost:8080" {
+		t.Fatalf("allowed origins default to the public URL's origin, got %v", c.AllowedOrigins)
+	}
+	if len(c.Products) == 0 {
+		t.Fatal("default product catalogue is empty")
+	}
+}
+
+func TestLoadRejects(t *testing.T) {
+	cases := map[string]map[string]string{
+		"HTTP_ADDR":        {"HTTP_ADDR": "eighty"},
+		"DATABASE_URL":     {"DATABASE_URL": "postgres://x"},
+		"REDIS_URL":        {"REDIS_URL": "tcp://127.0.0.1"},
+		"MAIL_URL":         {"MAIL_URL": "carrier-pigeon"},
+		"PUBLIC_URL":       {"PUBLIC_URL": "localhost"},
+		"ALLOWED_ORIGINS":  {"ALLOWED_ORIGINS": "*"},
+		"SIGNUP_ENABLED":   {"SIGNUP_ENABLED": "maybe"},
+		"TRUSTED_PROXIES":  {"TRUSTED_PROXIES": "10.0.0.0/33"},
+		"PRODUCTS":         {"PRODUCTS": "inbox"},
+		"SHUTDOWN_TIMEOUT": {"SHUTDOWN_TIMEOUT": "-1s"},
+	}
+	for name, env := range cases {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(envOf(env))
+			if err == nil || !strings.Contains(err.Error(), name) {
+				t.Fatalf("want an error naming %s, got %v", name, err)
+			}
+		})
+	}
+}
+
+func TestRedactHidesPassword(t *testing.T) {
+	_, err := Load(envOf(map[string]string{"DATABASE_URL": "mysql://u:secret@h:3306"}))
+	if err == nil || strings.Contains(err.Error(), "secret") {
+		t.Fatalf("error must not contain the password: %v", err)
+	}
+}
+
+func TestTrustedProxiesAndOrigins(t *testing.T) {
+	c, err := Load(envOf(map[string]string{
+		"TRUSTED_PROXIES": "10.0.0.1, 192.168.0.0/16",
+		"ALLOWED_ORIGINS": "https://App.example.com, http://localhost:5173/",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.TrustedProxies) != 2 || c.TrustedProxies[0].Bits() != 32 {
+		t.Fatalf("proxies %v", c.TrustedProxies)
+	}
+	if c.AllowedOrigins[0] != "https://app.example.com" || c.AllowedOrigins[1] != "http://localhost:5173" {
+		t.Fatalf("origins %v", c.AllowedOrigins)
+	}
+}

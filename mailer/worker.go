@@ -1,0 +1,291 @@
+package mailer
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"math/rand/v2"
+	"os"
+	"sync/atomic"
+	"time"
+	"unicode/utf8"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// WorkerOptions tune a Worker. Zero fields take the defaults shown.
+type WorkerOptions struct {
+	// WorkerID names this worker in the outbox leases. Default: the host
+	// name and a random suffix, unique per Worker.
+	WorkerID string
+	// PollInterval is how long the worker sleeps when the outbox has
+	// nothing due (Kick wakes it earlier). Default 5s.
+	PollInterval time.Duration
+	// BatchSize is how many messages one claim leases. Default 10.
+	BatchSize int
+	// Lease is how long a claim holds its messages; a worker that dies has
+	// its messages retaken by another after this. Default 5m.
+	Lease time.Duration
+	// SendTimeout bounds one delivery. A message is only started while the
+	// lease has at least this long left, so a slow batch never sends a
+	// message another worker may have retaken. Default 1m, at most Lease/2.
+	SendTimeout time.Duration
+	// MinBackoff and MaxBackoff bound the delay before a failed message is
+	// tried again: MinBackoff doubled per earlier failure, capped at
+	// MaxBackoff, minus up to a quarter at random. Defaults 1m and 1h.
+	MinBackoff time.Duration
+	MaxBackoff time.Duration
+	// Logger receives one line per failure. Default slog.Default().
+	Logger *slog.Logger
+	// Registerer, when set, gets the counters rollcall_mail_sent_total and
+	// rollcall_mail_failed_total (label kind). Several workers may share
+	// one Registerer: they then share the counters.
+	Registerer prometheus.Registerer
+}
+
+const (
+	defaultPollInterval = 5 * time.Second
+	defaultBatchSize    = 10
+	defaultLease        = 5 * time.Minute
+	defaultSendTimeout  = time.Minute
+	defaultMinBackoff   = time.Minute
+	defaultMaxBackoff   = time.Hour
+	// markTimeout bounds recording an outcome in the outbox.
+	markTimeout = 10 * time.Second
+	// maxErrorLen bounds the error text stored with a failed message.
+	maxErrorLen = 1000
+)
+
+func (o WorkerOptions) withDefaults() WorkerOptions {
+	if o.WorkerID == "" {
+		host, err := os.Hostname()
+		if err != nil || host == "" {
+			host = "mail-worker"
+		}
+		o.WorkerID = host + "-" + randomHex(4)
+	}
+	if o.PollInterval <= 0 {
+		o.PollInterval = defaultPollInterval
+	}
+	if o.BatchSize <= 0 {
+		o.BatchSize = defaultBatchSize
+	}
+	if o.Lease <= 0 {
+		o.Lease = defaultLease
+	}
+	if o.SendTimeout <= 0 {
+		o.SendTimeout = defaultSendTimeout
+	}
+	o.SendTimeout = min(o.SendTimeout, o.Lease/2)
+	if o.MinBackoff <= 0 {
+		o.MinBackoff = defaultMinBackoff
+	}
+	if o.MaxBackoff <= 0 {
+		o.MaxBackoff = defaultMaxBackoff
+	}
+	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
+	if o.Logger == nil {
+		o.Logger = slog.Default()
+	}
+	return o
+}
+
+// Worker delivers the messages of a models.Outbox: it claims due messages
+// under a lease, sends each, and records the outcome. A failed message is
+// tried again later with exponential backoff, for as long as it takes: the
+// worker never drops a message. Every node may run one; the leases keep them
+// from sending the same message twice.
+type Worker struct {
+	outbox  models.Outbox
+	sender  models.MailSender
+	opts    WorkerOptions
+	logger  *slog.Logger
+	kick    chan struct{}
+	running atomic.Bool
+	sent    *prometheus.CounterVec
+	failed  *prometheus.CounterVec
+}
+
+// NewWorker returns a Worker draining outbox through sender. Start it with Run.
+func NewWorker(outbox models.Outbox, sender models.MailSender, opts WorkerOptions) *Worker {
+	opts = opts.withDefaults()
+	w := &Worker{
+		outbox: outbox,
+		sender: sender,
+		opts:   opts,
+		logger: opts.Logger.With(slog.String("worker", opts.WorkerID)),
+		kick:   make(chan struct{}, 1),
+		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rollcall_mail_sent_total",
+			Help: "Emails delivered from the outbox, by kind.",
+		}, []string{"kind"}),
+		failed: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: "rollcall_mail_failed_total",
+			Help: "Failed delivery attempts from the outbox, by kind (each is retried).",
+		}, []string{"kind"}),
+	}
+	if opts.Registerer != nil {
+		w.sent = w.register(opts.Registerer, w.sent)
+		w.failed = w.register(opts.Registerer, w.failed)
+	}
+	return w
+}
+
+// register registers c, or returns the counter already registered under the
+// same name (a second Worker on the same Registerer).
+func (w *Worker) register(reg prometheus.Registerer, c *prometheus.CounterVec) *prometheus.CounterVec {
+	err := reg.Register(c)
+	if err == nil {
+		return c
+	}
+	var are prometheus.AlreadyRegisteredError
+	if errors.As(err, &are) {
+		if existing, ok := are.ExistingCollector.(*prometheus.CounterVec); ok {
+			return existing
+		}
+	}
+	w.logger.Warn("mail worker metrics not registered", slog.Any("error", err))
+	return c
+}
+
+// ID is the name this worker leases messages under.
+func (w *Worker) ID() string { return w.opts.WorkerID }
+
+// Kick wakes the worker now instead of at its next poll, e.g. right after a
+// transaction that enqueued a message commits. It never blocks; kicks while
+// the worker is busy coalesce into one more round.
+func (w *Worker) Kick() {
+	select {
+	case w.kick <- struct{}{}:
+	default:
+	}
+}
+
+// Run delivers messages until ctx is done, then returns nil. On cancel it
+// finishes the message in flight (send and record, detached from ctx and
+// bounded by SendTimeout) and sends no other: the rest of its batch returns
+// to the outbox when the lease expires. Outbox errors are logged and retried
+// at the next poll. Run returns an error only when the Worker is already
+// running.
+func (w *Worker) Run(ctx context.Context) error {
+	if !w.running.CompareAndSwap(false, true) {
+		return errors.New("mail: Worker.Run called while the worker is already running")
+	}
+	defer w.running.Store(false)
+	w.logger.InfoContext(ctx, "mail worker started")
+	timer := time.NewTimer(w.opts.PollInterval)
+	defer timer.Stop()
+	for {
+		more := w.runBatch(ctx)
+		if ctx.Err() != nil {
+			break
+		}
+		if more {
+			continue
+		}
+		timer.Reset(w.opts.PollInterval)
+		select {
+		case <-ctx.Done():
+		case <-w.kick:
+		case <-timer.C:
+		}
+		if ctx.Err() != nil {
+			break
+		}
+	}
+	w.logger.Info("mail worker stopped")
+	return nil
+}
+
+// runBatch claims one batch and delivers it. It reports whether the batch was
+// full and fully handled, so more messages may be due right now.
+func (w *Worker) runBatch(ctx context.Context) bool {
+	claimedAt := time.Now()
+	msgs, err := w.outbox.ClaimOutbox(ctx, w.opts.WorkerID, w.opts.BatchSize, w.opts.Lease)
+	if err != nil {
+		if ctx.Err() == nil {
+			w.logger.ErrorContext(ctx, "mail outbox claim failed", slog.Any("error", err))
+		}
+		return false
+	}
+	leaseEnd := claimedAt.Add(w.opts.Lease)
+	for _, m := range msgs {
+		if ctx.Err() != nil {
+			return false
+		}
+		if time.Until(leaseEnd) < w.opts.SendTimeout {
+			// Not enough lease left to be sure no other worker retakes the
+			// message mid-send: leave the rest for the next claim.
+			return false
+		}
+		w.deliver(ctx, m)
+	}
+	return len(msgs) == w.opts.BatchSize
+}
+
+// deliver sends one message and records the outcome. It is detached from
+// ctx's cancellation: once started, a message is finished.
+func (w *Worker) deliver(ctx context.Context, m *models.OutboxMessage) {
+	base := context.WithoutCancel(ctx)
+	sendCtx, cancel := context.WithTimeout(base, w.opts.SendTimeout)
+	sendErr := w.sender.Send(sendCtx, m)
+	cancel()
+
+	markCtx, cancel := context.WithTimeout(base, markTimeout)
+	defer cancel()
+	kind := m.Kind
+	if kind == "" {
+		kind = "unknown"
+	}
+	if sendErr == nil {
+		w.sent.WithLabelValues(kind).Inc()
+		if err := w.outbox.MarkOutboxSent(markCtx, m.ID, w.opts.WorkerID); err != nil {
+			w.logger.ErrorContext(ctx, "mail sent but not recorded; it may be sent again",
+				slog.Int64("outbox_id", m.ID), slog.Any("error", err))
+		}
+		return
+	}
+
+	w.failed.WithLabelValues(kind).Inc()
+	delay := backoff(m.Attempts, w.opts.MinBackoff, w.opts.MaxBackoff)
+	next := time.Now().Add(delay)
+	level := slog.LevelWarn
+	if delay >= w.opts.MaxBackoff*3/4 {
+		level = slog.LevelError // at the cap: this is not a blip
+	}
+	w.logger.Log(ctx, level, "mail delivery failed; will retry",
+		slog.Int64("outbox_id", m.ID),
+		slog.String("kind", kind),
+		slog.Int("attempt", m.Attempts+1),
+		slog.Time("next_attempt", next),
+		slog.Any("error", sendErr))
+	if err := w.outbox.MarkOutboxFailed(markCtx, m.ID, w.opts.WorkerID, truncate(sendErr.Error(), maxErrorLen), next); err != nil {
+		w.logger.ErrorContext(ctx, "mail failure not recorded; retried when the lease expires",
+			slog.Int64("outbox_id", m.ID), slog.Any("error", err))
+	}
+}
+
+// backoff is the delay after a message's (attempts+1)th failure: lo doubled
+// per earlier failure, capped at hi, less up to a quarter at random so that
+// messages failed together do not retry together.
+func backoff(attempts int, lo, hi time.Duration) time.Duration {
+	d := lo
+	for i := 0; i < attempts && d < hi; i++ {
+		d *= 2
+	}
+	d = min(d, hi)
+	return d - rand.N(d/4+1)
+}
+
+// truncate cuts s to at most n bytes on a rune boundary.
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

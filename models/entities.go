@@ -1,0 +1,193 @@
+package models
+
+import "time"
+
+// User is one global identity, keyed by a login email that is unique across
+// the platform (case-insensitively) and never reused by another identity.
+type User struct {
+	ID                    int64
+	Email                 string
+	EmailLower            string
+	PasswordHash          string `json:"-"`
+	FirstName             string
+	LastName              string
+	DisplayName           string
+	Phone                 *string
+	DefaultSendingCountry *string
+	PreferredLanguage     string
+	CommunicationEmail    *string
+	AvatarURL             *string `gorm:"column:avatar_url"`
+	NotifyDesktop         bool
+	NotifyBadges          bool
+	NotifySounds          bool
+	ManualAway            bool
+	LastActiveAt          *time.Time
+	CreatedAt             time.Time
+	UpdatedAt             time.Time
+}
+
+// Name is the name to show: the display name, else first and last name,
+// else the email.
+func (u *User) Name() string {
+	if u.DisplayName != "" {
+		return u.DisplayName
+	}
+	if n := joinName(u.FirstName, u.LastName); n != "" {
+		return n
+	}
+	return u.Email
+}
+
+// NotificationAddress is where mail for this person goes.
+func (u *User) NotificationAddress() string {
+	if u.CommunicationEmail != nil && *u.CommunicationEmail != "" {
+		return *u.CommunicationEmail
+	}
+	return u.Email
+}
+
+func joinName(first, last string) string {
+	switch {
+	case first == "":
+		return last
+	case last == "":
+		return first
+	}
+	return first + " " + last
+}
+
+// Organization is a customer company.
+type Organization struct {
+	ID                      int64
+	Name                    string
+	InvitationLifetimeHours int
+	EnabledProducts         StringList
+	CreatedAt               time.Time
+	UpdatedAt               time.Time
+}
+
+// DefaultInvitationLifetimeHours is 14 days (seed 004).
+const DefaultInvitationLifetimeHours = 336
+
+// Account is a workspace of an organization; accounts form a tree.
+type Account struct {
+	ID             int64
+	OrganizationID int64
+	ParentID       *int64
+	Name           string
+	Depth          int
+	CreatedAt      time.Time
+}
+
+// Membership is one user's access to one account.
+type Membership struct {
+	ID             int64
+	OrganizationID int64
+	AccountID      int64
+	UserID         int64
+	Role           Role
+	RoleRank       int
+	Permissions    Permissions
+	Products       StringList
+	Restrictions   `gorm:"embedded"`
+	InvitedByID    *int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+
+	// Inherited is set (not stored) when this access is effective on an
+	// account because it was granted on an ancestor.
+	Inherited bool `gorm:"-"`
+	// EffectiveAccountID is the account this membership was resolved for.
+	EffectiveAccountID int64 `gorm:"-"`
+}
+
+// OrganizationMember places a person in an organization's directory.
+type OrganizationMember struct {
+	OrganizationID int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID         int64 `gorm:"primaryKey;autoIncrement:false"`
+	CreatedAt      time.Time
+}
+
+// Session is one signed-in device. Only the hash of its token is stored.
+type Session struct {
+	ID            int64
+	UserID        int64
+	TokenHash     string `json:"-"`
+	DeviceName    string
+	UserAgent     *string
+	IPAddress     *string `gorm:"column:ip_address"`
+	CreatedAt     time.Time
+	LastSeenAt    time.Time
+	IdleExpiresAt time.Time
+	ExpiresAt     time.Time
+	RevokedAt     *time.Time
+}
+
+// Active reports whether the session may still authenticate at now.
+func (s *Session) Active(now time.Time) bool {
+	return s.RevokedAt == nil && now.Before(s.ExpiresAt) && now.Before(s.IdleExpiresAt)
+}
+
+// OutboxMessage is an email waiting to be delivered. It is written in the
+// same transaction as the change that causes it.
+type OutboxMessage struct {
+	ID            int64
+	Kind          string
+	ToAddress     string
+	Subject       string
+	TextBody      string
+	HTMLBody      string `gorm:"column:html_body"`
+	Attempts      int
+	NextAttemptAt time.Time
+	LockedBy      *string
+	LockedUntil   *time.Time
+	SentAt        *time.Time
+	LastError     *string
+	CreatedAt     time.Time
+}
+
+// TableName keeps the GORM table name explicit.
+func (OutboxMessage) TableName() string { return "outbox_messages" }
+
+// Product is an entry of the server's product catalogue.
+type Product struct {
+	Key  string
+	Name string
+}
+
+// AuditAction names a people-management action kept in the audit log.
+type AuditAction string
+
+const (
+	AuditOrganizationCreated  AuditAction = "ORGANIZATION_CREATED"
+	AuditOrganizationUpdated  AuditAction = "ORGANIZATION_UPDATED"
+	AuditAccountCreated       AuditAction = "ACCOUNT_CREATED"
+	AuditInvitationSent       AuditAction = "INVITATION_SENT"
+	AuditInvitationResent     AuditAction = "INVITATION_RESENT"
+	AuditInvitationUpdated    AuditAction = "INVITATION_UPDATED"
+	AuditInvitationRevoked    AuditAction = "INVITATION_REVOKED"
+	AuditInvitationAccepted   AuditAction = "INVITATION_ACCEPTED"
+	AuditMemberUpdated        AuditAction = "MEMBER_UPDATED"
+	AuditMemberProfileUpdated AuditAction = "MEMBER_PROFILE_UPDATED"
+	AuditAccessGranted        AuditAction = "ACCESS_GRANTED"
+	AuditAccessRevoked        AuditAction = "ACCESS_REVOKED"
+	AuditRemovedFromOrg       AuditAction = "REMOVED_FROM_ORGANIZATION"
+	AuditPasswordResetSent    AuditAction = "PASSWORD_RESET_SENT"
+	AuditContactsReassigned   AuditAction = "CONTACTS_REASSIGNED"
+	AuditMembersExported      AuditAction = "MEMBERS_EXPORTED"
+)
+
+// AuditEvent records who did what to whom, written in the same transaction
+// as the change it describes.
+type AuditEvent struct {
+	ID             int64
+	OrganizationID int64
+	Action         AuditAction
+	ActorID        *int64
+	TargetUserID   *int64
+	TargetEmail    *string
+	AccountID      *int64
+	Details        string
+	IPAddress      *string `gorm:"column:ip_address"`
+	CreatedAt      time.Time
+}

@@ -1,0 +1,99 @@
+package models
+
+import (
+	"errors"
+	"fmt"
+)
+
+// Code is the machine-readable class of an error. The GraphQL layer copies
+// it to extensions.code; the set is part of the public contract.
+type Code string
+
+const (
+	CodeUnauthenticated           Code = "UNAUTHENTICATED"
+	CodeForbidden                 Code = "FORBIDDEN"
+	CodeNotFound                  Code = "NOT_FOUND"
+	CodeBadUserInput              Code = "BAD_USER_INPUT"
+	CodeConflict                  Code = "CONFLICT"
+	CodeRateLimited               Code = "RATE_LIMITED"
+	CodeInvitationExpired         Code = "INVITATION_EXPIRED"
+	CodeInvitationRevoked         Code = "INVITATION_REVOKED"
+	CodeInvitationAlreadyAccepted Code = "INVITATION_ALREADY_ACCEPTED"
+	CodeTokenInvalid              Code = "TOKEN_INVALID"
+	CodeUnavailable               Code = "UNAVAILABLE"
+	CodeInternal                  Code = "INTERNAL"
+)
+
+// Error is a domain error safe to show to a client: Message is written for
+// people, Code for programs. Anything that is not an *Error is an internal
+// failure and is never shown verbatim.
+type Error struct {
+	Code    Code
+	Message string
+	// Field names the offending input field for BAD_USER_INPUT.
+	Field string
+	// RetryAfterSeconds is set for RATE_LIMITED.
+	RetryAfterSeconds int
+}
+
+func (e *Error) Error() string {
+	if e.Field != "" {
+		return fmt.Sprintf("%s: %s (%s)", e.Code, e.Message, e.Field)
+	}
+	return fmt.Sprintf("%s: %s", e.Code, e.Message)
+}
+
+// Errorf builds a domain error with a formatted message.
+func Errorf(code Code, format string, args ...any) *Error {
+	return &Error{Code: code, Message: fmt.Sprintf(format, args...)}
+}
+
+// InvalidInput reports a bad value in one input field.
+func InvalidInput(field, format string, args ...any) *Error {
+	return &Error{Code: CodeBadUserInput, Field: field, Message: fmt.Sprintf(format, args...)}
+}
+
+// NotFound is the single answer for "does not exist" and "not yours": the
+// two must be indistinguishable to the caller.
+func NotFound(what string) *Error {
+	return &Error{Code: CodeNotFound, Message: what + " not found"}
+}
+
+// Forbidden reports an action the caller is not allowed to take.
+func Forbidden(format string, args ...any) *Error {
+	return Errorf(CodeForbidden, format, args...)
+}
+
+// RateLimited reports a throttled action and when to try again.
+func RateLimited(retryAfterSeconds int) *Error {
+	if retryAfterSeconds < 1 {
+		retryAfterSeconds = 1
+	}
+	return &Error{Code: CodeRateLimited, Message: "too many attempts, try again later", RetryAfterSeconds: retryAfterSeconds}
+}
+
+// ErrUnauthenticated is returned when an operation needs a signed-in caller.
+var ErrUnauthenticated = &Error{Code: CodeUnauthenticated, Message: "sign in required"}
+
+// ErrInvalidCredentials is the one answer for a wrong email or a wrong
+// password: callers must not be able to tell them apart.
+var ErrInvalidCredentials = &Error{Code: CodeUnauthenticated, Message: "the email or password is incorrect"}
+
+// ErrorCode returns the code of a domain error, or INTERNAL for anything else.
+func ErrorCode(err error) Code {
+	var e *Error
+	if errors.As(err, &e) {
+		return e.Code
+	}
+	if err == nil {
+		return ""
+	}
+	return CodeInternal
+}
+
+// AsError returns the domain error inside err, if any.
+func AsError(err error) (*Error, bool) {
+	var e *Error
+	ok := errors.As(err, &e)
+	return e, ok
+}

@@ -1,0 +1,71 @@
+package models
+
+import (
+	"context"
+	"time"
+)
+
+// MailKind names a transactional email template.
+type MailKind string
+
+const (
+	MailPasswordReset      MailKind = "password_reset"
+	MailEmailChangeConfirm MailKind = "email_change_confirm"
+	MailEmailChangeNotice  MailKind = "email_change_notice"
+	MailInvitation         MailKind = "invitation"
+)
+
+// Email is a message to render: which template, in which language, to whom,
+// and with what data. Every string in Data is user-supplied and must be
+// escaped by the renderer.
+type Email struct {
+	Kind     MailKind
+	To       string
+	Language string // BCP 47; the renderer falls back to English
+	Data     MailData
+}
+
+// MailData is the union of what the templates show.
+type MailData struct {
+	RecipientName    string
+	Link             string
+	ExpiresAt        time.Time
+	OrganizationName string
+	AccountNames     []string
+	InviterName      string
+	// RequestedByAdmin marks a password reset sent by an administrator.
+	RequestedByAdmin bool
+	OldEmail         string
+	NewEmail         string
+}
+
+// RenderedMail is a rendered message, ready for the outbox.
+type RenderedMail struct {
+	Subject string
+	Text    string
+	HTML    string
+}
+
+// MailRenderer turns an Email into subject and bodies.
+type MailRenderer interface {
+	Render(e Email) (RenderedMail, error)
+}
+
+// MailSender delivers one message (SMTP, a folder of .eml files, ...).
+type MailSender interface {
+	Send(ctx context.Context, m *OutboxMessage) error
+}
+
+// Outbox is the durable queue of messages the delivery worker drains.
+// Claims are leases, so two workers never send the same message at once and
+// a crashed worker's claims are retaken when the lease runs out.
+type Outbox interface {
+	// ClaimOutbox leases up to limit due, unsent messages to worker.
+	ClaimOutbox(ctx context.Context, worker string, limit int, lease time.Duration) ([]*OutboxMessage, error)
+	// MarkOutboxSent records a delivery made under worker's lease.
+	MarkOutboxSent(ctx context.Context, id int64, worker string) error
+	// MarkOutboxFailed records a failed attempt and when to try again.
+	MarkOutboxFailed(ctx context.Context, id int64, worker string, lastErr string, next time.Time) error
+	// OutboxBacklog counts messages not yet sent.
+	OutboxBacklog(ctx context.Context) (int64, error)
+}

@@ -121,6 +121,9 @@ type Session struct {
 	IdleExpiresAt time.Time
 	ExpiresAt     time.Time
 	RevokedAt     *time.Time
+
+	// Current marks the session a response was made for (not stored).
+	Current bool `gorm:"-"`
 }
 
 // Active reports whether the session may still authenticate at now.

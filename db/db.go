@@ -1,0 +1,246 @@
+// Package db is the GORM implementation of Rollcall's services on MySQL
+// (production) or an embedded SQLite file (the zero-config default).
+// *gorm.DB never leaves this package.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"embed"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/glebarez/sqlite"
+	mysqldriver "github.com/go-sql-driver/mysql"
+	"github.com/pressly/goose/v3"
+	"github.com/pressly/goose/v3/lock"
+	"gorm.io/driver/mysql"
+	"gorm.io/gorm"
+	"gorm.io/gorm/logger"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+//go:embed migrations
+var migrations embed.FS
+
+// Dialect is the SQL dialect of the store.
+type Dialect string
+
+const (
+	MySQL  Dialect = "mysql"
+	SQLite Dialect = "sqlite"
+)
+
+// DB is an open store: a GORM handle, its dialect and clock.
+type DB struct {
+	gorm    *gorm.DB
+	sql     *sql.DB
+	Dialect Dialect
+	// Now is the store's clock; tests may replace it.
+	Now func() time.Time
+}
+
+// Open connects to databaseURL (sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB),
+// sets the pool, and applies pending migrations under a lock so two nodes
+// starting at once migrate once.
+func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+	dialector, dialect, err := dialectorFor(databaseURL)
+	if err != nil {
+		return nil, err
+	}
+	g, err := gorm.Open(dialector, &gorm.Config{
+		Logger:                 logger.Discard,
+		NowFunc:                func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) },
+		TranslateError:         true,
+		SkipDefaultTransaction: true,
+		PrepareStmt:            false,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("open %s store: %w", dialect, err)
+	}
+	sqlDB, err := g.DB()
+	if err != nil {
+		return nil, err
+	}
+	if dialect == SQLite {
+		// One writer at a time is SQLite's model; a small pool with
+		// immediate transactions and a busy timeout serialises writers
+		// without "database is locked" failures.
+		sqlDB.SetMaxOpenConns(4)
+		sqlDB.SetMaxIdleConns(4)
+	} else {
+		sqlDB.SetMaxOpenConns(50)
+		sqlDB.SetMaxIdleConns(25)
+		sqlDB.SetConnMaxLifetime(30 * time.Minute)
+		sqlDB.SetConnMaxIdleTime(5 * time.Minute)
+	}
+	d := &DB{gorm: g, sql: sqlDB, Dialect: dialect, Now: func() time.Time { return time.Now().UTC().Truncate(time.Microsecond) }}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := sqlDB.PingContext(pingCtx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("connect to %s store: %w", dialect, err)
+	}
+	if err := d.migrate(ctx, log); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
+	return d, nil
+}
+
+func dialectorFor(databaseURL string) (gorm.Dialector, Dialect, error) {
+	switch {
+	case strings.HasPrefix(databaseURL, "sqlite:"):
+		path := strings.TrimPrefix(databaseURL, "sqlite:")
+		path, query, _ := strings.Cut(path, "?")
+		q, _ := url.ParseQuery(query)
+		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+			q.Add("_pragma", p)
+		}
+		q.Set("_txlock", "immediate")
+		q.Set("_time_format", "sqlite")
+		return sqlite.Open("file:" + path + "?" + q.Encode()), SQLite, nil
+	case strings.HasPrefix(databaseURL, "mysql://"):
+		dsn, err := MySQLDSN(databaseURL)
+		if err != nil {
+			return nil, "", err
+		}
+		return mysql.New(mysql.Config{DSN: dsn}), MySQL, nil
+	}
+	return nil, "", errors.New("DATABASE_URL: expected sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB")
+}
+
+// MySQLDSN turns mysql://USER:PASS@HOST:PORT/DB?opts into a go-sql-driver DSN
+// with UTC times, utf8mb4 and parsed timestamps.
+func MySQLDSN(databaseURL string) (string, error) {
+	u, err := url.Parse(databaseURL)
+	if err != nil || u.Scheme != "mysql" || u.Host == "" {
+		return "", errors.New("DATABASE_URL: expected mysql://USER:PASS@HOST:PORT/DB")
+	}
+	cfg := mysqldriver.NewConfig()
+	cfg.Net = "tcp"
+	cfg.Addr = u.Host
+	if !strings.Contains(u.Host, ":") {
+		cfg.Addr = u.Host + ":3306"
+	}
+	if u.User != nil {
+		cfg.User = u.User.Username()
+		cfg.Passwd, _ = u.User.Password()
+	}
+	cfg.DBName = strings.Trim(u.Path, "/")
+	cfg.ParseTime = true
+	cfg.Loc = time.UTC
+	cfg.Collation = "utf8mb4_unicode_ci"
+	cfg.MultiStatements = true
+	cfg.Timeout = 5 * time.Second
+	cfg.Params = map[string]string{"time_zone": "'+00:00'"}
+	for k, v := range u.Query() {
+		cfg.Params[k] = v[0]
+	}
+	return cfg.FormatDSN(), nil
+}
+
+func (d *DB) migrate(ctx context.Context, log *slog.Logger) error {
+	sub, err := fs.Sub(migrations, "migrations/"+string(d.Dialect))
+	if err != nil {
+		return err
+	}
+	opts := []goose.ProviderOption{goose.WithDisableGlobalRegistry(true)}
+	gooseDialect := goose.DialectSQLite3
+	if d.Dialect == MySQL {
+		gooseDialect = goose.DialectMySQL
+		locker, err := lock.NewMySQLTableLocker(
+			lock.WithTableLockTimeout(500*time.Millisecond, 600),
+			lock.WithTableHeartbeatInterval(2*time.Second),
+		)
+		if err != nil {
+			return err
+		}
+		opts = append(opts, goose.WithLocker(locker))
+	}
+	p, err := goose.NewProvider(gooseDialect, d.sql, sub, opts...)
+	if err != nil {
+		return fmt.Errorf("migrations: %w", err)
+	}
+	results, err := p.Up(ctx)
+	if err != nil {
+		return fmt.Errorf("apply migrations: %w", err)
+	}
+	for _, r := range results {
+		if log != nil {
+			log.Info("migration applied", "version", r.Source.Version, "file", r.Source.Path)
+		}
+	}
+	return nil
+}
+
+// Close releases the pool.
+func (d *DB) Close() error { return d.sql.Close() }
+
+// Ping checks the store answers (for /readyz).
+func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
+
+// Stats exposes the pool statistics (for metrics).
+func (d *DB) Stats() sql.DBStats { return d.sql.Stats() }
+
+// conn is the handle bound to ctx.
+func (d *DB) conn(ctx context.Context) *gorm.DB { return d.gorm.WithContext(ctx) }
+
+// tx runs fn in one transaction. Domain errors pass through untouched; store
+// errors are translated.
+func (d *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	return translate(d.gorm.WithContext(ctx).Transaction(fn))
+}
+
+// forUpdate adds a row lock on MySQL (SQLite transactions are immediate and
+// already exclusive).
+func (d *DB) forUpdate(q *gorm.DB) *gorm.DB {
+	if d.Dialect == MySQL {
+		return q.Clauses(lockingClause)
+	}
+	return q
+}
+
+// translate maps store errors to domain errors; unknown errors stay internal.
+func translate(err error) error {
+	if err == nil {
+		return nil
+	}
+	if _, ok := models.AsError(err); ok {
+		return err
+	}
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return models.NotFound("object")
+	}
+	if isDuplicate(err) {
+		return models.Errorf(models.CodeConflict, "that already exists")
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return err
+	}
+	return fmt.Errorf("store: %w", err)
+}
+
+func isDuplicate(err error) bool {
+	if errors.Is(err, gorm.ErrDuplicatedKey) {
+		return true
+	}
+	var me *mysqldriver.MySQLError
+	if errors.As(err, &me) && me.Number == 1062 {
+		return true
+	}
+	return strings.Contains(err.Error(), "UNIQUE constraint failed")
+}
+
+// isDeadlock reports a MySQL deadlock or lock wait timeout, which are safe
+// to retry.
+func isDeadlock(err error) bool {
+	var me *mysqldriver.MySQLError
+	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
+}

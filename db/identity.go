@@ -1,0 +1,297 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// Throttles for sign-in and sign-up. Sign-in counts every attempt per email
+// and per IP; the counters are shared across nodes when Redis is configured.
+var (
+	limitSignInEmail = models.Limit{Rate: 10, Burst: 10, Period: 15 * time.Minute}
+	limitSignInIP    = models.Limit{Rate: 60, Burst: 30, Period: 15 * time.Minute}
+	limitSignUpIP    = models.Limit{Rate: 10, Burst: 10, Period: time.Hour}
+)
+
+// lastSeenGranularity bounds how often a session's last-seen time is written.
+const lastSeenGranularity = time.Minute
+
+// SignUp creates an organization, its root account, its first OWNER and a
+// session, in one transaction.
+func (s *Store) SignUp(ctx context.Context, in models.SignUpInput) (*models.AuthResult, error) {
+	if !s.opt.SignupEnabled {
+		return nil, models.Forbidden("sign-up is disabled on this server")
+	}
+	email, err := models.NormalizeEmail(in.Email)
+	if err != nil {
+		return nil, err
+	}
+	orgName, err := requiredText("organizationName", in.OrganizationName, 200)
+	if err != nil {
+		return nil, err
+	}
+	first, err := requiredText("firstName", in.FirstName, 100)
+	if err != nil {
+		return nil, err
+	}
+	last, err := optionalText("lastName", in.LastName, 100)
+	if err != nil {
+		return nil, err
+	}
+	if err := models.ValidatePassword(in.Password); err != nil {
+		return nil, err
+	}
+	if err := s.throttle(ctx, "signup:ip:"+models.ClientFrom(ctx).IP, limitSignUpIP); err != nil {
+		return nil, err
+	}
+	hash, err := models.HashPassword(in.Password)
+	if err != nil {
+		return nil, err
+	}
+	products := make(models.StringList, 0, len(s.opt.Products))
+	for _, p := range s.opt.Products {
+		products = append(products, p.Key)
+	}
+
+	var res *models.AuthResult
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		now := s.Now()
+		user := &models.User{
+			Email: email, EmailLower: models.EmailKey(email), PasswordHash: hash,
+			FirstName: first, LastName: last, PreferredLanguage: "en",
+			NotifyDesktop: true, NotifyBadges: true, NotifySounds: true,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.Create(user).Error; err != nil {
+			return translateConflict(err, "email", "an account with this email already exists")
+		}
+		if err := s.claimEmail(tx, user.EmailLower, user.ID); err != nil {
+			return err
+		}
+		org := &models.Organization{Name: orgName, InvitationLifetimeHours: models.DefaultInvitationLifetimeHours, EnabledProducts: products, CreatedAt: now, UpdatedAt: now}
+		if err := tx.Create(org).Error; err != nil {
+			return err
+		}
+		root := &models.Account{OrganizationID: org.ID, Name: orgName, CreatedAt: now}
+		if err := tx.Create(root).Error; err != nil {
+			return err
+		}
+		if err := tx.Create(&models.OrganizationMember{OrganizationID: org.ID, UserID: user.ID, CreatedAt: now}).Error; err != nil {
+			return err
+		}
+		m := &models.Membership{
+			OrganizationID: org.ID, AccountID: root.ID, UserID: user.ID,
+			Role: models.RoleOwner, RoleRank: models.RoleOwner.Rank(),
+			Permissions: models.Permissions{models.PermissionBillingManager}, Products: products,
+			CreatedAt: now, UpdatedAt: now,
+		}
+		if err := tx.Create(m).Error; err != nil {
+			return err
+		}
+		details, _ := json.Marshal(map[string]any{"organizationName": orgName})
+		if err := s.audit(ctx, tx, &models.AuditEvent{
+			OrganizationID: org.ID, Action: models.AuditOrganizationCreated, ActorID: &user.ID,
+			TargetUserID: &user.ID, TargetEmail: &user.Email, AccountID: &root.ID, Details: string(details),
+		}); err != nil {
+			return err
+		}
+		res, err = s.createSession(ctx, tx, user, in.DeviceName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.opt.Notifier.SessionSignedIn(ctx, res.Session)
+	return res, nil
+}
+
+// claimEmail reserves a login email for good: claims are never released,
+// so an address once taken is never reused by another identity.
+func (s *Store) claimEmail(tx *gorm.DB, emailLower string, userID int64) error {
+	err := tx.Exec("INSERT INTO email_claims (email_lower, user_id, created_at) VALUES (?, ?, ?)", emailLower, userID, s.Now()).Error
+	return translateConflict(err, "email", "an account with this email already exists")
+}
+
+// SignIn checks email and password and opens a session. An unknown email and
+// a wrong password give the same error after the same work.
+func (s *Store) SignIn(ctx context.Context, in models.SignInInput) (*models.AuthResult, error) {
+	key := models.EmailKey(strings.TrimSpace(in.Email))
+	if in.Email == "" {
+		return nil, models.InvalidInput("email", "enter your email address")
+	}
+	if in.Password == "" {
+		return nil, models.InvalidInput("password", "enter your password")
+	}
+	if err := s.throttle(ctx, "signin:ip:"+models.ClientFrom(ctx).IP, limitSignInIP); err != nil {
+		return nil, err
+	}
+	if err := s.throttle(ctx, "signin:email:"+key, limitSignInEmail); err != nil {
+		return nil, err
+	}
+	var user models.User
+	err := s.conn(ctx).Where("email_lower = ?", key).Take(&user).Error
+	if err != nil {
+		if translate(err) != nil && models.ErrorCode(translate(err)) != models.CodeNotFound {
+			return nil, translate(err)
+		}
+		models.DummyVerify(in.Password)
+		return nil, models.ErrInvalidCredentials
+	}
+	ok, err := models.VerifyPassword(user.PasswordHash, in.Password)
+	if err != nil || !ok {
+		return nil, models.ErrInvalidCredentials
+	}
+	var res *models.AuthResult
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		res, err = s.createSession(ctx, tx, &user, in.DeviceName)
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	s.opt.Notifier.SessionSignedIn(ctx, res.Session)
+	return res, nil
+}
+
+// createSession opens a session for user inside tx.
+func (s *Store) createSession(ctx context.Context, tx *gorm.DB, user *models.User, deviceName string) (*models.AuthResult, error) {
+	token, hash := models.NewToken()
+	client := models.ClientFrom(ctx)
+	now := s.Now()
+	name := strings.TrimSpace(deviceName)
+	if name == "" {
+		name = models.DeviceName(client.UserAgent)
+	}
+	if utf8.RuneCountInString(name) > 200 {
+		return nil, models.InvalidInput("deviceName", "use at most 200 characters")
+	}
+	sess := &models.Session{
+		UserID: user.ID, TokenHash: hash, DeviceName: name,
+		CreatedAt: now, LastSeenAt: now,
+		IdleExpiresAt: now.Add(s.opt.SessionIdleTimeout), ExpiresAt: now.Add(s.opt.SessionLifetime),
+	}
+	if client.UserAgent != "" {
+		ua := truncate(client.UserAgent, 1024)
+		sess.UserAgent = &ua
+	}
+	if client.IP != "" {
+		sess.IPAddress = &client.IP
+	}
+	if err := tx.Create(sess).Error; err != nil {
+		return nil, err
+	}
+	return &models.AuthResult{Token: token, Session: sess, User: user}, nil
+}
+
+// SignOut revokes the viewer's current session.
+func (s *Store) SignOut(ctx context.Context) error {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	if err := s.conn(ctx).Model(&models.Session{}).
+		Where("id = ? AND revoked_at IS NULL", v.SessionID).Update("revoked_at", now).Error; err != nil {
+		return translate(err)
+	}
+	s.opt.Notifier.SessionsSignedOut(ctx, v.UserID, []int64{v.SessionID})
+	return nil
+}
+
+// Authenticate resolves a bearer token. It slides the idle expiry and
+// records last-seen at most once a minute per session.
+func (s *Store) Authenticate(ctx context.Context, token string) (*models.Viewer, error) {
+	if token == "" || len(token) > 200 {
+		return nil, models.ErrUnauthenticated
+	}
+	var sess models.Session
+	err := s.conn(ctx).Where("token_hash = ?", models.HashToken(token)).Take(&sess).Error
+	if err != nil {
+		if models.ErrorCode(translate(err)) == models.CodeNotFound {
+			return nil, models.ErrUnauthenticated
+		}
+		return nil, translate(err)
+	}
+	now := s.Now()
+	if !sess.Active(now) {
+		return nil, models.ErrUnauthenticated
+	}
+	client := models.ClientFrom(ctx)
+	if now.Sub(sess.LastSeenAt) >= lastSeenGranularity {
+		upd := map[string]any{"last_seen_at": now, "idle_expires_at": now.Add(s.opt.SessionIdleTimeout)}
+		if client.IP != "" {
+			upd["ip_address"] = client.IP
+		}
+		if err := s.conn(ctx).Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Updates(upd).Error; err != nil {
+			s.opt.Logger.WarnContext(ctx, "session last-seen update failed", "err", err)
+		}
+	}
+	return &models.Viewer{UserID: sess.UserID, SessionID: sess.ID, IP: client.IP, UserAgent: client.UserAgent}, nil
+}
+
+// throttle counts one event for key under limit.
+func (s *Store) throttle(ctx context.Context, key string, limit models.Limit) error {
+	if s.opt.Limiter == nil {
+		return nil
+	}
+	ok, retry, err := s.opt.Limiter.Allow(ctx, key, limit, 1)
+	if err != nil {
+		// Fail open: a throttling outage must not lock everyone out; it is
+		// logged and visible in metrics.
+		s.opt.Logger.WarnContext(ctx, "rate limiter unavailable", "key", key, "err", err)
+		return nil
+	}
+	if !ok {
+		return models.RateLimited(int((retry + time.Second - 1) / time.Second))
+	}
+	return nil
+}
+
+func translateConflict(err error, field, message string) error {
+	if err == nil {
+		return nil
+	}
+	if isDuplicate(err) {
+		return &models.Error{Code: models.CodeConflict, Message: message, Field: field}
+	}
+	return err
+}
+
+func requiredText(field, v string, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	if v == "" {
+		return "", models.InvalidInput(field, "this field is required")
+	}
+	return optionalText(field, v, max)
+}
+
+func optionalText(field, v string, max int) (string, error) {
+	v = strings.TrimSpace(v)
+	if !utf8.ValidString(v) {
+		return "", models.InvalidInput(field, "must be valid UTF-8 text")
+	}
+	if utf8.RuneCountInString(v) > max {
+		return "", models.InvalidInput(field, "use at most %d characters", max)
+	}
+	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
+		return "", models.InvalidInput(field, "must not contain control characters")
+	}
+	return v, nil
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	for n > 0 && !utf8.RuneStart(s[n]) {
+		n--
+	}
+	return s[:n]
+}

@@ -1,0 +1,5 @@
+package db
+
+import "gorm.io/gorm/clause"
+
+var lockingClause = clause.Locking{Strength: clause.LockingStrengthUpdate}

@@ -1,0 +1,147 @@
+package db
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// UpdateProfile applies the viewer's edit of their own profile. Every value
+// is validated before anything is written; one bad field writes nothing.
+func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*models.User, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var user models.User
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if err := s.forUpdate(tx).Where("id = ?", v.UserID).Take(&user).Error; err != nil {
+			return err
+		}
+		changes, err := profileChanges(&user, upd)
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		changes["updated_at"] = s.Now()
+		return tx.Model(&user).Updates(changes).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &user, nil
+}
+
+// profileChanges validates upd against user, applies it to user and returns
+// the columns to write.
+func profileChanges(user *models.User, upd models.ProfileUpdate) (map[string]any, error) {
+	changes := map[string]any{}
+	text := func(field, col string, in *string, max int, required bool, dst *string) error {
+		if in == nil {
+			return nil
+		}
+		var v string
+		var err error
+		if required {
+			v, err = requiredText(field, *in, max)
+		} else {
+			v, err = optionalText(field, *in, max)
+		}
+		if err != nil {
+			return err
+		}
+		*dst = v
+		changes[col] = v
+		return nil
+	}
+	if err := text("firstName", "first_name", upd.FirstName, 100, true, &user.FirstName); err != nil {
+		return nil, err
+	}
+	if err := text("lastName", "last_name", upd.LastName, 100, false, &user.LastName); err != nil {
+		return nil, err
+	}
+	if err := text("displayName", "display_name", upd.DisplayName, 200, false, &user.DisplayName); err != nil {
+		return nil, err
+	}
+	optional := func(col string, in *string, normalize func(string) (string, error), dst **string) error {
+		if in == nil {
+			return nil
+		}
+		if *in == "" {
+			*dst = nil
+			changes[col] = nil
+			return nil
+		}
+		v, err := normalize(*in)
+		if err != nil {
+			return err
+		}
+		*dst = &v
+		changes[col] = v
+		return nil
+	}
+	if err := optional("default_sending_country", upd.DefaultSendingCountry, models.NormalizeCountry, &user.DefaultSendingCountry); err != nil {
+		return nil, err
+	}
+	country := ""
+	if user.DefaultSendingCountry != nil {
+		country = *user.DefaultSendingCountry
+	}
+	if err := optional("phone", upd.Phone, func(p string) (string, error) { return models.NormalizePhone(p, country) }, &user.Phone); err != nil {
+		return nil, err
+	}
+	if err := optional("communication_email", upd.CommunicationEmail, func(e string) (string, error) {
+		e, err := models.NormalizeEmail(e)
+		return e, withField(err, "communicationEmail")
+	}, &user.CommunicationEmail); err != nil {
+		return nil, err
+	}
+	if err := optional("avatar_url", upd.AvatarURL, models.NormalizeAvatarURL, &user.AvatarURL); err != nil {
+		return nil, err
+	}
+	if upd.PreferredLanguage != nil {
+		lang, err := models.NormalizeLanguage(*upd.PreferredLanguage)
+		if err != nil {
+			return nil, err
+		}
+		user.PreferredLanguage = lang
+		changes["preferred_language"] = lang
+	}
+	return changes, nil
+}
+
+// UpdateNotificationPreferences changes the viewer's notification switches.
+func (s *Store) UpdateNotificationPreferences(ctx context.Context, upd models.NotificationPreferencesUpdate) (*models.User, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	changes := map[string]any{}
+	if upd.DesktopNotifications != nil {
+		changes["notify_desktop"] = *upd.DesktopNotifications
+	}
+	if upd.BrowserBadges != nil {
+		changes["notify_badges"] = *upd.BrowserBadges
+	}
+	if upd.Sounds != nil {
+		changes["notify_sounds"] = *upd.Sounds
+	}
+	var user models.User
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		if len(changes) > 0 {
+			changes["updated_at"] = s.Now()
+			if err := tx.Model(&models.User{}).Where("id = ?", v.UserID).Updates(changes).Error; err != nil {
+				return err
+			}
+		}
+		return tx.Where("id = ?", v.UserID).Take(&user).Error
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &user, nil
+}

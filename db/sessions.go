@@ -1,0 +1,77 @@
+package db
+
+import (
+	"context"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// FindSessionsOfUser lists a person's active sessions (connected devices),
+// most recently seen first.
+func (s *Store) FindSessionsOfUser(ctx context.Context, userID int64) ([]*models.Session, error) {
+	now := s.Now()
+	var out []*models.Session
+	err := s.conn(ctx).Where("user_id = ? AND revoked_at IS NULL AND expires_at > ? AND idle_expires_at > ?", userID, now, now).
+		Order("last_seen_at DESC, id DESC").Find(&out).Error
+	return out, translate(err)
+}
+
+// SignOutSession ends one of the viewer's own sessions. Another person's
+// session answers NOT_FOUND, like one that does not exist.
+func (s *Store) SignOutSession(ctx context.Context, sessionID int64) (*models.Session, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var sess models.Session
+	if err := s.conn(ctx).Where("id = ? AND user_id = ?", sessionID, v.UserID).Take(&sess).Error; err != nil {
+		if models.ErrorCode(translate(err)) == models.CodeNotFound {
+			return nil, models.NotFound("session")
+		}
+		return nil, translate(err)
+	}
+	if sess.RevokedAt == nil {
+		now := s.Now()
+		res := s.conn(ctx).Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Update("revoked_at", now)
+		if res.Error != nil {
+			return nil, translate(res.Error)
+		}
+		sess.RevokedAt = &now
+		if res.RowsAffected > 0 {
+			s.opt.Notifier.SessionsSignedOut(ctx, v.UserID, []int64{sess.ID})
+		}
+	}
+	return &sess, nil
+}
+
+// SignOutOtherSessions ends every session of the viewer but the current
+// one and says how many it ended.
+func (s *Store) SignOutOtherSessions(ctx context.Context) (int, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return 0, err
+	}
+	ids, err := s.revokeSessions(s.conn(ctx), v.UserID, v.SessionID)
+	if err != nil {
+		return 0, err
+	}
+	s.opt.Notifier.SessionsSignedOut(ctx, v.UserID, ids)
+	return len(ids), nil
+}
+
+// revokeSessions ends every live session of userID except keep (0 keeps
+// none) and returns the ids it ended.
+func (s *Store) revokeSessions(q *gorm.DB, userID, keep int64) ([]int64, error) {
+	var ids []int64
+	if err := q.Model(&models.Session{}).Where("user_id = ? AND revoked_at IS NULL AND id <> ?", userID, keep).
+		Pluck("id", &ids).Error; err != nil {
+		return nil, translate(err)
+	}
+	if len(ids) == 0 {
+		return nil, nil
+	}
+	err := q.Model(&models.Session{}).Where("id IN ? AND revoked_at IS NULL", ids).Update("revoked_at", s.Now()).Error
+	return ids, translate(err)
+}

@@ -1,0 +1,111 @@
+package db
+
+import (
+	"context"
+	"log/slog"
+	"net/url"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// Options configure the services a Store provides.
+type Options struct {
+	// PublicURL is the base of links in emails.
+	PublicURL *url.URL
+	// SignupEnabled opens signUp.
+	SignupEnabled bool
+	// Products is the server's product catalogue.
+	Products []models.Product
+	// SessionIdleTimeout ends a session unused for that long (sliding).
+	SessionIdleTimeout time.Duration
+	// SessionLifetime ends every session that long after sign-in.
+	SessionLifetime time.Duration
+	// Limiter throttles sign-in, password reset and invitations.
+	Limiter models.RateLimiter
+	// Mail renders the messages written to the outbox.
+	Mail models.MailRenderer
+	// Notifier carries post-commit side effects to every node.
+	Notifier models.Notifier
+	// OnMailQueued is called after a transaction that queued mail commits.
+	OnMailQueued func()
+	Logger       *slog.Logger
+}
+
+// Store implements the domain services on a DB.
+type Store struct {
+	*DB
+	opt Options
+}
+
+// NewStore builds the services over an open DB.
+func NewStore(d *DB, opt Options) *Store {
+	if opt.SessionIdleTimeout == 0 {
+		opt.SessionIdleTimeout = 14 * 24 * time.Hour
+	}
+	if opt.SessionLifetime == 0 {
+		opt.SessionLifetime = 90 * 24 * time.Hour
+	}
+	if opt.Notifier == nil {
+		opt.Notifier = nopNotifier{}
+	}
+	if opt.Logger == nil {
+		opt.Logger = slog.Default()
+	}
+	if opt.OnMailQueued == nil {
+		opt.OnMailQueued = func() {}
+	}
+	return &Store{DB: d, opt: opt}
+}
+
+// Products returns the product catalogue.
+func (s *Store) Products() []models.Product { return s.opt.Products }
+
+// link builds {PUBLIC_URL}/path?token=token.
+func (s *Store) link(path, token string) string {
+	u := *s.opt.PublicURL
+	u.Path = u.Path + path
+	u.RawQuery = url.Values{"token": {token}}.Encode()
+	return u.String()
+}
+
+// enqueueMail renders e and writes it to the outbox inside tx.
+func (s *Store) enqueueMail(tx *gorm.DB, e models.Email) error {
+	r, err := s.opt.Mail.Render(e)
+	if err != nil {
+		return err
+	}
+	now := s.Now()
+	return tx.Create(&models.OutboxMessage{
+		Kind: string(e.Kind), ToAddress: e.To, Subject: r.Subject, TextBody: r.Text, HTMLBody: r.HTML,
+		NextAttemptAt: now, CreatedAt: now,
+	}).Error
+}
+
+// audit writes an audit event inside tx.
+func (s *Store) audit(ctx context.Context, tx *gorm.DB, ev *models.AuditEvent) error {
+	if ev.ActorID == nil {
+		if v := models.ViewerFrom(ctx); v != nil {
+			id := v.UserID
+			ev.ActorID = &id
+		}
+	}
+	if ip := models.ClientFrom(ctx).IP; ip != "" && ev.IPAddress == nil {
+		ev.IPAddress = &ip
+	}
+	if ev.Details == "" {
+		ev.Details = "{}"
+	}
+	ev.CreatedAt = s.Now()
+	return tx.Create(ev).Error
+}
+
+type nopNotifier struct{}
+
+func (nopNotifier) SessionsSignedOut(context.Context, int64, []int64)     {}
+func (nopNotifier) SessionSignedIn(context.Context, *models.Session)      {}
+func (nopNotifier) OrganizationAccessEnded(context.Context, int64, int64) {}
+
+func ptr[T any](v T) *T { return &v }

@@ -50,6 +50,26 @@ type DB struct {
 // sets the pool, and applies pending migrations under a lock so two nodes
 // starting at once migrate once.
 func Open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
+	d, err := open(ctx, databaseURL, log)
+	// Two processes opening one SQLite file at once may find it locked
+	// while the other switches it to WAL or migrates: try again shortly.
+	for attempt := 1; err != nil && strings.HasPrefix(databaseURL, "sqlite:") && isBusy(err) && attempt <= 10; attempt++ {
+		select {
+		case <-time.After(time.Duration(attempt) * 20 * time.Millisecond):
+		case <-ctx.Done():
+			return nil, ctx.Err()
+		}
+		d, err = open(ctx, databaseURL, log)
+	}
+	return d, err
+}
+
+func isBusy(err error) bool {
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked") || strings.Contains(msg, "already exists")
+}
+
+func open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error) {
 	dialector, dialect, err := dialectorFor(databaseURL)
 	if err != nil {
 		return nil, err
@@ -168,6 +188,9 @@ func (d *DB) migrate(ctx context.Context, log *slog.Logger) error {
 	if err != nil {
 		return fmt.Errorf("migrations: %w", err)
 	}
+	// SQLite has no migration lock: when two processes start on one file,
+	// the loser's migration fails on a table the winner just made and rolls
+	// back whole; Open tries again and then sees the winner's versions.
 	results, err := p.Up(ctx)
 	if err != nil {
 		return fmt.Errorf("apply migrations: %w", err)

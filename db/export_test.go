@@ -1,0 +1,20 @@
+package db
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// InsertOutboxForTest queues n plain messages.
+func InsertOutboxForTest(ctx context.Context, d *DB, n int) error {
+	now := d.Now()
+	for i := 0; i < n; i++ {
+		m := &models.OutboxMessage{Kind: "test", ToAddress: fmt.Sprintf("u%d@example.com", i), Subject: "s", TextBody: "t", HTMLBody: "h", NextAttemptAt: now, CreatedAt: now}
+		if err := d.conn(ctx).Create(m).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}

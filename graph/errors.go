@@ -1,0 +1,82 @@
+package graph
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// ErrorPresenter turns every error into one a client may see: domain errors
+// keep their message and code; GraphQL parse and validation errors become
+// BAD_USER_INPUT; anything else is logged and answered as INTERNAL with no
+// detail, so no SQL or Go error text ever reaches a browser.
+func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		var path []any
+		var gqlErr *gqlerror.Error
+		if errors.As(err, &gqlErr) {
+			for _, p := range gqlErr.Path {
+				path = append(path, p)
+			}
+		} else {
+			gqlErr = &gqlerror.Error{}
+		}
+		if fc := graphql.GetFieldContext(ctx); fc != nil && len(gqlErr.Path) == 0 {
+			gqlErr.Path = fc.Path()
+		}
+		if de, ok := models.AsError(err); ok {
+			out := &gqlerror.Error{Message: de.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
+				Extensions: map[string]any{"code": string(de.Code)}}
+			if de.Field != "" {
+				out.Extensions["field"] = de.Field
+			}
+			if de.Code == models.CodeRateLimited {
+				out.Extensions["retryAfterSeconds"] = de.RetryAfterSeconds
+			}
+			return out
+		}
+		if errors.As(err, &gqlErr) && gqlErr.Err == nil {
+			// Produced by the GraphQL engine itself (parse, validation,
+			// variable coercion, limits): safe to show, and the caller's fault.
+			out := &gqlerror.Error{Message: gqlErr.Message, Path: gqlErr.Path, Locations: gqlErr.Locations, Rule: gqlErr.Rule,
+				Extensions: map[string]any{}}
+			for k, v := range gqlErr.Extensions {
+				out.Extensions[k] = v
+			}
+			code, _ := out.Extensions["code"].(string)
+			if !isContractCode(code) {
+				out.Extensions["code"] = string(models.CodeBadUserInput)
+			}
+			return out
+		}
+		if errors.Is(err, context.Canceled) {
+			return &gqlerror.Error{Message: "request cancelled", Path: gqlErr.Path, Extensions: map[string]any{"code": string(models.CodeInternal)}}
+		}
+		log.ErrorContext(ctx, "internal error", "err", err, "path", fmt.Sprint(gqlErr.Path))
+		return &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Extensions: map[string]any{"code": string(models.CodeInternal)}}
+	}
+}
+
+// RecoverFunc logs a resolver panic and answers INTERNAL.
+func RecoverFunc(log *slog.Logger) graphql.RecoverFunc {
+	return func(ctx context.Context, p any) error {
+		log.ErrorContext(ctx, "panic in resolver", "panic", fmt.Sprint(p))
+		return errors.New("internal error")
+	}
+}
+
+func isContractCode(code string) bool {
+	switch models.Code(code) {
+	case models.CodeUnauthenticated, models.CodeForbidden, models.CodeNotFound, models.CodeBadUserInput,
+		models.CodeConflict, models.CodeRateLimited, models.CodeInvitationExpired, models.CodeInvitationRevoked,
+		models.CodeInvitationAlreadyAccepted, models.CodeTokenInvalid, models.CodeUnavailable, models.CodeInternal:
+		return true
+	}
+	return false
+}

@@ -1,0 +1,133 @@
+package graph
+
+import (
+	"context"
+
+	"github.com/rollcall/rollcall/graph/model"
+	"github.com/rollcall/rollcall/models"
+)
+
+func deref(s *string) string {
+	if s == nil {
+		return ""
+	}
+	return *s
+}
+
+func authPayload(res *models.AuthResult, err error) (*model.AuthPayload, error) {
+	if err != nil {
+		return nil, err
+	}
+	res.Session.Current = true
+	return &model.AuthPayload{Token: res.Token, Session: res.Session, User: res.User}, nil
+}
+
+// node resolves a global ID to an object the viewer may see. Anything else,
+// including another tenant's objects, is NOT_FOUND, exactly like an ID that
+// does not exist.
+func (r *Resolver) node(ctx context.Context, id string) (models.Node, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	kind, n, err := models.ParseGlobalID(id)
+	if err != nil {
+		return nil, err
+	}
+	l := LoadersFrom(ctx)
+	switch kind {
+	case models.KindUser:
+		if n != v.UserID {
+			if ok, err := r.sharesOrganization(ctx, v.UserID, n); err != nil || !ok {
+				return nil, orNotFound(err, "user")
+			}
+		}
+		return load(ctx, l.User, n, "user")
+	case models.KindOrganization:
+		if ok, err := r.isOrgMember(ctx, v.UserID, n); err != nil || !ok {
+			return nil, orNotFound(err, "organization")
+		}
+		return load(ctx, l.Organization, n, "organization")
+	case models.KindAccount:
+		a, err := load(ctx, l.Account, n, "account")
+		if err != nil {
+			return nil, err
+		}
+		if ok, err := r.isOrgMember(ctx, v.UserID, a.OrganizationID); err != nil || !ok {
+			return nil, orNotFound(err, "account")
+		}
+		return a, nil
+	}
+	return nil, models.NotFound("object")
+}
+
+func orNotFound(err error, what string) error {
+	if err != nil {
+		return err
+	}
+	return models.NotFound(what)
+}
+
+func (r *Resolver) isOrgMember(ctx context.Context, userID, orgID int64) (bool, error) {
+	orgs, err := r.Store.FindOrganizationsOfUser(ctx, userID)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range orgs {
+		if o.ID == orgID {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+func (r *Resolver) sharesOrganization(ctx context.Context, a, b int64) (bool, error) {
+	mine, err := r.Store.FindOrganizationsOfUser(ctx, a)
+	if err != nil {
+		return false, err
+	}
+	theirs, err := r.Store.FindOrganizationsOfUser(ctx, b)
+	if err != nil {
+		return false, err
+	}
+	for _, o := range mine {
+		for _, t := range theirs {
+			if o.ID == t.ID {
+				return true, nil
+			}
+		}
+	}
+	return false, nil
+}
+
+// products maps product keys to catalogue entries, skipping keys the
+// catalogue no longer has.
+func (r *Resolver) products(keys []string) []*models.Product {
+	catalogue := r.Store.Products()
+	out := make([]*models.Product, 0, len(keys))
+	for _, k := range keys {
+		for i := range catalogue {
+			if catalogue[i].Key == k {
+				out = append(out, &catalogue[i])
+				break
+			}
+		}
+	}
+	return out
+}
+
+// viewerOnly guards fields only their owner may read.
+func viewerOnly(ctx context.Context, u *models.User) error {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return err
+	}
+	if v.UserID != u.ID {
+		return models.Forbidden("only the person themself can see this")
+	}
+	return nil
+}
+
+func notificationPreferences(u *models.User) *models.NotificationPreferences {
+	return &models.NotificationPreferences{DesktopNotifications: u.NotifyDesktop, BrowserBadges: u.NotifyBadges, Sounds: u.NotifySounds}
+}

@@ -1,0 +1,81 @@
+package graph
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/rollcall/rollcall/graph/wstransport"
+	"github.com/rollcall/rollcall/models"
+)
+
+// CloseSignedOut closes the sockets of a session that was signed out.
+const CloseSignedOut = wstransport.CloseForbidden
+
+// NewWebsocket builds the websocket transport for browsers from allowed
+// origins; connection_init is checked by WebsocketAuth, set as its InitFunc
+// once the identity service exists (which in turn notifies this transport).
+func NewWebsocket(allowedOrigins []string, log *slog.Logger) *wstransport.Transport {
+	return &wstransport.Transport{
+		Upgrader: websocket.Upgrader{CheckOrigin: originChecker(allowedOrigins)},
+		Logger:   log,
+	}
+}
+
+// WebsocketAuth accepts a connection_init that carries a valid session token
+// (`{"authToken": "..."}`); anything else closes the socket with 4403.
+func WebsocketAuth(id models.IdentityService) wstransport.InitFunc {
+	return func(ctx context.Context, r *http.Request, payload wstransport.InitPayload) (context.Context, *wstransport.InitPayload, error) {
+		token := payload.AuthToken()
+		if token == "" {
+			return nil, nil, models.ErrUnauthenticated
+		}
+		v, err := id.Authenticate(ctx, token)
+		if err != nil {
+			return nil, nil, err
+		}
+		return models.WithViewer(ctx, v), nil, nil
+	}
+}
+
+// originChecker admits requests without an Origin (non-browser clients)
+// and browsers whose origin is allowed.
+func originChecker(allowed []string) func(r *http.Request) bool {
+	return func(r *http.Request) bool {
+		origin := r.Header.Get("Origin")
+		if origin == "" {
+			return true
+		}
+		u, err := url.Parse(origin)
+		if err != nil {
+			return false
+		}
+		return slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host))
+	}
+}
+
+// SocketNotifier applies post-commit side effects to this node's sockets.
+type SocketNotifier struct {
+	WS *wstransport.Transport
+}
+
+// SessionsSignedOut closes every socket of the given sessions.
+func (n SocketNotifier) SessionsSignedOut(_ context.Context, userID int64, sessionIDs []int64) {
+	n.WS.CloseMatching(func(c *wstransport.Conn) bool {
+		v := models.ViewerFrom(c.Context())
+		return v != nil && v.UserID == userID && slices.Contains(sessionIDs, v.SessionID)
+	}, CloseSignedOut, "signed out")
+}
+
+// SessionSignedIn has no socket to act on.
+func (SocketNotifier) SessionSignedIn(context.Context, *models.Session) {}
+
+// OrganizationAccessEnded has no organization-scoped socket to act on yet:
+// sockets are per session, and the organization-scoped subscriptions that
+// must end arrive with presence.
+func (SocketNotifier) OrganizationAccessEnded(context.Context, int64, int64) {}

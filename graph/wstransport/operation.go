@@ -1,0 +1,201 @@
+package wstransport
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"sync"
+
+	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/gqlerror"
+)
+
+// operation is one running subscribe (or legacy start).
+type operation struct {
+	id     string
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu   sync.Mutex
+	errs gqlerror.List // from AddSubscriptionError
+}
+
+type opKey struct{}
+
+// AddSubscriptionError records err on the operation running with ctx: when
+// the subscription's channel closes, the operation ends with an error
+// message (passed through the server's error presenter) instead of
+// complete. Use it from the goroutine that feeds a subscription to report
+// why the stream stopped (gqlgen's transport.AddSubscriptionError does not
+// work with this transport). It reports false when ctx is not an operation
+// of this transport.
+func AddSubscriptionError(ctx context.Context, err error) bool {
+	op, _ := ctx.Value(opKey{}).(*operation)
+	if op == nil || err == nil {
+		return false
+	}
+	op.mu.Lock()
+	op.errs = append(op.errs, gqlerror.WrapIfUnwrapped(err))
+	op.mu.Unlock()
+	return true
+}
+
+func (op *operation) takeErrors() gqlerror.List {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	errs := op.errs
+	op.errs = nil
+	return errs
+}
+
+// startOperation registers and runs an operation. An id that is still
+// active is refused (false), or, when replace is set (legacy graphql-ws),
+// the older operation is stopped silently and replaced.
+func (c *Conn) startOperation(id string, params *graphql.RawParams, replace bool) bool {
+	c.mu.Lock()
+	if c.closing {
+		c.mu.Unlock()
+		return true
+	}
+	if old := c.ops[id]; old != nil {
+		if !replace {
+			c.mu.Unlock()
+			return false
+		}
+		delete(c.ops, id)
+		old.cancel()
+	}
+	ctx, cancel := context.WithCancel(c.ctx)
+	op := &operation{id: id, cancel: cancel}
+	op.ctx = context.WithValue(ctx, opKey{}, op)
+	if c.ops == nil {
+		c.ops = make(map[string]*operation)
+	}
+	c.ops[id] = op
+	c.mu.Unlock()
+
+	go c.runOperation(op, params)
+	return true
+}
+
+// stopOperation ends an operation at the client's request. Nothing more is
+// sent for it, except the complete that legacy graphql-ws expects.
+func (c *Conn) stopOperation(id string, legacy bool) {
+	c.mu.Lock()
+	op := c.ops[id]
+	if op != nil {
+		delete(c.ops, id)
+		// Cancelled under the lock, so no frame of op is queued after this.
+		op.cancel()
+	}
+	c.mu.Unlock()
+	if op != nil && legacy {
+		c.sendText(encode(typeComplete, id, nil), nil)
+	}
+}
+
+// runOperation executes op and sends its end: complete, or error when it
+// failed before execution or recorded subscription errors. Whoever removes
+// op from the registry owns its end, so a stopped or replaced operation
+// sends nothing more.
+func (c *Conn) runOperation(op *operation, params *graphql.RawParams) {
+	errs := c.execute(op, params)
+
+	c.mu.Lock()
+	owned := c.ops[op.id] == op
+	if owned {
+		// Removed before the last message, so the client may reuse the id
+		// as soon as it sees it.
+		delete(c.ops, op.id)
+	}
+	c.mu.Unlock()
+	if owned {
+		if len(errs) > 0 {
+			c.sendText(encode(typeError, op.id, errorsJSON(errs)), op)
+		} else {
+			c.sendText(encode(typeComplete, op.id, nil), op)
+		}
+	}
+	op.cancel()
+}
+
+// execute drives gqlgen's executor and sends every result as next (data).
+// It returns the errors that end the operation with an error message.
+func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.List) {
+	ctx := graphql.StartOperationTrace(op.ctx)
+	var rc *graphql.OperationContext
+	defer func() {
+		if p := recover(); p != nil {
+			errs = gqlerror.List{c.presentPanic(ctx, rc, p)}
+		}
+	}()
+
+	var reqErrs gqlerror.List
+	rc, reqErrs = c.exec.CreateOperationContext(ctx, params)
+	if len(reqErrs) > 0 {
+		// Parse and validation failures: no execution, an error message.
+		return c.present(graphql.WithOperationContext(ctx, rc), reqErrs)
+	}
+	ctx = graphql.WithOperationContext(ctx, rc)
+
+	responses, rctx := c.exec.DispatchOperation(ctx, rc)
+	for {
+		resp := responses(rctx)
+		if resp == nil {
+			break
+		}
+		if !c.sendResult(op, resp) {
+			return nil // stopped, or the socket is closing
+		}
+	}
+	if pending := op.takeErrors(); len(pending) > 0 {
+		return c.present(ctx, pending)
+	}
+	return nil
+}
+
+// present passes errors through the executor's response middleware and
+// error presenter.
+func (c *Conn) present(ctx context.Context, errs gqlerror.List) gqlerror.List {
+	if resp := c.exec.DispatchError(ctx, errs); resp != nil && len(resp.Errors) > 0 {
+		return resp.Errors
+	}
+	return errs
+}
+
+type recoveredErrorPresenter interface {
+	PresentRecoveredError(ctx context.Context, err any) error
+}
+
+// presentPanic turns a panic into a client-safe error through the server's
+// recover func and error presenter.
+func (c *Conn) presentPanic(ctx context.Context, rc *graphql.OperationContext, p any) *gqlerror.Error {
+	var err error
+	if pr, ok := c.exec.(recoveredErrorPresenter); ok {
+		err = pr.PresentRecoveredError(ctx, p)
+	} else if rc != nil && rc.RecoverFunc != nil {
+		err = rc.Recover(ctx, p)
+	} else {
+		c.cfg.log.Error("wstransport: operation panicked", "conn", c.id, "panic", p)
+	}
+	var gqlErr *gqlerror.Error
+	if !errors.As(err, &gqlErr) || gqlErr == nil {
+		gqlErr = &gqlerror.Error{Message: "internal system error"}
+	}
+	return gqlErr
+}
+
+// sendResult queues one execution result; false means the operation is
+// over for the client (stopped, or the socket is closing).
+func (c *Conn) sendResult(op *operation, resp *graphql.Response) bool {
+	b, err := json.Marshal(resp)
+	if err != nil {
+		c.cfg.log.Error("wstransport: result does not marshal", "conn", c.id, "err", err)
+		b, _ = json.Marshal(graphql.Response{Errors: gqlerror.List{{Message: "internal system error"}}})
+	}
+	typ := typeNext
+	if c.protocol == ProtocolGraphQLWS {
+		typ = typeData
+	}
+	return c.sendText(encode(typ, op.id, b), op)
+}

@@ -1,0 +1,194 @@
+// Package app wires Rollcall together: it opens the store and Redis, builds
+// the services, the GraphQL handler and the HTTP routes, and runs the
+// background workers. server.go and the end-to-end tests both start here.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rollcall/rollcall/config"
+	"github.com/rollcall/rollcall/db"
+	"github.com/rollcall/rollcall/graph"
+	"github.com/rollcall/rollcall/graph/wstransport"
+	"github.com/rollcall/rollcall/httpapi"
+	"github.com/rollcall/rollcall/mailer"
+	"github.com/rollcall/rollcall/models"
+	"github.com/rollcall/rollcall/ratelimit"
+)
+
+// Options are wiring choices that are not end-user configuration.
+type Options struct {
+	Logger *slog.Logger
+	// RedisPrefix namespaces every Redis key (tests use a unique one).
+	RedisPrefix string
+	// MailPollInterval is how often the mail worker looks for due messages.
+	MailPollInterval time.Duration
+}
+
+// App is a running Rollcall node.
+type App struct {
+	Config  *config.Config
+	Handler http.Handler
+	DB      *db.DB
+	Store   *db.Store
+	Redis   redis.UniversalClient
+
+	log     *slog.Logger
+	ws      *wstransport.Transport
+	worker  *mailer.Worker
+	cancel  context.CancelFunc
+	wg      sync.WaitGroup
+	closers []func() error
+}
+
+// New builds a node from configuration. Call Start to run its workers and
+// Close to release it.
+func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
+	log := opt.Logger
+	if log == nil {
+		log = slog.Default()
+	}
+	if opt.RedisPrefix == "" {
+		opt.RedisPrefix = "rollcall:"
+	}
+	a := &App{Config: cfg, log: log}
+	ok := false
+	defer func() {
+		if !ok {
+			_ = a.Close()
+		}
+	}()
+
+	store, err := db.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	a.DB = store
+	a.closers = append(a.closers, store.Close)
+
+	var limiter models.RateLimiter = ratelimit.NewMemory()
+	checks := []httpapi.Check{{Name: "store", Ping: store.Ping}}
+	if cfg.RedisURL != "" {
+		ropt, err := redis.ParseURL(cfg.RedisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		rdb := redis.NewClient(ropt)
+		a.Redis = rdb
+		a.closers = append(a.closers, rdb.Close)
+		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
+		err = rdb.Ping(pingCtx).Err()
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("connect to Redis (REDIS_URL): %w", err)
+		}
+		limiter = ratelimit.NewRedis(rdb, opt.RedisPrefix+"rl:")
+		checks = append(checks, httpapi.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+	}
+
+	sender, err := mailer.Open(cfg.MailURL, log)
+	if err != nil {
+		return nil, err
+	}
+	products := make([]models.Product, len(cfg.Products))
+	for i, p := range cfg.Products {
+		products[i] = models.Product{Key: p.Key, Name: p.Name}
+	}
+
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+
+	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg})
+	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
+	a.ws = ws
+	notifier := graph.SocketNotifier{WS: ws}
+	a.Store = db.NewStore(store, db.Options{
+		PublicURL: cfg.PublicURL, SignupEnabled: cfg.SignupEnabled, Products: products,
+		Limiter: limiter, Mail: mailer.NewRenderer(), Notifier: notifier, OnMailQueued: a.worker.Kick, Logger: log,
+	})
+
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rollcall_mail_outbox_backlog", Help: "Messages in the outbox not yet delivered.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := store.OutboxBacklog(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
+
+	ws.InitFunc = graph.WebsocketAuth(a.Store)
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rollcall_websockets_open", Help: "Websocket connections open on this node.",
+	}, func() float64 { return float64(ws.Count()) }))
+
+	resolver := &graph.Resolver{Store: a.Store}
+	gql := graph.NewHandler(graph.HandlerConfig{
+		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
+	})
+	a.Handler = httpapi.New(httpapi.Config{
+		GraphQL:        graph.LoaderMiddleware(a.Store, graph.AuthMiddleware(a.Store, log, gql)),
+		AllowedOrigins: cfg.AllowedOrigins,
+		TrustedProxies: cfg.TrustedProxies,
+		Ready:          checks,
+		Gatherer:       reg,
+		Logger:         log,
+	})
+	ok = true
+	return a, nil
+}
+
+// Start runs the background workers until Close.
+func (a *App) Start() {
+	ctx, cancel := context.WithCancel(context.Background())
+	a.cancel = cancel
+	a.wg.Add(1)
+	go func() {
+		defer a.wg.Done()
+		if err := a.worker.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("mail worker stopped", "err", err)
+		}
+	}()
+}
+
+// Close stops the workers (finishing the message in flight) and releases
+// the store and Redis.
+func (a *App) Close() error {
+	if a.cancel != nil {
+		a.cancel()
+	}
+	a.wg.Wait()
+	var errs []error
+	for i := len(a.closers) - 1; i >= 0; i-- {
+		errs = append(errs, a.closers[i]())
+	}
+	a.closers = nil
+	return errors.Join(errs...)
+}
+
+// localNotifier delivers post-commit side effects inside this process.
+type localNotifier struct{}
+
+func (localNotifier) SessionsSignedOut(context.Context, int64, []int64)     {}
+func (localNotifier) SessionSignedIn(context.Context, *models.Session)      {}
+func (localNotifier) OrganizationAccessEnded(context.Context, int64, int64) {}
+
+// Shutdown closes live websockets with 1001 so clients reconnect to another
+// node; HTTP requests in flight are drained by the HTTP server.
+func (a *App) Shutdown(ctx context.Context) {
+	if err := a.ws.Shutdown(ctx); err != nil {
+		a.log.Warn("websockets did not close in time", "err", err)
+	}
+}

@@ -1,0 +1,163 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/gorilla/websocket"
+
+	"github.com/rollcall/rollcall/internal/testenv"
+)
+
+type wsClient struct {
+	t    *testing.T
+	conn *websocket.Conn
+}
+
+func dialWS(t *testing.T, n *testenv.Node, protocol, origin string) (*wsClient, *http.Response, error) {
+	t.Helper()
+	d := websocket.Dialer{Subprotocols: []string{protocol}, HandshakeTimeout: 5 * time.Second}
+	h := http.Header{}
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	conn, resp, err := d.Dial("ws"+strings.TrimPrefix(n.Server.URL, "http")+"/query", h)
+	if err != nil {
+		return nil, resp, err
+	}
+	t.Cleanup(func() { conn.Close() })
+	return &wsClient{t: t, conn: conn}, resp, nil
+}
+
+func (c *wsClient) send(v any) {
+	c.t.Helper()
+	if err := c.conn.WriteJSON(v); err != nil {
+		c.t.Fatal(err)
+	}
+}
+
+// read returns the next message, or the close code when the socket closed.
+func (c *wsClient) read(timeout time.Duration) (map[string]any, int) {
+	c.t.Helper()
+	_ = c.conn.SetReadDeadline(time.Now().Add(timeout))
+	_, raw, err := c.conn.ReadMessage()
+	if err != nil {
+		var ce *websocket.CloseError
+		if errors.As(err, &ce) {
+			return nil, ce.Code
+		}
+		c.t.Fatalf("read: %v", err)
+	}
+	var m map[string]any
+	if err := json.Unmarshal(raw, &m); err != nil {
+		c.t.Fatalf("not JSON: %s", raw)
+	}
+	return m, 0
+}
+
+func TestWebsocketAuthAndSignOut(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		c, _ := signUp(t, n, "ada@example.com")
+
+		t.Run("ErrBadToken", func(t *testing.T) {
+			ws, _, err := dialWS(t, n, "graphql-transport-ws", "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": "nope"}})
+			if _, code := ws.read(5 * time.Second); code != 4403 {
+				t.Fatalf("want close 4403, got %d", code)
+			}
+		})
+		t.Run("ErrForeignOrigin", func(t *testing.T) {
+			_, resp, err := dialWS(t, n, "graphql-transport-ws", "https://evil.example.com")
+			if err == nil || resp == nil || resp.StatusCode != http.StatusForbidden {
+				t.Fatalf("a foreign origin must be refused, got %v %v", err, resp)
+			}
+		})
+		for _, proto := range []string{"graphql-transport-ws", "graphql-ws"} {
+			t.Run("SignedOutSocketCloses_"+proto, func(t *testing.T) {
+				dev := signInAgain(t, n, "ada@example.com", "correct horse battery", firefoxWindows)
+				ws, _, err := dialWS(t, n, proto, "http://localhost:8080")
+				if err != nil {
+					t.Fatal(err)
+				}
+				ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": dev.Token}})
+				if m, code := ws.read(5 * time.Second); code != 0 || m["type"] != "connection_ack" {
+					t.Fatalf("want connection_ack, got %v %d", m, code)
+				}
+				start, data := "subscribe", "next"
+				if proto == "graphql-ws" {
+					start, data = "start", "data"
+				}
+				ws.send(map[string]any{"id": "1", "type": start, "payload": map[string]any{"query": "{ me { email } }"}})
+				for {
+					m, code := ws.read(5 * time.Second)
+					if code != 0 {
+						t.Fatalf("closed %d", code)
+					}
+					if m["type"] == "ka" {
+						continue
+					}
+					if m["type"] != data || !strings.Contains(mustJSON(m["payload"]), "ada@example.com") {
+						t.Fatalf("want %s with me, got %v", data, m)
+					}
+					break
+				}
+				var sessions struct {
+					Me struct {
+						Sessions []sessionRow `json:"sessions"`
+					} `json:"me"`
+				}
+				dev.MustDo(t, `{ me { sessions { id current } } }`, nil, &sessions)
+				var id string
+				for _, s := range sessions.Me.Sessions {
+					if s.Current {
+						id = s.ID
+					}
+				}
+				c.MustDo(t, `mutation($id: ID!) { signOutSession(id: $id) { id } }`, map[string]any{"id": id}, &struct{}{})
+				deadline := time.Now().Add(5 * time.Second)
+				for {
+					_, code := ws.read(time.Until(deadline))
+					if code == 4403 {
+						break
+					}
+					if code != 0 || time.Now().After(deadline) {
+						t.Fatalf("the signed-out socket must close with 4403, got %d", code)
+					}
+				}
+			})
+		}
+	})
+}
+
+func TestShutdownClosesSocketsGoingAway(t *testing.T) {
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{})
+	c, _ := signUp(t, n, "ada@example.com")
+	ws, _, err := dialWS(t, n, "graphql-transport-ws", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": c.Token}})
+	if m, _ := ws.read(5 * time.Second); m["type"] != "connection_ack" {
+		t.Fatalf("no ack: %v", m)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n.App.Shutdown(ctx)
+	if _, code := ws.read(5 * time.Second); code != websocket.CloseGoingAway {
+		t.Fatalf("want 1001 on shutdown, got %d", code)
+	}
+}
+
+func mustJSON(v any) string {
+	b, _ := json.Marshal(v)
+	return string(b)
+}

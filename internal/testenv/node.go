@@ -1,0 +1,191 @@
+package testenv
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcall/rollcall/app"
+	"github.com/rollcall/rollcall/config"
+	"github.com/rollcall/rollcall/mailer"
+)
+
+// Node is a running Rollcall node on a real HTTP listener.
+type Node struct {
+	App     *app.App
+	Server  *httptest.Server
+	MailDir string
+	t       testing.TB
+}
+
+// NodeOptions tune a test node.
+type NodeOptions struct {
+	// Env overrides configuration variables.
+	Env map[string]string
+	// Redis connects the node to TEST_REDIS_URL (with a unique prefix).
+	Redis bool
+	// RedisPrefix shares a key space between nodes of one test.
+	RedisPrefix string
+}
+
+// StartNode starts a node on store with its own mail folder.
+func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
+	t.Helper()
+	mailDir := filepath.Join(t.TempDir(), "mail")
+	env := map[string]string{
+		"DATABASE_URL": store.URL,
+		"MAIL_URL":     "file:" + mailDir,
+		"HTTP_ADDR":    "127.0.0.1:0",
+	}
+	prefix := opt.RedisPrefix
+	if opt.Redis {
+		u, p := Redis(t)
+		if u != "" {
+			env["REDIS_URL"] = u
+			if prefix == "" {
+				prefix = p
+			}
+		}
+	}
+	for k, v := range opt.Env {
+		env[k] = v
+	}
+	cfg, err := config.Load(Env(env))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	if testingVerbose() {
+		log = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: 20 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.Start()
+	srv := httptest.NewServer(a.Handler)
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		a.Shutdown(ctx)
+		srv.Close()
+		_ = a.Close()
+	})
+	return &Node{App: a, Server: srv, MailDir: mailDir, t: t}
+}
+
+func testingVerbose() bool { return false }
+
+type testWriter struct{ t testing.TB }
+
+func (w *testWriter) Write(p []byte) (int, error) {
+	w.t.Log(strings.TrimRight(string(p), "\n"))
+	return len(p), nil
+}
+
+// Response is a decoded GraphQL response.
+type Response struct {
+	Status int
+	Data   json.RawMessage `json:"data"`
+	Errors []GQLError      `json:"errors"`
+}
+
+// GQLError is one error of a response.
+type GQLError struct {
+	Message    string         `json:"message"`
+	Path       []any          `json:"path"`
+	Extensions map[string]any `json:"extensions"`
+}
+
+// Code returns the extensions.code of the first error, or "".
+func (r *Response) Code() string {
+	if len(r.Errors) == 0 {
+		return ""
+	}
+	c, _ := r.Errors[0].Extensions["code"].(string)
+	return c
+}
+
+// Decode unmarshals data into v, failing the test on GraphQL errors.
+func (r *Response) Decode(t testing.TB, v any) {
+	t.Helper()
+	if len(r.Errors) > 0 {
+		t.Fatalf("unexpected GraphQL errors: %+v", r.Errors)
+	}
+	if err := json.Unmarshal(r.Data, v); err != nil {
+		t.Fatalf("decode %s: %v", r.Data, err)
+	}
+}
+
+// Client talks GraphQL to a node as one device.
+type Client struct {
+	Node      *Node
+	Token     string
+	UserAgent string
+	Header    http.Header
+}
+
+// Client returns a client without a session.
+func (n *Node) Client() *Client {
+	return &Client{Node: n, UserAgent: "Mozilla/5.0 (Macintosh; Intel Mac OS X 10_15_7) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/124.0.0.0 Safari/537.36"}
+}
+
+// Do sends one GraphQL operation over POST.
+func (c *Client) Do(t testing.TB, query string, vars map[string]any) *Response {
+	t.Helper()
+	body, _ := json.Marshal(map[string]any{"query": query, "variables": vars})
+	req, _ := http.NewRequest(http.MethodPost, c.Node.Server.URL+"/query", bytes.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	if c.UserAgent != "" {
+		req.Header.Set("User-Agent", c.UserAgent)
+	}
+	if c.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+	}
+	for k, v := range c.Header {
+		req.Header[k] = v
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	raw, _ := io.ReadAll(resp.Body)
+	out := &Response{Status: resp.StatusCode}
+	if err := json.Unmarshal(raw, out); err != nil {
+		t.Fatalf("response is not JSON (%d): %s", resp.StatusCode, raw)
+	}
+	out.Status = resp.StatusCode
+	return out
+}
+
+// MustDo sends an operation and decodes its data, failing on errors.
+func (c *Client) MustDo(t testing.TB, query string, vars map[string]any, into any) {
+	t.Helper()
+	c.Do(t, query, vars).Decode(t, into)
+}
+
+// Mail returns the messages written so far to the node's mail folder,
+// waiting up to 5 s for at least min of them.
+func (n *Node) Mail(t testing.TB, min int) []mailer.Received {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		msgs, err := mailer.ReadDir(n.MailDir)
+		if err == nil && len(msgs) >= min {
+			return msgs
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("waited for %d mail messages, have %d (err %v)", min, len(msgs), err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling a folder: there is no event to wait on
+	}
+}

@@ -1,0 +1,151 @@
+// Package testenv gives every test its own store and Redis key space, and a
+// running Rollcall node to talk to over real HTTP.
+//
+// SQLite always runs. MariaDB/MySQL runs when TEST_MYSQL_DSN is set
+// (mysql://USER:PASS@HOST:PORT/, a fresh database is created per test and
+// dropped after), Redis when TEST_REDIS_URL is set (a unique key prefix per
+// test, deleted after). With CI set, a missing variable fails the test
+// instead of skipping the backend.
+package testenv
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // the MySQL driver for creating test databases
+	"github.com/redis/go-redis/v9"
+
+	"github.com/rollcall/rollcall/db"
+)
+
+// Store names a store to run a test against.
+type Store struct {
+	Name string // "sqlite" or "mysql"
+	URL  string // a DATABASE_URL
+}
+
+// Stores returns the stores every store-dependent test runs on: a fresh
+// SQLite file, and a fresh MariaDB database when TEST_MYSQL_DSN is set.
+func Stores(t testing.TB) []Store {
+	t.Helper()
+	stores := []Store{{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}}
+	if u := MySQL(t); u != "" {
+		stores = append(stores, Store{Name: "mysql", URL: u})
+	}
+	return stores
+}
+
+// RequireCI fails the test when CI is set and the variable is missing.
+func requireInCI(t testing.TB, name string) {
+	t.Helper()
+	if os.Getenv("CI") != "" {
+		t.Fatalf("%s is not set: under CI the integration tests must run against a real server", name)
+	}
+}
+
+// MySQL creates a fresh database and returns its DATABASE_URL, or "" when
+// TEST_MYSQL_DSN is not set (outside CI).
+func MySQL(t testing.TB) string {
+	t.Helper()
+	base := os.Getenv("TEST_MYSQL_DSN")
+	if base == "" {
+		requireInCI(t, "TEST_MYSQL_DSN")
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatalf("TEST_MYSQL_DSN: %v", err)
+	}
+	name := "rollcall_test_" + randomHex(6)
+	u.Path = "/"
+	dsn, err := db.MySQLDSN(u.String() + "mysql")
+	if err != nil {
+		t.Fatal(err)
+	}
+	admin, err := sql.Open("mysql", dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if _, err := admin.ExecContext(ctx, "CREATE DATABASE `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		_ = admin.Close()
+		t.Fatalf("create test database: %v", err)
+	}
+	t.Cleanup(func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		if _, err := admin.ExecContext(ctx, "DROP DATABASE IF EXISTS `"+name+"`"); err != nil {
+			t.Logf("drop test database %s: %v", name, err)
+		}
+		_ = admin.Close()
+	})
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Redis returns TEST_REDIS_URL and a unique key prefix whose keys are
+// deleted after the test, or "" when TEST_REDIS_URL is not set (outside CI).
+func Redis(t testing.TB) (redisURL, prefix string) {
+	t.Helper()
+	redisURL = os.Getenv("TEST_REDIS_URL")
+	if redisURL == "" {
+		requireInCI(t, "TEST_REDIS_URL")
+		return "", ""
+	}
+	prefix = "rollcall-test:" + randomHex(6) + ":"
+	opt, err := redis.ParseURL(redisURL)
+	if err != nil {
+		t.Fatalf("TEST_REDIS_URL: %v", err)
+	}
+	t.Cleanup(func() {
+		rdb := redis.NewClient(opt)
+		defer rdb.Close()
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
+		var keys []string
+		for iter.Next(ctx) {
+			keys = append(keys, iter.Val())
+		}
+		if len(keys) > 0 {
+			rdb.Del(ctx, keys...)
+		}
+	})
+	return redisURL, prefix
+}
+
+func randomHex(n int) string {
+	b := make([]byte, n)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
+}
+
+// Each runs fn as a subtest on every store.
+func Each(t *testing.T, fn func(t *testing.T, store Store)) {
+	t.Helper()
+	for _, s := range Stores(t) {
+		t.Run(s.Name, func(t *testing.T) { fn(t, s) })
+	}
+}
+
+// Env builds an environment lookup for config.Load from overrides.
+func Env(over map[string]string) func(string) string {
+	return func(k string) string {
+		if v, ok := over[k]; ok {
+			return v
+		}
+		return ""
+	}
+}
+
+// Q joins GraphQL lines; a tiny helper for readable test queries.
+func Q(lines ...string) string { return strings.Join(lines, "\n") }

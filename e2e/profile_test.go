@@ -377,3 +377,29 @@ func TestEmailChange(t *testing.T) {
 		}
 	})
 }
+
+// Two nodes share MariaDB and Redis: a device signed out on one is refused
+// on the other at its very next request.
+func TestSignOutReachesEveryNode(t *testing.T) {
+	url := testenv.MySQL(t)
+	if url == "" {
+		t.Skip("TEST_MYSQL_DSN not set: several nodes need a shared server store")
+	}
+	store := testenv.Store{Name: "mysql", URL: url}
+	_, prefix := testenv.Redis(t)
+	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	owner, _ := signUp(t, a, "ada@example.com")
+	phone := signInAgain(t, b, "ada@example.com", "correct horse battery", safariIOS)
+	onA := &testenv.Client{Node: a, Token: phone.Token}
+	if refused(t, onA) || refused(t, phone) {
+		t.Fatal("a session works on every node")
+	}
+	var out struct {
+		N int `json:"signOutOtherSessions"`
+	}
+	owner.MustDo(t, `mutation { signOutOtherSessions }`, nil, &out)
+	if out.N != 1 || !refused(t, phone) || !refused(t, onA) {
+		t.Fatalf("signed out on node A, the token must be refused on both nodes (ended %d)", out.N)
+	}
+}

@@ -7,8 +7,10 @@ package graph
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/rollcall/rollcall/graph/generated"
+	"github.com/rollcall/rollcall/graph/model"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -20,6 +22,82 @@ func (r *accountResolver) Organization(ctx context.Context, obj *models.Account)
 	return load(ctx, LoadersFrom(ctx).Organization, obj.OrganizationID, "organization")
 }
 
+func (r *accountResolver) Parent(ctx context.Context, obj *models.Account) (*models.Account, error) {
+	panic(fmt.Errorf("not implemented: Parent - parent"))
+}
+
+func (r *accountResolver) Children(ctx context.Context, obj *models.Account) ([]*models.Account, error) {
+	panic(fmt.Errorf("not implemented: Children - children"))
+}
+
+func (r *accountResolver) ViewerMembership(ctx context.Context, obj *models.Account) (*models.Membership, error) {
+	panic(fmt.Errorf("not implemented: ViewerMembership - viewerMembership"))
+}
+
+func (r *accountResolver) Invitations(ctx context.Context, obj *models.Account, status []models.InvitationStatus, search *string, first *int, after *string) (*model.InvitationConnection, error) {
+	panic(fmt.Errorf("not implemented: Invitations - invitations"))
+}
+
+func (r *accountResolver) Contacts(ctx context.Context, obj *models.Account, assigneeID *string, unassigned *bool, first *int, after *string) (*model.ContactConnection, error) {
+	panic(fmt.Errorf("not implemented: Contacts - contacts"))
+}
+
+func (r *membershipResolver) ID(ctx context.Context, obj *models.Membership) (string, error) {
+	panic(fmt.Errorf("not implemented: ID - id"))
+}
+
+func (r *membershipResolver) User(ctx context.Context, obj *models.Membership) (*models.User, error) {
+	panic(fmt.Errorf("not implemented: User - user"))
+}
+
+func (r *membershipResolver) Account(ctx context.Context, obj *models.Membership) (*models.Account, error) {
+	panic(fmt.Errorf("not implemented: Account - account"))
+}
+
+func (r *membershipResolver) Permissions(ctx context.Context, obj *models.Membership) ([]models.Permission, error) {
+	panic(fmt.Errorf("not implemented: Permissions - permissions"))
+}
+
+func (r *membershipResolver) Products(ctx context.Context, obj *models.Membership) ([]*models.Product, error) {
+	panic(fmt.Errorf("not implemented: Products - products"))
+}
+
+func (r *membershipResolver) InvitedBy(ctx context.Context, obj *models.Membership) (*models.User, error) {
+	panic(fmt.Errorf("not implemented: InvitedBy - invitedBy"))
+}
+
+func (r *mutationResolver) CreateAccount(ctx context.Context, input model.CreateAccountInput) (*models.Account, error) {
+	panic(fmt.Errorf("not implemented: CreateAccount - createAccount"))
+}
+
+func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*models.Organization, error) {
+	panic(fmt.Errorf("not implemented: UpdateOrganization - updateOrganization"))
+}
+
+func (r *mutationResolver) UpdateMember(ctx context.Context, input model.UpdateMemberInput) (*models.Membership, error) {
+	panic(fmt.Errorf("not implemented: UpdateMember - updateMember"))
+}
+
+func (r *mutationResolver) UpdateMemberProfile(ctx context.Context, input model.UpdateMemberProfileInput) (*models.User, error) {
+	panic(fmt.Errorf("not implemented: UpdateMemberProfile - updateMemberProfile"))
+}
+
+func (r *mutationResolver) GrantAccess(ctx context.Context, input model.GrantAccessInput) ([]*models.Membership, error) {
+	panic(fmt.Errorf("not implemented: GrantAccess - grantAccess"))
+}
+
+func (r *mutationResolver) RevokeAccess(ctx context.Context, input model.RevokeAccessInput) (*model.RevokeAccessPayload, error) {
+	panic(fmt.Errorf("not implemented: RevokeAccess - revokeAccess"))
+}
+
+func (r *mutationResolver) RemoveFromOrganization(ctx context.Context, input model.RemoveFromOrganizationInput) (bool, error) {
+	panic(fmt.Errorf("not implemented: RemoveFromOrganization - removeFromOrganization"))
+}
+
+func (r *mutationResolver) SendPasswordReset(ctx context.Context, userID string) (bool, error) {
+	panic(fmt.Errorf("not implemented: SendPasswordReset - sendPasswordReset"))
+}
+
 func (r *organizationResolver) ID(ctx context.Context, obj *models.Organization) (string, error) {
 	return models.GlobalID(models.KindOrganization, obj.ID), nil
 }
@@ -28,15 +106,30 @@ func (r *organizationResolver) RootAccount(ctx context.Context, obj *models.Orga
 	return load(ctx, LoadersFrom(ctx).RootAccount, obj.ID, "account")
 }
 
+func (r *organizationResolver) Accounts(ctx context.Context, obj *models.Organization) ([]*models.Account, error) {
+	panic(fmt.Errorf("not implemented: Accounts - accounts"))
+}
+
 func (r *organizationResolver) EnabledProducts(ctx context.Context, obj *models.Organization) ([]*models.Product, error) {
 	return r.products(obj.EnabledProducts), nil
 }
 
+func (r *organizationResolver) AuditLog(ctx context.Context, obj *models.Organization, filter *model.AuditFilter, first *int, after *string) (*model.AuditEventConnection, error) {
+	panic(fmt.Errorf("not implemented: AuditLog - auditLog"))
+}
+
+func (r *userResolver) Memberships(ctx context.Context, obj *models.User) ([]*models.Membership, error) {
+	panic(fmt.Errorf("not implemented: Memberships - memberships"))
+}
+
 func (r *Resolver) Account() generated.AccountResolver { return &accountResolver{r} }
+
+func (r *Resolver) Membership() generated.MembershipResolver { return &membershipResolver{r} }
 
 func (r *Resolver) Organization() generated.OrganizationResolver { return &organizationResolver{r} }
 
 type (
 	accountResolver      struct{ *Resolver }
+	membershipResolver   struct{ *Resolver }
 	organizationResolver struct{ *Resolver }
 )

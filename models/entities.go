@@ -194,3 +194,66 @@ type AuditEvent struct {
 	IPAddress      *string `gorm:"column:ip_address"`
 	CreatedAt      time.Time
 }
+
+// InvitationStatus is where an invitation stands. EXPIRED is derived from
+// the expiry of a PENDING invitation, never stored.
+type InvitationStatus string
+
+const (
+	InvitationPending  InvitationStatus = "PENDING"
+	InvitationExpired  InvitationStatus = "EXPIRED"
+	InvitationAccepted InvitationStatus = "ACCEPTED"
+	InvitationRevoked  InvitationStatus = "REVOKED"
+)
+
+// Invitation grants accounts to an email address once accepted.
+type Invitation struct {
+	ID                 int64
+	OrganizationID     int64
+	Email              string
+	EmailLower         string
+	FirstName          *string
+	LastName           *string
+	PreferredLanguage  string
+	CommunicationEmail *string
+	Role               Role
+	Permissions        Permissions
+	Products           StringList
+	Restrictions       `gorm:"embedded"`
+	Status             InvitationStatus
+	TokenHash          string `json:"-"`
+	InvitedByID        *int64
+	AcceptedUserID     *int64
+	CreatedAt          time.Time
+	UpdatedAt          time.Time
+	ExpiresAt          time.Time
+	LastSentAt         time.Time
+	SendCount          int
+	AcceptedAt         *time.Time
+	RevokedAt          *time.Time
+
+	// AccountIDs are the accounts it grants (loaded, not a column).
+	AccountIDs []int64 `gorm:"-"`
+}
+
+// StatusAt is the status as a client sees it at now: a pending invitation
+// past its expiry is EXPIRED.
+func (i *Invitation) StatusAt(now time.Time) InvitationStatus {
+	if i.Status == InvitationPending && !now.Before(i.ExpiresAt) {
+		return InvitationExpired
+	}
+	return i.Status
+}
+
+// Contact is a customer contact of an account, optionally assigned to a member.
+type Contact struct {
+	ID             int64
+	OrganizationID int64
+	AccountID      int64
+	Name           string
+	Email          *string
+	Phone          *string
+	AssigneeID     *int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}

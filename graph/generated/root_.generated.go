@@ -10,6 +10,7 @@ import (
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/rollcall/rollcall/graph/model"
+	"github.com/rollcall/rollcall/models"
 	gqlparser "github.com/vektah/gqlparser/v2"
 	"github.com/vektah/gqlparser/v2/ast"
 )
@@ -23,6 +24,10 @@ type Config = graphql.Config[ResolverRoot, DirectiveRoot, ComplexityRoot]
 
 type ResolverRoot interface {
 	Account() AccountResolver
+	AuditEvent() AuditEventResolver
+	Contact() ContactResolver
+	Invitation() InvitationResolver
+	Membership() MembershipResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
 	Query() QueryResolver
@@ -35,9 +40,37 @@ type DirectiveRoot struct {
 
 type ComplexityRoot struct {
 	Account struct {
-		ID           func(childComplexity int) int
-		Name         func(childComplexity int) int
-		Organization func(childComplexity int) int
+		Children         func(childComplexity int) int
+		Contacts         func(childComplexity int, assigneeID *string, unassigned *bool, first *int, after *string) int
+		ID               func(childComplexity int) int
+		Invitations      func(childComplexity int, status []models.InvitationStatus, search *string, first *int, after *string) int
+		Name             func(childComplexity int) int
+		Organization     func(childComplexity int) int
+		Parent           func(childComplexity int) int
+		ViewerMembership func(childComplexity int) int
+	}
+
+	AuditEvent struct {
+		Account     func(childComplexity int) int
+		Action      func(childComplexity int) int
+		Actor       func(childComplexity int) int
+		CreatedAt   func(childComplexity int) int
+		Details     func(childComplexity int) int
+		ID          func(childComplexity int) int
+		IPAddress   func(childComplexity int) int
+		TargetEmail func(childComplexity int) int
+		TargetUser  func(childComplexity int) int
+	}
+
+	AuditEventConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	AuditEventEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
 	}
 
 	AuthPayload struct {
@@ -46,18 +79,119 @@ type ComplexityRoot struct {
 		User    func(childComplexity int) int
 	}
 
+	Contact struct {
+		Account   func(childComplexity int) int
+		Assignee  func(childComplexity int) int
+		CreatedAt func(childComplexity int) int
+		Email     func(childComplexity int) int
+		ID        func(childComplexity int) int
+		Name      func(childComplexity int) int
+		Phone     func(childComplexity int) int
+	}
+
+	ContactConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	ContactEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	Invitation struct {
+		Accounts          func(childComplexity int) int
+		CreatedAt         func(childComplexity int) int
+		Email             func(childComplexity int) int
+		ExpiresAt         func(childComplexity int) int
+		FirstName         func(childComplexity int) int
+		ID                func(childComplexity int) int
+		InvitedBy         func(childComplexity int) int
+		LastName          func(childComplexity int) int
+		LastSentAt        func(childComplexity int) int
+		Permissions       func(childComplexity int) int
+		PreferredLanguage func(childComplexity int) int
+		Products          func(childComplexity int) int
+		Restrictions      func(childComplexity int) int
+		Role              func(childComplexity int) int
+		SendCount         func(childComplexity int) int
+		Status            func(childComplexity int) int
+	}
+
+	InvitationConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	InvitationEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
+	InvitationPreview struct {
+		AccountNames     func(childComplexity int) int
+		Email            func(childComplexity int) int
+		ExistingUser     func(childComplexity int) int
+		ExpiresAt        func(childComplexity int) int
+		InvitedByName    func(childComplexity int) int
+		OrganizationName func(childComplexity int) int
+		Status           func(childComplexity int) int
+	}
+
+	InviteResult struct {
+		Email      func(childComplexity int) int
+		Invitation func(childComplexity int) int
+		Message    func(childComplexity int) int
+		Outcome    func(childComplexity int) int
+	}
+
+	InviteUsersPayload struct {
+		Invitations func(childComplexity int) int
+		Results     func(childComplexity int) int
+	}
+
+	Membership struct {
+		Account      func(childComplexity int) int
+		CreatedAt    func(childComplexity int) int
+		ID           func(childComplexity int) int
+		Inherited    func(childComplexity int) int
+		InvitedBy    func(childComplexity int) int
+		Permissions  func(childComplexity int) int
+		Products     func(childComplexity int) int
+		Restrictions func(childComplexity int) int
+		Role         func(childComplexity int) int
+		User         func(childComplexity int) int
+	}
+
 	Mutation struct {
+		AcceptInvitation              func(childComplexity int, input model.AcceptInvitationInput) int
+		AssignContact                 func(childComplexity int, input model.AssignContactInput) int
 		ChangePassword                func(childComplexity int, input model.ChangePasswordInput) int
 		ConfirmEmailChange            func(childComplexity int, token string) int
+		CreateAccount                 func(childComplexity int, input model.CreateAccountInput) int
+		CreateContact                 func(childComplexity int, input model.CreateContactInput) int
+		GrantAccess                   func(childComplexity int, input model.GrantAccessInput) int
+		InviteUsers                   func(childComplexity int, input model.InviteUsersInput) int
+		RemoveFromOrganization        func(childComplexity int, input model.RemoveFromOrganizationInput) int
 		RequestEmailChange            func(childComplexity int, input model.RequestEmailChangeInput) int
 		RequestPasswordReset          func(childComplexity int, email string) int
+		ResendInvitation              func(childComplexity int, id string) int
 		ResetPassword                 func(childComplexity int, input model.ResetPasswordInput) int
+		RevokeAccess                  func(childComplexity int, input model.RevokeAccessInput) int
+		RevokeInvitation              func(childComplexity int, id string) int
+		SendPasswordReset             func(childComplexity int, userID string) int
 		SignIn                        func(childComplexity int, input model.SignInInput) int
 		SignOut                       func(childComplexity int) int
 		SignOutOtherSessions          func(childComplexity int) int
 		SignOutSession                func(childComplexity int, id string) int
 		SignUp                        func(childComplexity int, input model.SignUpInput) int
+		UpdateInvitation              func(childComplexity int, input model.UpdateInvitationInput) int
+		UpdateMember                  func(childComplexity int, input model.UpdateMemberInput) int
+		UpdateMemberProfile           func(childComplexity int, input model.UpdateMemberProfileInput) int
 		UpdateNotificationPreferences func(childComplexity int, input model.NotificationPreferencesInput) int
+		UpdateOrganization            func(childComplexity int, input model.UpdateOrganizationInput) int
 		UpdateProfile                 func(childComplexity int, input model.UpdateProfileInput) int
 	}
 
@@ -68,11 +202,20 @@ type ComplexityRoot struct {
 	}
 
 	Organization struct {
+		Accounts                func(childComplexity int) int
+		AuditLog                func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
 		EnabledProducts         func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		InvitationLifetimeHours func(childComplexity int) int
 		Name                    func(childComplexity int) int
 		RootAccount             func(childComplexity int) int
+	}
+
+	PageInfo struct {
+		EndCursor       func(childComplexity int) int
+		HasNextPage     func(childComplexity int) int
+		HasPreviousPage func(childComplexity int) int
+		StartCursor     func(childComplexity int) int
 	}
 
 	Product struct {
@@ -81,9 +224,20 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
-		Me       func(childComplexity int) int
-		Node     func(childComplexity int, id string) int
-		Products func(childComplexity int) int
+		InvitationPreview func(childComplexity int, token string) int
+		Me                func(childComplexity int) int
+		Node              func(childComplexity int, id string) int
+		Products          func(childComplexity int) int
+	}
+
+	Restrictions struct {
+		AssignedContactsOnly func(childComplexity int) int
+		DataExportBlocked    func(childComplexity int) int
+	}
+
+	RevokeAccessPayload struct {
+		Membership         func(childComplexity int) int
+		ReassignedContacts func(childComplexity int) int
 	}
 
 	Session struct {
@@ -109,6 +263,7 @@ type ComplexityRoot struct {
 		ID                      func(childComplexity int) int
 		LastActiveAt            func(childComplexity int) int
 		LastName                func(childComplexity int) int
+		Memberships             func(childComplexity int) int
 		NotificationPreferences func(childComplexity int) int
 		Organizations           func(childComplexity int) int
 		Phone                   func(childComplexity int) int
@@ -131,12 +286,40 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 	_ = ec
 	switch typeName + "." + field {
 
+	case "Account.children":
+		if e.ComplexityRoot.Account.Children == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Children(childComplexity), true
+	case "Account.contacts":
+		if e.ComplexityRoot.Account.Contacts == nil {
+			break
+		}
+
+		args, err := ec.field_Account_contacts_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Contacts(childComplexity, args["assigneeId"].(*string), args["unassigned"].(*bool), args["first"].(*int), args["after"].(*string)), true
 	case "Account.id":
 		if e.ComplexityRoot.Account.ID == nil {
 			break
 		}
 
 		return e.ComplexityRoot.Account.ID(childComplexity), true
+	case "Account.invitations":
+		if e.ComplexityRoot.Account.Invitations == nil {
+			break
+		}
+
+		args, err := ec.field_Account_invitations_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Invitations(childComplexity, args["status"].([]models.InvitationStatus), args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Account.name":
 		if e.ComplexityRoot.Account.Name == nil {
 			break
@@ -149,6 +332,105 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Organization(childComplexity), true
+	case "Account.parent":
+		if e.ComplexityRoot.Account.Parent == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.Parent(childComplexity), true
+	case "Account.viewerMembership":
+		if e.ComplexityRoot.Account.ViewerMembership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.ViewerMembership(childComplexity), true
+
+	case "AuditEvent.account":
+		if e.ComplexityRoot.AuditEvent.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Account(childComplexity), true
+	case "AuditEvent.action":
+		if e.ComplexityRoot.AuditEvent.Action == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Action(childComplexity), true
+	case "AuditEvent.actor":
+		if e.ComplexityRoot.AuditEvent.Actor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Actor(childComplexity), true
+	case "AuditEvent.createdAt":
+		if e.ComplexityRoot.AuditEvent.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.CreatedAt(childComplexity), true
+	case "AuditEvent.details":
+		if e.ComplexityRoot.AuditEvent.Details == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.Details(childComplexity), true
+	case "AuditEvent.id":
+		if e.ComplexityRoot.AuditEvent.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.ID(childComplexity), true
+	case "AuditEvent.ipAddress":
+		if e.ComplexityRoot.AuditEvent.IPAddress == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.IPAddress(childComplexity), true
+	case "AuditEvent.targetEmail":
+		if e.ComplexityRoot.AuditEvent.TargetEmail == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.TargetEmail(childComplexity), true
+	case "AuditEvent.targetUser":
+		if e.ComplexityRoot.AuditEvent.TargetUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEvent.TargetUser(childComplexity), true
+
+	case "AuditEventConnection.edges":
+		if e.ComplexityRoot.AuditEventConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.Edges(childComplexity), true
+	case "AuditEventConnection.pageInfo":
+		if e.ComplexityRoot.AuditEventConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.PageInfo(childComplexity), true
+	case "AuditEventConnection.totalCount":
+		if e.ComplexityRoot.AuditEventConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventConnection.TotalCount(childComplexity), true
+
+	case "AuditEventEdge.cursor":
+		if e.ComplexityRoot.AuditEventEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventEdge.Cursor(childComplexity), true
+	case "AuditEventEdge.node":
+		if e.ComplexityRoot.AuditEventEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.AuditEventEdge.Node(childComplexity), true
 
 	case "AuthPayload.session":
 		if e.ComplexityRoot.AuthPayload.Session == nil {
@@ -169,6 +451,374 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.AuthPayload.User(childComplexity), true
 
+	case "Contact.account":
+		if e.ComplexityRoot.Contact.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Account(childComplexity), true
+	case "Contact.assignee":
+		if e.ComplexityRoot.Contact.Assignee == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Assignee(childComplexity), true
+	case "Contact.createdAt":
+		if e.ComplexityRoot.Contact.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.CreatedAt(childComplexity), true
+	case "Contact.email":
+		if e.ComplexityRoot.Contact.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Email(childComplexity), true
+	case "Contact.id":
+		if e.ComplexityRoot.Contact.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.ID(childComplexity), true
+	case "Contact.name":
+		if e.ComplexityRoot.Contact.Name == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Name(childComplexity), true
+	case "Contact.phone":
+		if e.ComplexityRoot.Contact.Phone == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Contact.Phone(childComplexity), true
+
+	case "ContactConnection.edges":
+		if e.ComplexityRoot.ContactConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.Edges(childComplexity), true
+	case "ContactConnection.pageInfo":
+		if e.ComplexityRoot.ContactConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.PageInfo(childComplexity), true
+	case "ContactConnection.totalCount":
+		if e.ComplexityRoot.ContactConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactConnection.TotalCount(childComplexity), true
+
+	case "ContactEdge.cursor":
+		if e.ComplexityRoot.ContactEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactEdge.Cursor(childComplexity), true
+	case "ContactEdge.node":
+		if e.ComplexityRoot.ContactEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.ContactEdge.Node(childComplexity), true
+
+	case "Invitation.accounts":
+		if e.ComplexityRoot.Invitation.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Accounts(childComplexity), true
+	case "Invitation.createdAt":
+		if e.ComplexityRoot.Invitation.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.CreatedAt(childComplexity), true
+	case "Invitation.email":
+		if e.ComplexityRoot.Invitation.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Email(childComplexity), true
+	case "Invitation.expiresAt":
+		if e.ComplexityRoot.Invitation.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.ExpiresAt(childComplexity), true
+	case "Invitation.firstName":
+		if e.ComplexityRoot.Invitation.FirstName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.FirstName(childComplexity), true
+	case "Invitation.id":
+		if e.ComplexityRoot.Invitation.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.ID(childComplexity), true
+	case "Invitation.invitedBy":
+		if e.ComplexityRoot.Invitation.InvitedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.InvitedBy(childComplexity), true
+	case "Invitation.lastName":
+		if e.ComplexityRoot.Invitation.LastName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.LastName(childComplexity), true
+	case "Invitation.lastSentAt":
+		if e.ComplexityRoot.Invitation.LastSentAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.LastSentAt(childComplexity), true
+	case "Invitation.permissions":
+		if e.ComplexityRoot.Invitation.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Permissions(childComplexity), true
+	case "Invitation.preferredLanguage":
+		if e.ComplexityRoot.Invitation.PreferredLanguage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.PreferredLanguage(childComplexity), true
+	case "Invitation.products":
+		if e.ComplexityRoot.Invitation.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Products(childComplexity), true
+	case "Invitation.restrictions":
+		if e.ComplexityRoot.Invitation.Restrictions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Restrictions(childComplexity), true
+	case "Invitation.role":
+		if e.ComplexityRoot.Invitation.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Role(childComplexity), true
+	case "Invitation.sendCount":
+		if e.ComplexityRoot.Invitation.SendCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.SendCount(childComplexity), true
+	case "Invitation.status":
+		if e.ComplexityRoot.Invitation.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Invitation.Status(childComplexity), true
+
+	case "InvitationConnection.edges":
+		if e.ComplexityRoot.InvitationConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.Edges(childComplexity), true
+	case "InvitationConnection.pageInfo":
+		if e.ComplexityRoot.InvitationConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.PageInfo(childComplexity), true
+	case "InvitationConnection.totalCount":
+		if e.ComplexityRoot.InvitationConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationConnection.TotalCount(childComplexity), true
+
+	case "InvitationEdge.cursor":
+		if e.ComplexityRoot.InvitationEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationEdge.Cursor(childComplexity), true
+	case "InvitationEdge.node":
+		if e.ComplexityRoot.InvitationEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationEdge.Node(childComplexity), true
+
+	case "InvitationPreview.accountNames":
+		if e.ComplexityRoot.InvitationPreview.AccountNames == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPreview.AccountNames(childComplexity), true
+	case "InvitationPreview.email":
+		if e.ComplexityRoot.InvitationPreview.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPreview.Email(childComplexity), true
+	case "InvitationPreview.existingUser":
+		if e.ComplexityRoot.InvitationPreview.ExistingUser == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPreview.ExistingUser(childComplexity), true
+	case "InvitationPreview.expiresAt":
+		if e.ComplexityRoot.InvitationPreview.ExpiresAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPreview.ExpiresAt(childComplexity), true
+	case "InvitationPreview.invitedByName":
+		if e.ComplexityRoot.InvitationPreview.InvitedByName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPreview.InvitedByName(childComplexity), true
+	case "InvitationPreview.organizationName":
+		if e.ComplexityRoot.InvitationPreview.OrganizationName == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPreview.OrganizationName(childComplexity), true
+	case "InvitationPreview.status":
+		if e.ComplexityRoot.InvitationPreview.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InvitationPreview.Status(childComplexity), true
+
+	case "InviteResult.email":
+		if e.ComplexityRoot.InviteResult.Email == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteResult.Email(childComplexity), true
+	case "InviteResult.invitation":
+		if e.ComplexityRoot.InviteResult.Invitation == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteResult.Invitation(childComplexity), true
+	case "InviteResult.message":
+		if e.ComplexityRoot.InviteResult.Message == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteResult.Message(childComplexity), true
+	case "InviteResult.outcome":
+		if e.ComplexityRoot.InviteResult.Outcome == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteResult.Outcome(childComplexity), true
+
+	case "InviteUsersPayload.invitations":
+		if e.ComplexityRoot.InviteUsersPayload.Invitations == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUsersPayload.Invitations(childComplexity), true
+	case "InviteUsersPayload.results":
+		if e.ComplexityRoot.InviteUsersPayload.Results == nil {
+			break
+		}
+
+		return e.ComplexityRoot.InviteUsersPayload.Results(childComplexity), true
+
+	case "Membership.account":
+		if e.ComplexityRoot.Membership.Account == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Account(childComplexity), true
+	case "Membership.createdAt":
+		if e.ComplexityRoot.Membership.CreatedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.CreatedAt(childComplexity), true
+	case "Membership.id":
+		if e.ComplexityRoot.Membership.ID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.ID(childComplexity), true
+	case "Membership.inherited":
+		if e.ComplexityRoot.Membership.Inherited == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Inherited(childComplexity), true
+	case "Membership.invitedBy":
+		if e.ComplexityRoot.Membership.InvitedBy == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.InvitedBy(childComplexity), true
+	case "Membership.permissions":
+		if e.ComplexityRoot.Membership.Permissions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Permissions(childComplexity), true
+	case "Membership.products":
+		if e.ComplexityRoot.Membership.Products == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Products(childComplexity), true
+	case "Membership.restrictions":
+		if e.ComplexityRoot.Membership.Restrictions == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Restrictions(childComplexity), true
+	case "Membership.role":
+		if e.ComplexityRoot.Membership.Role == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Role(childComplexity), true
+	case "Membership.user":
+		if e.ComplexityRoot.Membership.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.User(childComplexity), true
+
+	case "Mutation.acceptInvitation":
+		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_acceptInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AcceptInvitation(childComplexity, args["input"].(model.AcceptInvitationInput)), true
+	case "Mutation.assignContact":
+		if e.ComplexityRoot.Mutation.AssignContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_assignContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.AssignContact(childComplexity, args["input"].(model.AssignContactInput)), true
 	case "Mutation.changePassword":
 		if e.ComplexityRoot.Mutation.ChangePassword == nil {
 			break
@@ -191,6 +841,61 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ConfirmEmailChange(childComplexity, args["token"].(string)), true
+	case "Mutation.createAccount":
+		if e.ComplexityRoot.Mutation.CreateAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateAccount(childComplexity, args["input"].(model.CreateAccountInput)), true
+	case "Mutation.createContact":
+		if e.ComplexityRoot.Mutation.CreateContact == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_createContact_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.CreateContact(childComplexity, args["input"].(model.CreateContactInput)), true
+	case "Mutation.grantAccess":
+		if e.ComplexityRoot.Mutation.GrantAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_grantAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.GrantAccess(childComplexity, args["input"].(model.GrantAccessInput)), true
+	case "Mutation.inviteUsers":
+		if e.ComplexityRoot.Mutation.InviteUsers == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_inviteUsers_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.InviteUsers(childComplexity, args["input"].(model.InviteUsersInput)), true
+	case "Mutation.removeFromOrganization":
+		if e.ComplexityRoot.Mutation.RemoveFromOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_removeFromOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RemoveFromOrganization(childComplexity, args["input"].(model.RemoveFromOrganizationInput)), true
 	case "Mutation.requestEmailChange":
 		if e.ComplexityRoot.Mutation.RequestEmailChange == nil {
 			break
@@ -213,6 +918,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestPasswordReset(childComplexity, args["email"].(string)), true
+	case "Mutation.resendInvitation":
+		if e.ComplexityRoot.Mutation.ResendInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_resendInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ResendInvitation(childComplexity, args["id"].(string)), true
 	case "Mutation.resetPassword":
 		if e.ComplexityRoot.Mutation.ResetPassword == nil {
 			break
@@ -224,6 +940,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.ResetPassword(childComplexity, args["input"].(model.ResetPasswordInput)), true
+	case "Mutation.revokeAccess":
+		if e.ComplexityRoot.Mutation.RevokeAccess == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeAccess_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeAccess(childComplexity, args["input"].(model.RevokeAccessInput)), true
+	case "Mutation.revokeInvitation":
+		if e.ComplexityRoot.Mutation.RevokeInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_revokeInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.RevokeInvitation(childComplexity, args["id"].(string)), true
+	case "Mutation.sendPasswordReset":
+		if e.ComplexityRoot.Mutation.SendPasswordReset == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_sendPasswordReset_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SendPasswordReset(childComplexity, args["userId"].(string)), true
 	case "Mutation.signIn":
 		if e.ComplexityRoot.Mutation.SignIn == nil {
 			break
@@ -269,6 +1018,39 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.updateInvitation":
+		if e.ComplexityRoot.Mutation.UpdateInvitation == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateInvitation_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateInvitation(childComplexity, args["input"].(model.UpdateInvitationInput)), true
+	case "Mutation.updateMember":
+		if e.ComplexityRoot.Mutation.UpdateMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMember(childComplexity, args["input"].(model.UpdateMemberInput)), true
+	case "Mutation.updateMemberProfile":
+		if e.ComplexityRoot.Mutation.UpdateMemberProfile == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateMemberProfile_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateMemberProfile(childComplexity, args["input"].(model.UpdateMemberProfileInput)), true
 	case "Mutation.updateNotificationPreferences":
 		if e.ComplexityRoot.Mutation.UpdateNotificationPreferences == nil {
 			break
@@ -280,6 +1062,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateNotificationPreferences(childComplexity, args["input"].(model.NotificationPreferencesInput)), true
+	case "Mutation.updateOrganization":
+		if e.ComplexityRoot.Mutation.UpdateOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_updateOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.UpdateOrganization(childComplexity, args["input"].(model.UpdateOrganizationInput)), true
 	case "Mutation.updateProfile":
 		if e.ComplexityRoot.Mutation.UpdateProfile == nil {
 			break
@@ -311,6 +1104,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.NotificationPreferences.Sounds(childComplexity), true
 
+	case "Organization.accounts":
+		if e.ComplexityRoot.Organization.Accounts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Organization.Accounts(childComplexity), true
+	case "Organization.auditLog":
+		if e.ComplexityRoot.Organization.AuditLog == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_auditLog_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.AuditLog(childComplexity, args["filter"].(*model.AuditFilter), args["first"].(*int), args["after"].(*string)), true
 	case "Organization.enabledProducts":
 		if e.ComplexityRoot.Organization.EnabledProducts == nil {
 			break
@@ -342,6 +1152,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Organization.RootAccount(childComplexity), true
 
+	case "PageInfo.endCursor":
+		if e.ComplexityRoot.PageInfo.EndCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.EndCursor(childComplexity), true
+	case "PageInfo.hasNextPage":
+		if e.ComplexityRoot.PageInfo.HasNextPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasNextPage(childComplexity), true
+	case "PageInfo.hasPreviousPage":
+		if e.ComplexityRoot.PageInfo.HasPreviousPage == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.HasPreviousPage(childComplexity), true
+	case "PageInfo.startCursor":
+		if e.ComplexityRoot.PageInfo.StartCursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
 	case "Product.key":
 		if e.ComplexityRoot.Product.Key == nil {
 			break
@@ -355,6 +1190,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.Name(childComplexity), true
 
+	case "Query.invitationPreview":
+		if e.ComplexityRoot.Query.InvitationPreview == nil {
+			break
+		}
+
+		args, err := ec.field_Query_invitationPreview_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.InvitationPreview(childComplexity, args["token"].(string)), true
 	case "Query.me":
 		if e.ComplexityRoot.Query.Me == nil {
 			break
@@ -378,6 +1224,32 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Products(childComplexity), true
+
+	case "Restrictions.assignedContactsOnly":
+		if e.ComplexityRoot.Restrictions.AssignedContactsOnly == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Restrictions.AssignedContactsOnly(childComplexity), true
+	case "Restrictions.dataExportBlocked":
+		if e.ComplexityRoot.Restrictions.DataExportBlocked == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Restrictions.DataExportBlocked(childComplexity), true
+
+	case "RevokeAccessPayload.membership":
+		if e.ComplexityRoot.RevokeAccessPayload.Membership == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeAccessPayload.Membership(childComplexity), true
+	case "RevokeAccessPayload.reassignedContacts":
+		if e.ComplexityRoot.RevokeAccessPayload.ReassignedContacts == nil {
+			break
+		}
+
+		return e.ComplexityRoot.RevokeAccessPayload.ReassignedContacts(childComplexity), true
 
 	case "Session.connected":
 		if e.ComplexityRoot.Session.Connected == nil {
@@ -494,6 +1366,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.LastName(childComplexity), true
+	case "User.memberships":
+		if e.ComplexityRoot.User.Memberships == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Memberships(childComplexity), true
 	case "User.notificationPreferences":
 		if e.ComplexityRoot.User.NotificationPreferences == nil {
 			break
@@ -534,12 +1412,26 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 	ec := newExecutionContext(opCtx, e, make(chan graphql.DeferredResult))
 	inputUnmarshalers := func() *graphql.InputUnmarshalerIndex {
 		return graphql.NewInputUnmarshalerIndex(
+			graphql.NewInputUnmarshaler("AcceptInvitationInput", ec.unmarshalInputAcceptInvitationInput),
+			graphql.NewInputUnmarshaler("AssignContactInput", ec.unmarshalInputAssignContactInput),
+			graphql.NewInputUnmarshaler("AuditFilter", ec.unmarshalInputAuditFilter),
 			graphql.NewInputUnmarshaler("ChangePasswordInput", ec.unmarshalInputChangePasswordInput),
+			graphql.NewInputUnmarshaler("CreateAccountInput", ec.unmarshalInputCreateAccountInput),
+			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
+			graphql.NewInputUnmarshaler("GrantAccessInput", ec.unmarshalInputGrantAccessInput),
+			graphql.NewInputUnmarshaler("InviteUsersInput", ec.unmarshalInputInviteUsersInput),
 			graphql.NewInputUnmarshaler("NotificationPreferencesInput", ec.unmarshalInputNotificationPreferencesInput),
+			graphql.NewInputUnmarshaler("RemoveFromOrganizationInput", ec.unmarshalInputRemoveFromOrganizationInput),
 			graphql.NewInputUnmarshaler("RequestEmailChangeInput", ec.unmarshalInputRequestEmailChangeInput),
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
+			graphql.NewInputUnmarshaler("RestrictionsInput", ec.unmarshalInputRestrictionsInput),
+			graphql.NewInputUnmarshaler("RevokeAccessInput", ec.unmarshalInputRevokeAccessInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
+			graphql.NewInputUnmarshaler("UpdateInvitationInput", ec.unmarshalInputUpdateInvitationInput),
+			graphql.NewInputUnmarshaler("UpdateMemberInput", ec.unmarshalInputUpdateMemberInput),
+			graphql.NewInputUnmarshaler("UpdateMemberProfileInput", ec.unmarshalInputUpdateMemberProfileInput),
+			graphql.NewInputUnmarshaler("UpdateOrganizationInput", ec.unmarshalInputUpdateOrganizationInput),
 			graphql.NewInputUnmarshaler("UpdateProfileInput", ec.unmarshalInputUpdateProfileInput),
 		)
 	}
@@ -617,18 +1509,352 @@ func newExecutionContext(
 }
 
 var sources = []*ast.Source{
+	{Name: "../schema/audit.graphqls", Input: `enum AuditAction {
+  ORGANIZATION_CREATED
+  ORGANIZATION_UPDATED
+  ACCOUNT_CREATED
+  INVITATION_SENT
+  INVITATION_RESENT
+  INVITATION_UPDATED
+  INVITATION_REVOKED
+  INVITATION_ACCEPTED
+  MEMBER_UPDATED
+  MEMBER_PROFILE_UPDATED
+  ACCESS_GRANTED
+  ACCESS_REVOKED
+  REMOVED_FROM_ORGANIZATION
+  PASSWORD_RESET_SENT
+  CONTACTS_REASSIGNED
+  "A CSV export of an account's members."
+  MEMBERS_EXPORTED
+}
+
+type AuditEvent implements Node {
+  id: ID!
+  action: AuditAction!
+  actor: User
+  targetUser: User
+  "The target's email as it was when the action happened."
+  targetEmail: String
+  account: Account
+  "JSON object: what changed (before/after) and counts."
+  details: String!
+  ipAddress: String
+  createdAt: Time!
+}
+
+input AuditFilter {
+  actions: [AuditAction!]
+  actorId: ID
+  targetUserId: ID
+  since: Time
+  until: Time
+}
+
+type AuditEventEdge {
+  node: AuditEvent!
+  cursor: String!
+}
+
+type AuditEventConnection {
+  edges: [AuditEventEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+`, BuiltIn: false},
+	{Name: "../schema/contact.graphqls", Input: `type Contact implements Node {
+  id: ID!
+  account: Account!
+  name: String!
+  email: String
+  phone: String
+  assignee: User
+  createdAt: Time!
+}
+
+type ContactEdge {
+  node: Contact!
+  cursor: String!
+}
+
+type ContactConnection {
+  edges: [ContactEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+input CreateContactInput {
+  accountId: ID!
+  name: String!
+  email: String
+  phone: String
+  assigneeId: ID
+}
+
+input AssignContactInput {
+  contactId: ID!
+  "Null unassigns."
+  assigneeId: ID
+}
+
+extend type Mutation {
+  createContact(input: CreateContactInput!): Contact!
+  assignContact(input: AssignContactInput!): Contact!
+}
+`, BuiltIn: false},
+	{Name: "../schema/invitation.graphqls", Input: `enum InvitationStatus {
+  PENDING
+  EXPIRED
+  ACCEPTED
+  REVOKED
+}
+
+enum InviteOutcome {
+  INVITED
+  ALREADY_MEMBER
+  ALREADY_INVITED
+  INVALID_EMAIL
+}
+
+type Invitation implements Node {
+  id: ID!
+  email: String!
+  firstName: String
+  lastName: String
+  preferredLanguage: String!
+  accounts: [Account!]!
+  role: Role!
+  permissions: [Permission!]!
+  products: [Product!]!
+  restrictions: Restrictions!
+  status: InvitationStatus!
+  invitedBy: User
+  createdAt: Time!
+  expiresAt: Time!
+  lastSentAt: Time!
+  sendCount: Int!
+}
+
+type InvitationEdge {
+  node: Invitation!
+  cursor: String!
+}
+
+type InvitationConnection {
+  edges: [InvitationEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type InvitationPreview {
+  email: String!
+  organizationName: String!
+  accountNames: [String!]!
+  invitedByName: String
+  expiresAt: Time!
+  status: InvitationStatus!
+  "The email already has an identity: accept while signed in instead of signing up."
+  existingUser: Boolean!
+}
+
+type InviteResult {
+  email: String!
+  outcome: InviteOutcome!
+  invitation: Invitation
+  message: String
+}
+
+type InviteUsersPayload {
+  results: [InviteResult!]!
+  invitations: [Invitation!]!
+}
+
+input InviteUsersInput {
+  accountIds: [ID!]!
+  "Free text: addresses separated by commas, semicolons, white space or new lines; ` + "`" + `Name <address>` + "`" + ` too. At most 100."
+  emails: String!
+  role: Role!
+  permissions: [Permission!]
+  products: [String!]
+  restrictions: RestrictionsInput
+  "For a single invite only."
+  firstName: String
+  lastName: String
+  preferredLanguage: String
+  communicationEmail: String
+}
+
+input UpdateInvitationInput {
+  id: ID!
+  role: Role
+  permissions: [Permission!]
+  products: [String!]
+  restrictions: RestrictionsInput
+  firstName: String
+  lastName: String
+  preferredLanguage: String
+}
+
+input AcceptInvitationInput {
+  token: String!
+  "Required when the email has no identity yet; ignored otherwise."
+  password: String
+  firstName: String
+  lastName: String
+  phone: String
+  preferredLanguage: String
+  deviceName: String
+}
+
+extend type Query {
+  "Public: what an invitation link grants. Null for an unknown token."
+  invitationPreview(token: String!): InvitationPreview
+}
+
+extend type Mutation {
+  inviteUsers(input: InviteUsersInput!): InviteUsersPayload!
+  "Issues a new link, resets the expiry and invalidates every earlier link."
+  resendInvitation(id: ID!): Invitation!
+  "Never the email."
+  updateInvitation(input: UpdateInvitationInput!): Invitation!
+  revokeInvitation(id: ID!): Invitation!
+  "A new person sets a password and is signed in; an existing one must be signed in as the invited email."
+  acceptInvitation(input: AcceptInvitationInput!): AuthPayload!
+}
+`, BuiltIn: false},
 	{Name: "../schema/organization.graphqls", Input: `type Organization implements Node {
   id: ID!
   name: String!
   rootAccount: Account!
+  "Every account of the organization the viewer has access to (directly or inherited), root first."
+  accounts: [Account!]!
   enabledProducts: [Product!]!
+  "How long an invitation link works: 1 to 720 hours, default 336 (14 days)."
   invitationLifetimeHours: Int!
+  "OWNER and ADMIN only. Newest first."
+  auditLog(filter: AuditFilter, first: Int, after: String): AuditEventConnection!
 }
 
 type Account implements Node {
   id: ID!
   name: String!
   organization: Organization!
+  parent: Account
+  children: [Account!]!
+  "The viewer's effective access here (null when none)."
+  viewerMembership: Membership
+  invitations(status: [InvitationStatus!], search: String, first: Int, after: String): InvitationConnection!
+  contacts(assigneeId: ID, unassigned: Boolean, first: Int, after: String): ContactConnection!
+}
+
+type PageInfo {
+  hasNextPage: Boolean!
+  endCursor: String
+  hasPreviousPage: Boolean!
+  startCursor: String
+}
+
+type Restrictions {
+  "Sees only contacts assigned to them (MANAGER and AGENT)."
+  assignedContactsOnly: Boolean!
+  "Cannot export CSV (MANAGER and AGENT)."
+  dataExportBlocked: Boolean!
+}
+
+type Membership implements Node {
+  id: ID!
+  user: User!
+  account: Account!
+  role: Role!
+  permissions: [Permission!]!
+  products: [Product!]!
+  restrictions: Restrictions!
+  "True when this access comes from an ancestor account."
+  inherited: Boolean!
+  invitedBy: User
+  createdAt: Time!
+}
+
+extend type User {
+  "Memberships the viewer may see: the viewer's own, or those on accounts the viewer manages."
+  memberships: [Membership!]!
+}
+
+input RestrictionsInput {
+  assignedContactsOnly: Boolean
+  dataExportBlocked: Boolean
+}
+
+input CreateAccountInput {
+  parentId: ID!
+  name: String!
+}
+
+input UpdateOrganizationInput {
+  id: ID!
+  name: String
+  invitationLifetimeHours: Int
+  "Product keys from the catalogue; BILLING_MANAGER only."
+  enabledProducts: [String!]
+}
+
+input UpdateMemberInput {
+  accountId: ID!
+  userId: ID!
+  role: Role
+  permissions: [Permission!]
+  products: [String!]
+  restrictions: RestrictionsInput
+}
+
+"An admin's edit of a member's name and phone. The login email is never editable here."
+input UpdateMemberProfileInput {
+  userId: ID!
+  firstName: String
+  lastName: String
+  phone: String
+}
+
+input GrantAccessInput {
+  userId: ID!
+  accountIds: [ID!]!
+  role: Role!
+  permissions: [Permission!]
+  products: [String!]
+  restrictions: RestrictionsInput
+}
+
+input RevokeAccessInput {
+  accountId: ID!
+  userId: ID!
+  "Null leaves the contacts unassigned."
+  reassignContactsTo: ID
+}
+
+input RemoveFromOrganizationInput {
+  organizationId: ID!
+  userId: ID!
+  reassignContactsTo: ID
+}
+
+type RevokeAccessPayload {
+  membership: Membership!
+  reassignedContacts: Int!
+}
+
+extend type Mutation {
+  createAccount(input: CreateAccountInput!): Account!
+  updateOrganization(input: UpdateOrganizationInput!): Organization!
+  updateMember(input: UpdateMemberInput!): Membership!
+  updateMemberProfile(input: UpdateMemberProfileInput!): User!
+  "Gives an existing member of the organization access to more accounts."
+  grantAccess(input: GrantAccessInput!): [Membership!]!
+  "Irreversible. The person stays in the organization's directory."
+  revokeAccess(input: RevokeAccessInput!): RevokeAccessPayload!
+  "Ends every access in the organization and signs the person's live connections out of it."
+  removeFromOrganization(input: RemoveFromOrganizationInput!): Boolean!
+  "Mails the member a password reset link (30 minutes, single use)."
+  sendPasswordReset(userId: ID!): Boolean!
 }
 `, BuiltIn: false},
 	{Name: "../schema/profile.graphqls", Input: `extend type Mutation {
@@ -829,8 +2055,64 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_name(ctx, field)
 	case "organization":
 		return ec.fieldContext_Account_organization(ctx, field)
+	case "parent":
+		return ec.fieldContext_Account_parent(ctx, field)
+	case "children":
+		return ec.fieldContext_Account_children(ctx, field)
+	case "viewerMembership":
+		return ec.fieldContext_Account_viewerMembership(ctx, field)
+	case "invitations":
+		return ec.fieldContext_Account_invitations(ctx, field)
+	case "contacts":
+		return ec.fieldContext_Account_contacts(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_AuditEvent_id(ctx, field)
+	case "action":
+		return ec.fieldContext_AuditEvent_action(ctx, field)
+	case "actor":
+		return ec.fieldContext_AuditEvent_actor(ctx, field)
+	case "targetUser":
+		return ec.fieldContext_AuditEvent_targetUser(ctx, field)
+	case "targetEmail":
+		return ec.fieldContext_AuditEvent_targetEmail(ctx, field)
+	case "account":
+		return ec.fieldContext_AuditEvent_account(ctx, field)
+	case "details":
+		return ec.fieldContext_AuditEvent_details(ctx, field)
+	case "ipAddress":
+		return ec.fieldContext_AuditEvent_ipAddress(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_AuditEvent_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEvent", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_AuditEventConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_AuditEventConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_AuditEventConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_AuditEventEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_AuditEventEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_AuditEventEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type AuditEventEdge", field.Name)
 }
 
 func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -843,6 +2125,178 @@ func (ec *executionContext) childFields_AuthPayload(ctx context.Context, field g
 		return ec.fieldContext_AuthPayload_user(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type AuthPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Contact(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Contact_id(ctx, field)
+	case "account":
+		return ec.fieldContext_Contact_account(ctx, field)
+	case "name":
+		return ec.fieldContext_Contact_name(ctx, field)
+	case "email":
+		return ec.fieldContext_Contact_email(ctx, field)
+	case "phone":
+		return ec.fieldContext_Contact_phone(ctx, field)
+	case "assignee":
+		return ec.fieldContext_Contact_assignee(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Contact_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Contact", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_ContactConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_ContactConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_ContactConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_ContactEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_ContactEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_ContactEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type ContactEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_Invitation(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Invitation_id(ctx, field)
+	case "email":
+		return ec.fieldContext_Invitation_email(ctx, field)
+	case "firstName":
+		return ec.fieldContext_Invitation_firstName(ctx, field)
+	case "lastName":
+		return ec.fieldContext_Invitation_lastName(ctx, field)
+	case "preferredLanguage":
+		return ec.fieldContext_Invitation_preferredLanguage(ctx, field)
+	case "accounts":
+		return ec.fieldContext_Invitation_accounts(ctx, field)
+	case "role":
+		return ec.fieldContext_Invitation_role(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Invitation_permissions(ctx, field)
+	case "products":
+		return ec.fieldContext_Invitation_products(ctx, field)
+	case "restrictions":
+		return ec.fieldContext_Invitation_restrictions(ctx, field)
+	case "status":
+		return ec.fieldContext_Invitation_status(ctx, field)
+	case "invitedBy":
+		return ec.fieldContext_Invitation_invitedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Invitation_createdAt(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_Invitation_expiresAt(ctx, field)
+	case "lastSentAt":
+		return ec.fieldContext_Invitation_lastSentAt(ctx, field)
+	case "sendCount":
+		return ec.fieldContext_Invitation_sendCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Invitation", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_InvitationConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_InvitationConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_InvitationConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_InvitationEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_InvitationEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationEdge", field.Name)
+}
+
+func (ec *executionContext) childFields_InvitationPreview(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "email":
+		return ec.fieldContext_InvitationPreview_email(ctx, field)
+	case "organizationName":
+		return ec.fieldContext_InvitationPreview_organizationName(ctx, field)
+	case "accountNames":
+		return ec.fieldContext_InvitationPreview_accountNames(ctx, field)
+	case "invitedByName":
+		return ec.fieldContext_InvitationPreview_invitedByName(ctx, field)
+	case "expiresAt":
+		return ec.fieldContext_InvitationPreview_expiresAt(ctx, field)
+	case "status":
+		return ec.fieldContext_InvitationPreview_status(ctx, field)
+	case "existingUser":
+		return ec.fieldContext_InvitationPreview_existingUser(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InvitationPreview", field.Name)
+}
+
+func (ec *executionContext) childFields_InviteResult(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "email":
+		return ec.fieldContext_InviteResult_email(ctx, field)
+	case "outcome":
+		return ec.fieldContext_InviteResult_outcome(ctx, field)
+	case "invitation":
+		return ec.fieldContext_InviteResult_invitation(ctx, field)
+	case "message":
+		return ec.fieldContext_InviteResult_message(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteResult", field.Name)
+}
+
+func (ec *executionContext) childFields_InviteUsersPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "results":
+		return ec.fieldContext_InviteUsersPayload_results(ctx, field)
+	case "invitations":
+		return ec.fieldContext_InviteUsersPayload_invitations(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type InviteUsersPayload", field.Name)
+}
+
+func (ec *executionContext) childFields_Membership(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "id":
+		return ec.fieldContext_Membership_id(ctx, field)
+	case "user":
+		return ec.fieldContext_Membership_user(ctx, field)
+	case "account":
+		return ec.fieldContext_Membership_account(ctx, field)
+	case "role":
+		return ec.fieldContext_Membership_role(ctx, field)
+	case "permissions":
+		return ec.fieldContext_Membership_permissions(ctx, field)
+	case "products":
+		return ec.fieldContext_Membership_products(ctx, field)
+	case "restrictions":
+		return ec.fieldContext_Membership_restrictions(ctx, field)
+	case "inherited":
+		return ec.fieldContext_Membership_inherited(ctx, field)
+	case "invitedBy":
+		return ec.fieldContext_Membership_invitedBy(ctx, field)
+	case "createdAt":
+		return ec.fieldContext_Membership_createdAt(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
 func (ec *executionContext) childFields_NotificationPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -865,12 +2319,30 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_name(ctx, field)
 	case "rootAccount":
 		return ec.fieldContext_Organization_rootAccount(ctx, field)
+	case "accounts":
+		return ec.fieldContext_Organization_accounts(ctx, field)
 	case "enabledProducts":
 		return ec.fieldContext_Organization_enabledProducts(ctx, field)
 	case "invitationLifetimeHours":
 		return ec.fieldContext_Organization_invitationLifetimeHours(ctx, field)
+	case "auditLog":
+		return ec.fieldContext_Organization_auditLog(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
+}
+
+func (ec *executionContext) childFields_PageInfo(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "hasNextPage":
+		return ec.fieldContext_PageInfo_hasNextPage(ctx, field)
+	case "endCursor":
+		return ec.fieldContext_PageInfo_endCursor(ctx, field)
+	case "hasPreviousPage":
+		return ec.fieldContext_PageInfo_hasPreviousPage(ctx, field)
+	case "startCursor":
+		return ec.fieldContext_PageInfo_startCursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -881,6 +2353,26 @@ func (ec *executionContext) childFields_Product(ctx context.Context, field graph
 		return ec.fieldContext_Product_name(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Product", field.Name)
+}
+
+func (ec *executionContext) childFields_Restrictions(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "assignedContactsOnly":
+		return ec.fieldContext_Restrictions_assignedContactsOnly(ctx, field)
+	case "dataExportBlocked":
+		return ec.fieldContext_Restrictions_dataExportBlocked(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Restrictions", field.Name)
+}
+
+func (ec *executionContext) childFields_RevokeAccessPayload(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "membership":
+		return ec.fieldContext_RevokeAccessPayload_membership(ctx, field)
+	case "reassignedContacts":
+		return ec.fieldContext_RevokeAccessPayload_reassignedContacts(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type RevokeAccessPayload", field.Name)
 }
 
 func (ec *executionContext) childFields_Session(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
@@ -935,6 +2427,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "organizations":
 		return ec.fieldContext_User_organizations(ctx, field)
+	case "memberships":
+		return ec.fieldContext_User_memberships(ctx, field)
 	case "notificationPreferences":
 		return ec.fieldContext_User_notificationPreferences(ctx, field)
 	case "sessions":

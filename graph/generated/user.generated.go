@@ -30,6 +30,7 @@ type UserResolver interface {
 	DisplayName(ctx context.Context, obj *models.User) (string, error)
 
 	Organizations(ctx context.Context, obj *models.User) ([]*models.Organization, error)
+	Memberships(ctx context.Context, obj *models.User) ([]*models.Membership, error)
 	NotificationPreferences(ctx context.Context, obj *models.User) (*models.NotificationPreferences, error)
 	Sessions(ctx context.Context, obj *models.User) ([]*models.Session, error)
 }
@@ -557,6 +558,38 @@ func (ec *executionContext) fieldContext_User_organizations(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _User_memberships(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_memberships(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Memberships(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v []*models.Membership) graphql.Marshaler {
+			return ec.marshalNMembership2ᚕᚖgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐMembershipᚄ(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_memberships(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
 func (ec *executionContext) _User_notificationPreferences(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -788,6 +821,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_organizations(ctx, field, obj)
+				})
+		case "memberships":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_memberships(ctx, field, obj)
 				})
 		case "notificationPreferences":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

@@ -3,8 +3,50 @@
 package model
 
 import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"time"
+
 	"github.com/rollcall/rollcall/models"
 )
+
+type AcceptInvitationInput struct {
+	Token string `json:"token"`
+	// Required when the email has no identity yet; ignored otherwise.
+	Password          *string `json:"password,omitempty"`
+	FirstName         *string `json:"firstName,omitempty"`
+	LastName          *string `json:"lastName,omitempty"`
+	Phone             *string `json:"phone,omitempty"`
+	PreferredLanguage *string `json:"preferredLanguage,omitempty"`
+	DeviceName        *string `json:"deviceName,omitempty"`
+}
+
+type AssignContactInput struct {
+	ContactID string `json:"contactId"`
+	// Null unassigns.
+	AssigneeID *string `json:"assigneeId,omitempty"`
+}
+
+type AuditEventConnection struct {
+	Edges      []*AuditEventEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type AuditEventEdge struct {
+	Node   *models.AuditEvent `json:"node"`
+	Cursor string             `json:"cursor"`
+}
+
+type AuditFilter struct {
+	Actions      []models.AuditAction `json:"actions,omitempty"`
+	ActorID      *string              `json:"actorId,omitempty"`
+	TargetUserID *string              `json:"targetUserId,omitempty"`
+	Since        *time.Time           `json:"since,omitempty"`
+	Until        *time.Time           `json:"until,omitempty"`
+}
 
 type AuthPayload struct {
 	// The bearer token of the new session. Shown once; only its hash is stored.
@@ -18,6 +60,88 @@ type ChangePasswordInput struct {
 	NewPassword     string `json:"newPassword"`
 }
 
+type ContactConnection struct {
+	Edges      []*ContactEdge `json:"edges"`
+	PageInfo   *PageInfo      `json:"pageInfo"`
+	TotalCount int            `json:"totalCount"`
+}
+
+type ContactEdge struct {
+	Node   *models.Contact `json:"node"`
+	Cursor string          `json:"cursor"`
+}
+
+type CreateAccountInput struct {
+	ParentID string `json:"parentId"`
+	Name     string `json:"name"`
+}
+
+type CreateContactInput struct {
+	AccountID  string  `json:"accountId"`
+	Name       string  `json:"name"`
+	Email      *string `json:"email,omitempty"`
+	Phone      *string `json:"phone,omitempty"`
+	AssigneeID *string `json:"assigneeId,omitempty"`
+}
+
+type GrantAccessInput struct {
+	UserID       string              `json:"userId"`
+	AccountIds   []string            `json:"accountIds"`
+	Role         models.Role         `json:"role"`
+	Permissions  []models.Permission `json:"permissions,omitempty"`
+	Products     []string            `json:"products,omitempty"`
+	Restrictions *RestrictionsInput  `json:"restrictions,omitempty"`
+}
+
+type InvitationConnection struct {
+	Edges      []*InvitationEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type InvitationEdge struct {
+	Node   *models.Invitation `json:"node"`
+	Cursor string             `json:"cursor"`
+}
+
+type InvitationPreview struct {
+	Email            string                  `json:"email"`
+	OrganizationName string                  `json:"organizationName"`
+	AccountNames     []string                `json:"accountNames"`
+	InvitedByName    *string                 `json:"invitedByName,omitempty"`
+	ExpiresAt        time.Time               `json:"expiresAt"`
+	Status           models.InvitationStatus `json:"status"`
+	// The email already has an identity: accept while signed in instead of signing up.
+	ExistingUser bool `json:"existingUser"`
+}
+
+type InviteResult struct {
+	Email      string             `json:"email"`
+	Outcome    InviteOutcome      `json:"outcome"`
+	Invitation *models.Invitation `json:"invitation,omitempty"`
+	Message    *string            `json:"message,omitempty"`
+}
+
+type InviteUsersInput struct {
+	AccountIds []string `json:"accountIds"`
+	// Free text: addresses separated by commas, semicolons, white space or new lines; `Name <address>` too. At most 100.
+	Emails       string              `json:"emails"`
+	Role         models.Role         `json:"role"`
+	Permissions  []models.Permission `json:"permissions,omitempty"`
+	Products     []string            `json:"products,omitempty"`
+	Restrictions *RestrictionsInput  `json:"restrictions,omitempty"`
+	// For a single invite only.
+	FirstName          *string `json:"firstName,omitempty"`
+	LastName           *string `json:"lastName,omitempty"`
+	PreferredLanguage  *string `json:"preferredLanguage,omitempty"`
+	CommunicationEmail *string `json:"communicationEmail,omitempty"`
+}
+
+type InviteUsersPayload struct {
+	Results     []*InviteResult      `json:"results"`
+	Invitations []*models.Invitation `json:"invitations"`
+}
+
 type Mutation struct {
 }
 
@@ -27,7 +151,20 @@ type NotificationPreferencesInput struct {
 	Sounds               *bool `json:"sounds,omitempty"`
 }
 
+type PageInfo struct {
+	HasNextPage     bool    `json:"hasNextPage"`
+	EndCursor       *string `json:"endCursor,omitempty"`
+	HasPreviousPage bool    `json:"hasPreviousPage"`
+	StartCursor     *string `json:"startCursor,omitempty"`
+}
+
 type Query struct {
+}
+
+type RemoveFromOrganizationInput struct {
+	OrganizationID     string  `json:"organizationId"`
+	UserID             string  `json:"userId"`
+	ReassignContactsTo *string `json:"reassignContactsTo,omitempty"`
 }
 
 type RequestEmailChangeInput struct {
@@ -39,6 +176,23 @@ type ResetPasswordInput struct {
 	Token       string  `json:"token"`
 	NewPassword string  `json:"newPassword"`
 	DeviceName  *string `json:"deviceName,omitempty"`
+}
+
+type RestrictionsInput struct {
+	AssignedContactsOnly *bool `json:"assignedContactsOnly,omitempty"`
+	DataExportBlocked    *bool `json:"dataExportBlocked,omitempty"`
+}
+
+type RevokeAccessInput struct {
+	AccountID string `json:"accountId"`
+	UserID    string `json:"userId"`
+	// Null leaves the contacts unassigned.
+	ReassignContactsTo *string `json:"reassignContactsTo,omitempty"`
+}
+
+type RevokeAccessPayload struct {
+	Membership         *models.Membership `json:"membership"`
+	ReassignedContacts int                `json:"reassignedContacts"`
 }
 
 type SignInInput struct {
@@ -56,6 +210,42 @@ type SignUpInput struct {
 	DeviceName       *string `json:"deviceName,omitempty"`
 }
 
+type UpdateInvitationInput struct {
+	ID                string              `json:"id"`
+	Role              *models.Role        `json:"role,omitempty"`
+	Permissions       []models.Permission `json:"permissions,omitempty"`
+	Products          []string            `json:"products,omitempty"`
+	Restrictions      *RestrictionsInput  `json:"restrictions,omitempty"`
+	FirstName         *string             `json:"firstName,omitempty"`
+	LastName          *string             `json:"lastName,omitempty"`
+	PreferredLanguage *string             `json:"preferredLanguage,omitempty"`
+}
+
+type UpdateMemberInput struct {
+	AccountID    string              `json:"accountId"`
+	UserID       string              `json:"userId"`
+	Role         *models.Role        `json:"role,omitempty"`
+	Permissions  []models.Permission `json:"permissions,omitempty"`
+	Products     []string            `json:"products,omitempty"`
+	Restrictions *RestrictionsInput  `json:"restrictions,omitempty"`
+}
+
+// An admin's edit of a member's name and phone. The login email is never editable here.
+type UpdateMemberProfileInput struct {
+	UserID    string  `json:"userId"`
+	FirstName *string `json:"firstName,omitempty"`
+	LastName  *string `json:"lastName,omitempty"`
+	Phone     *string `json:"phone,omitempty"`
+}
+
+type UpdateOrganizationInput struct {
+	ID                      string  `json:"id"`
+	Name                    *string `json:"name,omitempty"`
+	InvitationLifetimeHours *int    `json:"invitationLifetimeHours,omitempty"`
+	// Product keys from the catalogue; BILLING_MANAGER only.
+	EnabledProducts []string `json:"enabledProducts,omitempty"`
+}
+
 type UpdateProfileInput struct {
 	FirstName   *string `json:"firstName,omitempty"`
 	LastName    *string `json:"lastName,omitempty"`
@@ -70,4 +260,63 @@ type UpdateProfileInput struct {
 	CommunicationEmail *string `json:"communicationEmail,omitempty"`
 	// An http(s) URL.
 	AvatarURL *string `json:"avatarUrl,omitempty"`
+}
+
+type InviteOutcome string
+
+const (
+	InviteOutcomeInvited        InviteOutcome = "INVITED"
+	InviteOutcomeAlreadyMember  InviteOutcome = "ALREADY_MEMBER"
+	InviteOutcomeAlreadyInvited InviteOutcome = "ALREADY_INVITED"
+	InviteOutcomeInvalidEmail   InviteOutcome = "INVALID_EMAIL"
+)
+
+var AllInviteOutcome = []InviteOutcome{
+	InviteOutcomeInvited,
+	InviteOutcomeAlreadyMember,
+	InviteOutcomeAlreadyInvited,
+	InviteOutcomeInvalidEmail,
+}
+
+func (e InviteOutcome) IsValid() bool {
+	switch e {
+	case InviteOutcomeInvited, InviteOutcomeAlreadyMember, InviteOutcomeAlreadyInvited, InviteOutcomeInvalidEmail:
+		return true
+	}
+	return false
+}
+
+func (e InviteOutcome) String() string {
+	return string(e)
+}
+
+func (e *InviteOutcome) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = InviteOutcome(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid InviteOutcome", str)
+	}
+	return nil
+}
+
+func (e InviteOutcome) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *InviteOutcome) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e InviteOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
 }

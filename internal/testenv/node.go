@@ -16,6 +16,7 @@ import (
 	"github.com/rollcall/rollcall/app"
 	"github.com/rollcall/rollcall/config"
 	"github.com/rollcall/rollcall/mailer"
+	"github.com/rollcall/rollcall/models"
 )
 
 // Node is a running Rollcall node on a real HTTP listener.
@@ -188,4 +189,28 @@ func (n *Node) Mail(t testing.TB, min int) []mailer.Received {
 		}
 		time.Sleep(10 * time.Millisecond) // polling a folder: there is no event to wait on
 	}
+}
+
+// AddMember gives email (created with password "correct horse battery"
+// when new) a role on the account whose global ID is accountGID, bypassing
+// invitations, and returns a signed-in client for that person.
+func (n *Node) AddMember(t testing.TB, accountGID, email string, g models.Grant) *Client {
+	t.Helper()
+	id, err := models.ParseID(models.KindAccount, accountGID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.App.Store.SeedMember(context.Background(), id, email, "correct horse battery", "Member", email, g); err != nil {
+		t.Fatal(err)
+	}
+	c := n.Client()
+	var out struct {
+		SignIn struct {
+			Token string `json:"token"`
+		} `json:"signIn"`
+	}
+	c.MustDo(t, `mutation($in: SignInInput!) { signIn(input: $in) { token } }`,
+		map[string]any{"in": map[string]any{"email": email, "password": "correct horse battery"}}, &out)
+	c.Token = out.SignIn.Token
+	return c
 }

@@ -1,0 +1,209 @@
+package db
+
+import (
+	"context"
+	"encoding/json"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// MaxAccountDepth bounds the account tree (the root is depth 0).
+const MaxAccountDepth = 8
+
+// scope is what one request may touch in one organization: the viewer, the
+// organization's accounts, and the viewer's memberships there. Every
+// service that takes an ID resolves it through a scope, so an ID from an
+// organization the viewer is not part of answers NOT_FOUND, exactly like
+// one that does not exist.
+type scope struct {
+	viewer   *models.Viewer
+	org      *models.Organization
+	accounts map[int64]*models.Account
+	mine     map[int64]*models.Membership // the viewer's memberships by account
+}
+
+// loadScope loads the organization orgID as seen by the viewer, or
+// NOT_FOUND when the viewer is not in its directory.
+func (s *Store) loadScope(ctx context.Context, q *gorm.DB, orgID int64) (*scope, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var member int64
+	if err := q.Model(&models.OrganizationMember{}).Where("organization_id = ? AND user_id = ?", orgID, v.UserID).Count(&member).Error; err != nil {
+		return nil, err
+	}
+	if member == 0 {
+		return nil, models.NotFound("organization")
+	}
+	sc := &scope{viewer: v, org: &models.Organization{}, accounts: map[int64]*models.Account{}, mine: map[int64]*models.Membership{}}
+	if err := q.Where("id = ?", orgID).Take(sc.org).Error; err != nil {
+		return nil, err
+	}
+	var accts []*models.Account
+	if err := q.Where("organization_id = ?", orgID).Find(&accts).Error; err != nil {
+		return nil, err
+	}
+	for _, a := range accts {
+		sc.accounts[a.ID] = a
+	}
+	var ms []*models.Membership
+	if err := q.Where("organization_id = ? AND user_id = ?", orgID, v.UserID).Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	for _, m := range ms {
+		sc.mine[m.AccountID] = m
+	}
+	return sc, nil
+}
+
+// scopeOfAccount loads the scope of the organization that owns accountID.
+func (s *Store) scopeOfAccount(ctx context.Context, q *gorm.DB, accountID int64) (*scope, *models.Account, error) {
+	var a models.Account
+	if err := q.Where("id = ?", accountID).Take(&a).Error; err != nil {
+		return nil, nil, notFoundAs(err, "account")
+	}
+	sc, err := s.loadScope(ctx, q, a.OrganizationID)
+	if err != nil {
+		return nil, nil, notFoundAs(err, "account")
+	}
+	return sc, sc.accounts[a.ID], nil
+}
+
+// chain is the account and its ancestors, the account first.
+func (sc *scope) chain(accountID int64) []int64 {
+	var out []int64
+	for id := accountID; id != 0 && len(out) <= MaxAccountDepth+1; {
+		a := sc.accounts[id]
+		if a == nil {
+			break
+		}
+		out = append(out, id)
+		if a.ParentID == nil {
+			break
+		}
+		id = *a.ParentID
+	}
+	return out
+}
+
+// effective resolves the membership of one user on an account from their
+// memberships in the organization: the most specific one wins.
+func (sc *scope) effective(accountID int64, byAccount map[int64]*models.Membership) (*models.Membership, bool) {
+	return models.EffectiveMembership(sc.chain(accountID), byAccount)
+}
+
+// viewerAccess is the viewer's effective access on an account.
+func (sc *scope) viewerAccess(accountID int64) models.Access {
+	m, _ := sc.effective(accountID, sc.mine)
+	return models.AccessOf(m)
+}
+
+// viewerCanSee reports whether the viewer has any access on accountID.
+func (sc *scope) viewerCanSee(accountID int64) bool { return sc.viewerAccess(accountID).HasAccess() }
+
+// membershipsOf loads a user's memberships in the scope's organization.
+func (sc *scope) membershipsOf(q *gorm.DB, userID int64) (map[int64]*models.Membership, error) {
+	var ms []*models.Membership
+	if err := q.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Find(&ms).Error; err != nil {
+		return nil, err
+	}
+	out := make(map[int64]*models.Membership, len(ms))
+	for _, m := range ms {
+		out[m.AccountID] = m
+	}
+	return out, nil
+}
+
+// accessOf is a user's effective access on accountID and its membership.
+func (sc *scope) accessOf(q *gorm.DB, userID, accountID int64) (models.Access, *models.Membership, bool, error) {
+	byAccount, err := sc.membershipsOf(q, userID)
+	if err != nil {
+		return models.Access{}, nil, false, err
+	}
+	m, inherited := sc.effective(accountID, byAccount)
+	return models.AccessOf(m), m, inherited, nil
+}
+
+// isOrgMember reports whether userID is in the organization's directory.
+func (sc *scope) isOrgMember(q *gorm.DB, userID int64) (bool, error) {
+	var n int64
+	err := q.Model(&models.OrganizationMember{}).Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Count(&n).Error
+	return n > 0, err
+}
+
+// account returns an account of the scope's organization or NOT_FOUND.
+func (sc *scope) account(id int64) (*models.Account, error) {
+	if a := sc.accounts[id]; a != nil {
+		return a, nil
+	}
+	return nil, models.NotFound("account")
+}
+
+// countOwners counts the distinct OWNERs of the organization, locking the
+// owner rows on MySQL so two concurrent demotions serialise.
+func (s *Store) countOwners(q *gorm.DB, orgID int64) (int, error) {
+	var ids []int64
+	err := s.forUpdate(q.Model(&models.Membership{}).Where("organization_id = ? AND role = ?", orgID, models.RoleOwner)).
+		Pluck("user_id", &ids).Error
+	slices.Sort(ids)
+	return len(slices.Compact(ids)), err
+}
+
+func notFoundAs(err error, what string) error {
+	if models.ErrorCode(translate(err)) == models.CodeNotFound {
+		return models.NotFound(what)
+	}
+	return err
+}
+
+// details renders audit details as a JSON object.
+func details(v map[string]any) string {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// grantOf is the grant a membership or invitation holds.
+func grantOf(role models.Role, perms models.Permissions, products models.StringList, r models.Restrictions) models.Grant {
+	return models.Grant{Role: role, Permissions: perms, Products: []string(products), Restrictions: r}
+}
+
+// FindUserMemberships lists the memberships of userID the viewer may see:
+// all of the viewer's own; for someone else, those on accounts where the
+// viewer may manage people, in organizations the viewer shares.
+func (s *Store) FindUserMemberships(ctx context.Context, userID int64) ([]*models.Membership, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	q := s.conn(ctx)
+	var ms []*models.Membership
+	if err := q.Where("user_id = ?", userID).Order("organization_id, account_id").Find(&ms).Error; err != nil {
+		return nil, translate(err)
+	}
+	if userID == v.UserID {
+		return ms, nil
+	}
+	scopes := map[int64]*scope{}
+	out := make([]*models.Membership, 0, len(ms))
+	for _, m := range ms {
+		sc, ok := scopes[m.OrganizationID]
+		if !ok {
+			sc, err = s.loadScope(ctx, q, m.OrganizationID)
+			if err != nil && models.ErrorCode(err) != models.CodeNotFound {
+				return nil, translate(err)
+			}
+			scopes[m.OrganizationID] = sc
+		}
+		if sc != nil && models.CanManage(sc.viewerAccess(m.AccountID), models.RoleAgent) == nil {
+			out = append(out, m)
+		}
+	}
+	return out, nil
+}

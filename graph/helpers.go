@@ -2,6 +2,10 @@ package graph
 
 import (
 	"context"
+	"errors"
+	"strings"
+
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/rollcall/rollcall/graph/model"
 	"github.com/rollcall/rollcall/models"
@@ -44,19 +48,20 @@ func (r *Resolver) node(ctx context.Context, id string) (models.Node, error) {
 		}
 		return load(ctx, l.User, n, "user")
 	case models.KindOrganization:
-		if ok, err := r.isOrgMember(ctx, v.UserID, n); err != nil || !ok {
-			return nil, orNotFound(err, "organization")
-		}
-		return load(ctx, l.Organization, n, "organization")
+		return r.Store.FindOrganization(ctx, n)
 	case models.KindAccount:
-		a, err := load(ctx, l.Account, n, "account")
+		return r.Store.FindAccount(ctx, n)
+	case models.KindSession:
+		sessions, err := r.Store.FindSessionsOfUser(ctx, v.UserID)
 		if err != nil {
 			return nil, err
 		}
-		if ok, err := r.isOrgMember(ctx, v.UserID, a.OrganizationID); err != nil || !ok {
-			return nil, orNotFound(err, "account")
+		for _, s := range sessions {
+			if s.ID == n {
+				return s, nil
+			}
 		}
-		return a, nil
+		return nil, models.NotFound("session")
 	}
 	return nil, models.NotFound("object")
 }
@@ -130,4 +135,57 @@ func viewerOnly(ctx context.Context, u *models.User) error {
 
 func notificationPreferences(u *models.User) *models.NotificationPreferences {
 	return &models.NotificationPreferences{DesktopNotifications: u.NotifyDesktop, BrowserBadges: u.NotifyBadges, Sounds: u.NotifySounds}
+}
+
+// parseIDs decodes a list of global IDs of one kind.
+func parseIDs(kind models.Kind, ids []string) ([]int64, error) {
+	out := make([]int64, len(ids))
+	for i, s := range ids {
+		id, err := models.ParseID(kind, s)
+		if err != nil {
+			return nil, err
+		}
+		out[i] = id
+	}
+	return out, nil
+}
+
+// optionalID decodes a nullable ID argument; a malformed one is bad input on
+// field, not NOT_FOUND, because it names no object the caller asked for.
+func optionalID(kind models.Kind, s *string, field string) (*int64, error) {
+	if s == nil {
+		return nil, nil
+	}
+	id, err := models.ParseID(kind, *s)
+	if err != nil {
+		return nil, models.InvalidInput(field, "no such %s", strings.ToLower(string(kind)))
+	}
+	return &id, nil
+}
+
+func restrictionsUpdate(in *model.RestrictionsInput) *models.RestrictionsUpdate {
+	if in == nil {
+		return nil
+	}
+	return &models.RestrictionsUpdate{AssignedContactsOnly: in.AssignedContactsOnly, DataExportBlocked: in.DataExportBlocked}
+}
+
+// grantInput builds the grant of an input (invite, grantAccess).
+func grantInput(role models.Role, perms []models.Permission, products []string, r *model.RestrictionsInput) models.Grant {
+	g := models.Grant{Role: role, Permissions: models.Permissions(perms), Products: products}
+	if u := restrictionsUpdate(r); u != nil {
+		g.Restrictions = u.Apply(g.Restrictions)
+	}
+	return g
+}
+
+// optionalLoad loads a row that may have gone (a deleted inviter): nil, not
+// an error.
+func optionalLoad[V any](ctx context.Context, l *dataloadgen.Loader[int64, V], id int64) (V, error) {
+	v, err := l.Load(ctx, id)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		var zero V
+		return zero, nil
+	}
+	return v, err
 }

@@ -23,15 +23,18 @@ func (r *accountResolver) Organization(ctx context.Context, obj *models.Account)
 }
 
 func (r *accountResolver) Parent(ctx context.Context, obj *models.Account) (*models.Account, error) {
-	panic(fmt.Errorf("not implemented: Parent - parent"))
+	if obj.ParentID == nil {
+		return nil, nil
+	}
+	return load(ctx, LoadersFrom(ctx).Account, *obj.ParentID, "account")
 }
 
 func (r *accountResolver) Children(ctx context.Context, obj *models.Account) ([]*models.Account, error) {
-	panic(fmt.Errorf("not implemented: Children - children"))
+	return r.Store.FindVisibleChildren(ctx, obj.ID)
 }
 
 func (r *accountResolver) ViewerMembership(ctx context.Context, obj *models.Account) (*models.Membership, error) {
-	panic(fmt.Errorf("not implemented: ViewerMembership - viewerMembership"))
+	return r.Store.ViewerMembership(ctx, obj.ID)
 }
 
 func (r *accountResolver) Invitations(ctx context.Context, obj *models.Account, status []models.InvitationStatus, search *string, first *int, after *string) (*model.InvitationConnection, error) {
@@ -39,63 +42,159 @@ func (r *accountResolver) Invitations(ctx context.Context, obj *models.Account, 
 }
 
 func (r *accountResolver) Contacts(ctx context.Context, obj *models.Account, assigneeID *string, unassigned *bool, first *int, after *string) (*model.ContactConnection, error) {
-	panic(fmt.Errorf("not implemented: Contacts - contacts"))
+	p, err := models.NewPageRequest(first, after)
+	if err != nil {
+		return nil, err
+	}
+	assignee, err := optionalID(models.KindUser, assigneeID, "assigneeId")
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Store.FindContacts(ctx, obj.ID, models.ContactFilter{AssigneeID: assignee, Unassigned: unassigned != nil && *unassigned}, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info, total := connection(page, p.After, func(c *models.Contact) int64 { return c.ID },
+		func(c *models.Contact, cursor string) *model.ContactEdge { return &model.ContactEdge{Node: c, Cursor: cursor} })
+	return &model.ContactConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *membershipResolver) ID(ctx context.Context, obj *models.Membership) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return models.GlobalID(models.KindMembership, obj.ID), nil
 }
 
 func (r *membershipResolver) User(ctx context.Context, obj *models.Membership) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: User - user"))
+	return load(ctx, LoadersFrom(ctx).User, obj.UserID, "user")
 }
 
 func (r *membershipResolver) Account(ctx context.Context, obj *models.Membership) (*models.Account, error) {
-	panic(fmt.Errorf("not implemented: Account - account"))
+	id := obj.AccountID
+	if obj.EffectiveAccountID != 0 {
+		id = obj.EffectiveAccountID
+	}
+	return load(ctx, LoadersFrom(ctx).Account, id, "account")
 }
 
 func (r *membershipResolver) Permissions(ctx context.Context, obj *models.Membership) ([]models.Permission, error) {
-	panic(fmt.Errorf("not implemented: Permissions - permissions"))
+	return obj.Permissions, nil
 }
 
 func (r *membershipResolver) Products(ctx context.Context, obj *models.Membership) ([]*models.Product, error) {
-	panic(fmt.Errorf("not implemented: Products - products"))
+	return r.products(obj.Products), nil
 }
 
 func (r *membershipResolver) InvitedBy(ctx context.Context, obj *models.Membership) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: InvitedBy - invitedBy"))
+	if obj.InvitedByID == nil {
+		return nil, nil
+	}
+	return optionalLoad(ctx, LoadersFrom(ctx).User, *obj.InvitedByID)
 }
 
 func (r *mutationResolver) CreateAccount(ctx context.Context, input model.CreateAccountInput) (*models.Account, error) {
-	panic(fmt.Errorf("not implemented: CreateAccount - createAccount"))
+	parent, err := models.ParseID(models.KindAccount, input.ParentID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CreateAccount(ctx, parent, input.Name)
 }
 
 func (r *mutationResolver) UpdateOrganization(ctx context.Context, input model.UpdateOrganizationInput) (*models.Organization, error) {
-	panic(fmt.Errorf("not implemented: UpdateOrganization - updateOrganization"))
+	id, err := models.ParseID(models.KindOrganization, input.ID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.UpdateOrganization(ctx, id, models.OrganizationUpdate{Name: input.Name, InvitationLifetimeHours: input.InvitationLifetimeHours,
+		EnabledProducts: input.EnabledProducts, SetEnabledProducts: input.EnabledProducts != nil})
 }
 
 func (r *mutationResolver) UpdateMember(ctx context.Context, input model.UpdateMemberInput) (*models.Membership, error) {
-	panic(fmt.Errorf("not implemented: UpdateMember - updateMember"))
+	accountID, err := models.ParseID(models.KindAccount, input.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	userID, err := models.ParseID(models.KindUser, input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	upd := models.GrantUpdate{Role: input.Role, Restrictions: restrictionsUpdate(input.Restrictions)}
+	if input.Permissions != nil {
+		p := models.Permissions(input.Permissions)
+		upd.Permissions = &p
+	}
+	if input.Products != nil {
+		upd.Products = &input.Products
+	}
+	return r.Store.UpdateMember(ctx, accountID, userID, upd)
 }
 
 func (r *mutationResolver) UpdateMemberProfile(ctx context.Context, input model.UpdateMemberProfileInput) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: UpdateMemberProfile - updateMemberProfile"))
+	userID, err := models.ParseID(models.KindUser, input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.UpdateMemberProfile(ctx, userID, input.FirstName, input.LastName, input.Phone)
 }
 
 func (r *mutationResolver) GrantAccess(ctx context.Context, input model.GrantAccessInput) ([]*models.Membership, error) {
-	panic(fmt.Errorf("not implemented: GrantAccess - grantAccess"))
+	userID, err := models.ParseID(models.KindUser, input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	accounts, err := parseIDs(models.KindAccount, input.AccountIds)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.GrantAccess(ctx, userID, accounts, grantInput(input.Role, input.Permissions, input.Products, input.Restrictions))
 }
 
 func (r *mutationResolver) RevokeAccess(ctx context.Context, input model.RevokeAccessInput) (*model.RevokeAccessPayload, error) {
-	panic(fmt.Errorf("not implemented: RevokeAccess - revokeAccess"))
+	accountID, err := models.ParseID(models.KindAccount, input.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	userID, err := models.ParseID(models.KindUser, input.UserID)
+	if err != nil {
+		return nil, err
+	}
+	to, err := optionalID(models.KindUser, input.ReassignContactsTo, "reassignContactsTo")
+	if err != nil {
+		return nil, err
+	}
+	m, n, err := r.Store.RevokeAccess(ctx, accountID, userID, to)
+	if err != nil {
+		return nil, err
+	}
+	return &model.RevokeAccessPayload{Membership: m, ReassignedContacts: int(n)}, nil
 }
 
 func (r *mutationResolver) RemoveFromOrganization(ctx context.Context, input model.RemoveFromOrganizationInput) (bool, error) {
-	panic(fmt.Errorf("not implemented: RemoveFromOrganization - removeFromOrganization"))
+	orgID, err := models.ParseID(models.KindOrganization, input.OrganizationID)
+	if err != nil {
+		return false, err
+	}
+	userID, err := models.ParseID(models.KindUser, input.UserID)
+	if err != nil {
+		return false, err
+	}
+	to, err := optionalID(models.KindUser, input.ReassignContactsTo, "reassignContactsTo")
+	if err != nil {
+		return false, err
+	}
+	if err := r.Store.RemoveFromOrganization(ctx, orgID, userID, to); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (r *mutationResolver) SendPasswordReset(ctx context.Context, userID string) (bool, error) {
-	panic(fmt.Errorf("not implemented: SendPasswordReset - sendPasswordReset"))
+	id, err := models.ParseID(models.KindUser, userID)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Store.SendPasswordReset(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (r *organizationResolver) ID(ctx context.Context, obj *models.Organization) (string, error) {
@@ -107,7 +206,7 @@ func (r *organizationResolver) RootAccount(ctx context.Context, obj *models.Orga
 }
 
 func (r *organizationResolver) Accounts(ctx context.Context, obj *models.Organization) ([]*models.Account, error) {
-	panic(fmt.Errorf("not implemented: Accounts - accounts"))
+	return r.Store.FindVisibleAccounts(ctx, obj.ID)
 }
 
 func (r *organizationResolver) EnabledProducts(ctx context.Context, obj *models.Organization) ([]*models.Product, error) {
@@ -115,11 +214,31 @@ func (r *organizationResolver) EnabledProducts(ctx context.Context, obj *models.
 }
 
 func (r *organizationResolver) AuditLog(ctx context.Context, obj *models.Organization, filter *model.AuditFilter, first *int, after *string) (*model.AuditEventConnection, error) {
-	panic(fmt.Errorf("not implemented: AuditLog - auditLog"))
+	p, err := models.NewPageRequest(first, after)
+	if err != nil {
+		return nil, err
+	}
+	var f models.AuditFilter
+	if filter != nil {
+		f.Actions, f.Since, f.Until = filter.Actions, filter.Since, filter.Until
+		if f.ActorID, err = optionalID(models.KindUser, filter.ActorID, "actorId"); err != nil {
+			return nil, err
+		}
+		if f.TargetUserID, err = optionalID(models.KindUser, filter.TargetUserID, "targetUserId"); err != nil {
+			return nil, err
+		}
+	}
+	page, err := r.Store.FindAuditEvents(ctx, obj.ID, f, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info, total := connection(page, p.After, func(e *models.AuditEvent) int64 { return e.ID },
+		func(e *models.AuditEvent, cursor string) *model.AuditEventEdge { return &model.AuditEventEdge{Node: e, Cursor: cursor} })
+	return &model.AuditEventConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *userResolver) Memberships(ctx context.Context, obj *models.User) ([]*models.Membership, error) {
-	panic(fmt.Errorf("not implemented: Memberships - memberships"))
+	return r.Store.FindUserMemberships(ctx, obj.ID)
 }
 
 func (r *Resolver) Account() generated.AccountResolver { return &accountResolver{r} }

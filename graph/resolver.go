@@ -15,6 +15,8 @@ type Store interface {
 	Products() []models.Product
 	Finder
 	AccountSecurity
+	ContactsAndAudit
+	Organizations
 }
 
 // Resolver is the root resolver; one per server, shared by every request.
@@ -34,4 +36,28 @@ type AccountSecurity interface {
 	UpdateNotificationPreferences(ctx context.Context, upd models.NotificationPreferencesUpdate) (*models.User, error)
 	RequestEmailChange(ctx context.Context, newEmail, currentPassword string) error
 	ConfirmEmailChange(ctx context.Context, token string) (*models.User, error)
+}
+
+// Organizations is accounts, memberships and the management of members.
+type Organizations interface {
+	FindOrganization(ctx context.Context, orgID int64) (*models.Organization, error)
+	FindAccount(ctx context.Context, accountID int64) (*models.Account, error)
+	CreateAccount(ctx context.Context, parentID int64, name string) (*models.Account, error)
+	UpdateOrganization(ctx context.Context, orgID int64, upd models.OrganizationUpdate) (*models.Organization, error)
+	FindVisibleAccounts(ctx context.Context, orgID int64) ([]*models.Account, error)
+	FindVisibleChildren(ctx context.Context, accountID int64) ([]*models.Account, error)
+	ViewerMembership(ctx context.Context, accountID int64) (*models.Membership, error)
+	FindUserMemberships(ctx context.Context, userID int64) ([]*models.Membership, error)
+	UpdateMember(ctx context.Context, accountID, userID int64, upd models.GrantUpdate) (*models.Membership, error)
+	GrantAccess(ctx context.Context, userID int64, accountIDs []int64, g models.Grant) ([]*models.Membership, error)
+	RevokeAccess(ctx context.Context, accountID, userID int64, reassignTo *int64) (*models.Membership, int64, error)
+	RemoveFromOrganization(ctx context.Context, orgID, userID int64, reassignTo *int64) error
+	UpdateMemberProfile(ctx context.Context, userID int64, first, last, phone *string) (*models.User, error)
+	SendPasswordReset(ctx context.Context, userID int64) error
+}
+
+// ContactsAndAudit is an account's contacts and the organization's audit log.
+type ContactsAndAudit interface {
+	models.ContactService
+	models.AuditService
 }

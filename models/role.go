@@ -136,3 +136,20 @@ type Restrictions struct {
 	AssignedContactsOnly bool `gorm:"column:restrict_assigned_contacts_only"`
 	DataExportBlocked    bool `gorm:"column:restrict_data_export_blocked"`
 }
+
+// RestrictionsUpdate changes some restrictions; nil keeps one.
+type RestrictionsUpdate struct {
+	AssignedContactsOnly *bool
+	DataExportBlocked    *bool
+}
+
+// Apply returns r with the update applied.
+func (u RestrictionsUpdate) Apply(r Restrictions) Restrictions {
+	if u.AssignedContactsOnly != nil {
+		r.AssignedContactsOnly = *u.AssignedContactsOnly
+	}
+	if u.DataExportBlocked != nil {
+		r.DataExportBlocked = *u.DataExportBlocked
+	}
+	return r
+}

@@ -82,3 +82,20 @@ type NotificationPreferencesUpdate struct {
 	BrowserBadges        *bool
 	Sounds               *bool
 }
+
+// OrganizationUpdate changes an organization; nil keeps a field.
+type OrganizationUpdate struct {
+	Name                    *string
+	InvitationLifetimeHours *int
+	EnabledProducts         []string
+	// SetEnabledProducts distinguishes "set to none" from "keep".
+	SetEnabledProducts bool
+}
+
+// GrantUpdate changes some parts of a member's access; nil keeps a part.
+type GrantUpdate struct {
+	Role         *Role
+	Permissions  *Permissions
+	Products     *[]string
+	Restrictions *RestrictionsUpdate
+}

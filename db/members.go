@@ -1,0 +1,475 @@
+package db
+
+import (
+	"context"
+	"slices"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// txRetry is tx retried on a MySQL deadlock, which InnoDB resolves by
+// rolling one transaction back whole.
+func (s *Store) txRetry(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	var err error
+	for attempt := 0; attempt < 4; attempt++ {
+		if err = s.tx(ctx, fn); err == nil || !isDeadlock(err) {
+			return err
+		}
+	}
+	return err
+}
+
+// lockOwners locks the organization's OWNER memberships in id order and
+// returns who holds them, so concurrent demotions and removals serialise and
+// the last OWNER can never be taken away.
+func (s *Store) lockOwners(tx *gorm.DB, orgID int64) ([]*models.Membership, error) {
+	var owners []*models.Membership
+	err := s.forUpdate(tx.Where("organization_id = ? AND role = ?", orgID, models.RoleOwner).Order("id")).Find(&owners).Error
+	return owners, err
+}
+
+// ownersRemain checks that after dropping the given OWNER memberships at
+// least one person still owns the organization.
+func ownersRemain(owners []*models.Membership, dropped ...int64) error {
+	users := map[int64]bool{}
+	for _, o := range owners {
+		if !slices.Contains(dropped, o.ID) {
+			users[o.UserID] = true
+		}
+	}
+	return models.CheckOwnersRemain(len(users))
+}
+
+// UpdateMember changes a member's role, permissions, products or
+// restrictions on one account. Access inherited from an ancestor becomes a
+// direct membership here (the more specific wins).
+func (s *Store) UpdateMember(ctx context.Context, accountID, userID int64, upd models.GrantUpdate) (*models.Membership, error) {
+	var out *models.Membership
+	err := s.txRetry(ctx, func(tx *gorm.DB) error {
+		sc, acct, err := s.scopeOfAccount(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		owners, err := s.lockOwners(tx, sc.org.ID)
+		if err != nil {
+			return err
+		}
+		target, m, inherited, err := sc.accessOf(tx, userID, acct.ID)
+		if err != nil {
+			return err
+		}
+		if m == nil {
+			return models.NotFound("member")
+		}
+		actor := sc.viewerAccess(acct.ID)
+		if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, target.Role); err != nil {
+			return err
+		}
+		g := grantOf(m.Role, m.Permissions, m.Products, m.Restrictions)
+		if upd.Role != nil {
+			g.Role = *upd.Role
+		}
+		if upd.Permissions != nil {
+			g.Permissions = *upd.Permissions
+		}
+		if upd.Products != nil {
+			g.Products = *upd.Products
+		}
+		if upd.Restrictions != nil {
+			g.Restrictions = upd.Restrictions.Apply(g.Restrictions)
+		}
+		g = models.NormalizeGrant(g)
+		if err := models.CheckGrant(actor, g, sc.org.EnabledProducts); err != nil {
+			return err
+		}
+		before := grantDetails(grantOf(m.Role, m.Permissions, m.Products, m.Restrictions))
+		if !inherited && m.Role == models.RoleOwner && g.Role != models.RoleOwner {
+			if err := ownersRemain(owners, m.ID); err != nil {
+				return err
+			}
+		}
+		now := s.Now()
+		if inherited {
+			out = &models.Membership{OrganizationID: sc.org.ID, AccountID: acct.ID, UserID: userID, InvitedByID: &sc.viewer.UserID, CreatedAt: now}
+		} else {
+			out = m
+		}
+		out.Role, out.RoleRank, out.Permissions, out.Products, out.Restrictions, out.UpdatedAt =
+			g.Role, g.Role.Rank(), g.Permissions, models.StringList(g.Products), g.Restrictions, now
+		if err := tx.Save(out).Error; err != nil {
+			return err
+		}
+		email, err := userEmail(tx, userID)
+		if err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditMemberUpdated, TargetUserID: &userID,
+			TargetEmail: &email, AccountID: &acct.ID, Details: details(map[string]any{"before": before, "after": grantDetails(g)})})
+	})
+	return out, err
+}
+
+// GrantAccess gives an existing member of the organization access to more
+// accounts with one grant, through the same ceiling as every grant path.
+func (s *Store) GrantAccess(ctx context.Context, userID int64, accountIDs []int64, g models.Grant) ([]*models.Membership, error) {
+	if len(accountIDs) == 0 {
+		return nil, models.InvalidInput("accountIds", "choose at least one account")
+	}
+	g = models.NormalizeGrant(g)
+	var out []*models.Membership
+	err := s.txRetry(ctx, func(tx *gorm.DB) error {
+		out = nil
+		sc, _, err := s.scopeOfAccount(ctx, tx, accountIDs[0])
+		if err != nil {
+			return err
+		}
+		ok, err := sc.isOrgMember(tx, userID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return models.NotFound("user")
+		}
+		owners, err := s.lockOwners(tx, sc.org.ID)
+		if err != nil {
+			return err
+		}
+		email, err := userEmail(tx, userID)
+		if err != nil {
+			return err
+		}
+		byAccount, err := sc.membershipsOf(tx, userID)
+		if err != nil {
+			return err
+		}
+		now := s.Now()
+		for _, id := range slices.Compact(slices.Sorted(slices.Values(accountIDs))) {
+			acct, err := sc.account(id)
+			if err != nil {
+				return err
+			}
+			actor := sc.viewerAccess(acct.ID)
+			if current, _ := sc.effective(acct.ID, byAccount); current != nil {
+				// Access they already hold here may only be changed by
+				// someone who may manage it.
+				if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, current.Role); err != nil {
+					return err
+				}
+			} else if sc.viewer.UserID == userID {
+				return models.Forbidden("you cannot change your own access")
+			}
+			if err := models.CheckGrant(actor, g, sc.org.EnabledProducts); err != nil {
+				return err
+			}
+			m := byAccount[acct.ID]
+			if m == nil {
+				m = &models.Membership{OrganizationID: sc.org.ID, AccountID: acct.ID, UserID: userID, InvitedByID: &sc.viewer.UserID, CreatedAt: now}
+			} else if m.Role == models.RoleOwner && g.Role != models.RoleOwner {
+				if err := ownersRemain(owners, m.ID); err != nil {
+					return err
+				}
+			}
+			m.Role, m.RoleRank, m.Permissions, m.Products, m.Restrictions, m.UpdatedAt =
+				g.Role, g.Role.Rank(), g.Permissions, models.StringList(g.Products), g.Restrictions, now
+			if err := tx.Save(m).Error; err != nil {
+				return err
+			}
+			m.EffectiveAccountID = acct.ID
+			out = append(out, m)
+			if err := s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditAccessGranted, TargetUserID: &userID,
+				TargetEmail: &email, AccountID: &acct.ID, Details: details(map[string]any{"after": grantDetails(g)})}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}
+
+// RevokeAccess ends a member's direct access to one account (irreversibly)
+// and reassigns their contacts in the accounts they can no longer reach to
+// another member who can, or leaves them unassigned. The person stays in the
+// organization's directory.
+func (s *Store) RevokeAccess(ctx context.Context, accountID, userID int64, reassignTo *int64) (*models.Membership, int64, error) {
+	var revoked *models.Membership
+	var moved int64
+	err := s.txRetry(ctx, func(tx *gorm.DB) error {
+		sc, acct, err := s.scopeOfAccount(ctx, tx, accountID)
+		if err != nil {
+			return err
+		}
+		owners, err := s.lockOwners(tx, sc.org.ID)
+		if err != nil {
+			return err
+		}
+		byAccount, err := sc.membershipsOf(tx, userID)
+		if err != nil {
+			return err
+		}
+		m := byAccount[acct.ID]
+		if m == nil {
+			if eff, _ := sc.effective(acct.ID, byAccount); eff != nil {
+				parent := sc.accounts[eff.AccountID]
+				return models.InvalidInput("accountId", "this access comes from the account %q; revoke it there", parent.Name)
+			}
+			return models.NotFound("member")
+		}
+		if err := models.CanChangeAccess(sc.viewer.UserID, userID, sc.viewerAccess(acct.ID), m.Role); err != nil {
+			return err
+		}
+		if m.Role == models.RoleOwner {
+			if err := ownersRemain(owners, m.ID); err != nil {
+				return err
+			}
+		}
+		if err := tx.Delete(&models.Membership{}, m.ID).Error; err != nil {
+			return err
+		}
+		delete(byAccount, acct.ID)
+		// The accounts the person no longer reaches: this one and the
+		// descendants that reached it through this membership.
+		var lost []int64
+		for id := range sc.accounts {
+			if slices.Contains(sc.chain(id), acct.ID) {
+				if eff, _ := sc.effective(id, byAccount); eff == nil {
+					lost = append(lost, id)
+				}
+			}
+		}
+		email, err := userEmail(tx, userID)
+		if err != nil {
+			return err
+		}
+		if moved, err = s.moveContacts(tx, sc, lost, userID, reassignTo, acct.ID); err != nil {
+			return err
+		}
+		revoked = m
+		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditAccessRevoked, TargetUserID: &userID,
+			TargetEmail: &email, AccountID: &acct.ID, Details: details(map[string]any{"before": grantDetails(grantOf(m.Role, m.Permissions, m.Products, m.Restrictions)), "reassignedContacts": moved})})
+	})
+	return revoked, moved, err
+}
+
+// moveContacts reassigns the person's contacts in accounts to reassignTo
+// (who must have access to each of them) or unassigns them, and audits it.
+func (s *Store) moveContacts(tx *gorm.DB, sc *scope, accounts []int64, fromUserID int64, reassignTo *int64, auditAccount int64) (int64, error) {
+	if len(accounts) == 0 {
+		return 0, nil
+	}
+	if reassignTo != nil {
+		if *reassignTo == fromUserID {
+			return 0, models.InvalidInput("reassignContactsTo", "choose someone other than the person losing access")
+		}
+		byAccount, err := sc.membershipsOf(tx, *reassignTo)
+		if err != nil {
+			return 0, err
+		}
+		for _, id := range accounts {
+			if eff, _ := sc.effective(id, byAccount); eff == nil {
+				return 0, models.InvalidInput("reassignContactsTo", "this person has no access to %q", sc.accounts[id].Name)
+			}
+		}
+	}
+	n, err := ReassignContacts(tx, accounts, fromUserID, reassignTo)
+	if err != nil || n == 0 {
+		return n, err
+	}
+	d := map[string]any{"count": n, "fromUserId": models.GlobalID(models.KindUser, fromUserID)}
+	if reassignTo != nil {
+		d["toUserId"] = models.GlobalID(models.KindUser, *reassignTo)
+	}
+	return n, s.audit(tx.Statement.Context, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditContactsReassigned,
+		TargetUserID: &fromUserID, AccountID: &auditAccount, Details: details(d)})
+}
+
+// RemoveFromOrganization ends every access of the person in the
+// organization, reassigns their contacts, takes them out of its directory
+// and ends their live connections to it. Their identity and other
+// organizations are untouched.
+func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64, reassignTo *int64) error {
+	err := s.txRetry(ctx, func(tx *gorm.DB) error {
+		sc, err := s.loadScope(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		ok, err := sc.isOrgMember(tx, userID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return models.NotFound("member")
+		}
+		owners, err := s.lockOwners(tx, sc.org.ID)
+		if err != nil {
+			return err
+		}
+		byAccount, err := sc.membershipsOf(tx, userID)
+		if err != nil {
+			return err
+		}
+		highest := models.Role("")
+		var dropped []int64
+		for _, m := range byAccount {
+			if m.Role.Rank() > highest.Rank() {
+				highest = m.Role
+			}
+			dropped = append(dropped, m.ID)
+		}
+		root := sc.rootID()
+		actor := sc.viewerAccess(root)
+		if highest == "" {
+			highest = models.RoleAgent
+		}
+		if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, highest); err != nil {
+			return err
+		}
+		if err := ownersRemain(owners, dropped...); err != nil {
+			return err
+		}
+		accounts := make([]int64, 0, len(sc.accounts))
+		for id := range sc.accounts {
+			accounts = append(accounts, id)
+		}
+		email, err := userEmail(tx, userID)
+		if err != nil {
+			return err
+		}
+		if err := tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Delete(&models.Membership{}).Error; err != nil {
+			return err
+		}
+		if _, err := s.moveContacts(tx, sc, accounts, userID, reassignTo, root); err != nil {
+			return err
+		}
+		if err := tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Delete(&models.OrganizationMember{}).Error; err != nil {
+			return err
+		}
+		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditRemovedFromOrg, TargetUserID: &userID,
+			TargetEmail: &email, AccountID: &root, Details: details(map[string]any{"highestRole": highest, "memberships": len(dropped)})})
+	})
+	if err != nil {
+		return err
+	}
+	s.opt.Notifier.OrganizationAccessEnded(ctx, userID, orgID)
+	return nil
+}
+
+// manageableScope finds an organization shared by the viewer and userID in
+// which check passes on an account where the person has access. NOT_FOUND
+// when they share none; the check's error otherwise.
+func (s *Store) manageableScope(ctx context.Context, tx *gorm.DB, userID int64, check func(actor models.Access, targetRole models.Role) error) (*scope, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var orgIDs []int64
+	if err := tx.Model(&models.OrganizationMember{}).Where("user_id = ? AND organization_id IN (?)", userID,
+		tx.Model(&models.OrganizationMember{}).Select("organization_id").Where("user_id = ?", v.UserID)).
+		Order("organization_id").Pluck("organization_id", &orgIDs).Error; err != nil {
+		return nil, err
+	}
+	if len(orgIDs) == 0 {
+		return nil, models.NotFound("user")
+	}
+	var last error = models.Forbidden("you cannot manage this person")
+	for _, orgID := range orgIDs {
+		sc, err := s.loadScope(ctx, tx, orgID)
+		if err != nil {
+			return nil, err
+		}
+		byAccount, err := sc.membershipsOf(tx, userID)
+		if err != nil {
+			return nil, err
+		}
+		for accountID := range sc.accounts {
+			m, _ := sc.effective(accountID, byAccount)
+			if m == nil {
+				continue
+			}
+			if err := check(sc.viewerAccess(accountID), m.Role); err == nil {
+				return sc, nil
+			} else {
+				last = err
+			}
+		}
+	}
+	return nil, last
+}
+
+// UpdateMemberProfile lets an administrator edit a member's name and phone
+// (seeds 000, 001) — never the login email.
+func (s *Store) UpdateMemberProfile(ctx context.Context, userID int64, first, last, phone *string) (*models.User, error) {
+	var user models.User
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sc, err := s.manageableScope(ctx, tx, userID, models.CanEditMemberProfile)
+		if err != nil {
+			return err
+		}
+		if sc.viewer.UserID == userID {
+			return models.Forbidden("edit your own profile with updateProfile")
+		}
+		if err := s.forUpdate(tx).Where("id = ?", userID).Take(&user).Error; err != nil {
+			return err
+		}
+		before := map[string]any{"firstName": user.FirstName, "lastName": user.LastName, "phone": user.Phone}
+		changes, err := profileChanges(&user, models.ProfileUpdate{FirstName: first, LastName: last, Phone: phone})
+		if err != nil {
+			return err
+		}
+		if len(changes) == 0 {
+			return nil
+		}
+		changes["updated_at"] = s.Now()
+		if err := tx.Model(&user).Updates(changes).Error; err != nil {
+			return err
+		}
+		root := sc.rootID()
+		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditMemberProfileUpdated, TargetUserID: &userID,
+			TargetEmail: &user.Email, AccountID: &root, Details: details(map[string]any{"before": before,
+				"after": map[string]any{"firstName": user.FirstName, "lastName": user.LastName, "phone": user.Phone}})})
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &user, nil
+}
+
+// SendPasswordReset mails a member a reset link on an administrator's
+// behalf (seed 000).
+func (s *Store) SendPasswordReset(ctx context.Context, userID int64) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		sc, err := s.manageableScope(ctx, tx, userID, models.CanSendPasswordReset)
+		if err != nil {
+			return err
+		}
+		var user, admin models.User
+		if err := tx.Where("id = ?", userID).Take(&user).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("id = ?", sc.viewer.UserID).Take(&admin).Error; err != nil {
+			return err
+		}
+		if err := s.issuePasswordReset(tx, &user, &admin); err != nil {
+			return err
+		}
+		root := sc.rootID()
+		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditPasswordResetSent, TargetUserID: &userID,
+			TargetEmail: &user.Email, AccountID: &root})
+	})
+	if err == nil {
+		s.opt.OnMailQueued()
+	}
+	return err
+}
+
+func userEmail(tx *gorm.DB, userID int64) (string, error) {
+	var email string
+	err := tx.Model(&models.User{}).Where("id = ?", userID).Pluck("email", &email).Error
+	return email, err
+}
+
+func grantDetails(g models.Grant) map[string]any {
+	return map[string]any{"role": g.Role, "permissions": g.Permissions, "products": g.Products,
+		"restrictions": map[string]bool{"assignedContactsOnly": g.Restrictions.AssignedContactsOnly, "dataExportBlocked": g.Restrictions.DataExportBlocked}}
+}

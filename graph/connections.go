@@ -1,0 +1,24 @@
+package graph
+
+import (
+	"github.com/rollcall/rollcall/graph/model"
+	"github.com/rollcall/rollcall/models"
+)
+
+// connection builds the edges and page info of a keyset page; id gives each
+// row's cursor position.
+func connection[T any, E any](page models.Page[T], after int64, id func(T) int64, edge func(T, string) E) ([]E, *model.PageInfo, int) {
+	edges := make([]E, len(page.Rows))
+	info := &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: after != 0}
+	for i, row := range page.Rows {
+		c := models.EncodeCursor(id(row))
+		edges[i] = edge(row, c)
+		if i == 0 {
+			info.StartCursor = &c
+		}
+		if i == len(page.Rows)-1 {
+			info.EndCursor = &c
+		}
+	}
+	return edges, info, int(page.Total)
+}

@@ -55,7 +55,9 @@ func (r *accountResolver) Contacts(ctx context.Context, obj *models.Account, ass
 		return nil, err
 	}
 	edges, info, total := connection(page, p.After, func(c *models.Contact) int64 { return c.ID },
-		func(c *models.Contact, cursor string) *model.ContactEdge { return &model.ContactEdge{Node: c, Cursor: cursor} })
+		func(c *models.Contact, cursor string) *model.ContactEdge {
+			return &model.ContactEdge{Node: c, Cursor: cursor}
+		})
 	return &model.ContactConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 
@@ -233,7 +235,9 @@ func (r *organizationResolver) AuditLog(ctx context.Context, obj *models.Organiz
 		return nil, err
 	}
 	edges, info, total := connection(page, p.After, func(e *models.AuditEvent) int64 { return e.ID },
-		func(e *models.AuditEvent, cursor string) *model.AuditEventEdge { return &model.AuditEventEdge{Node: e, Cursor: cursor} })
+		func(e *models.AuditEvent, cursor string) *model.AuditEventEdge {
+			return &model.AuditEventEdge{Node: e, Cursor: cursor}
+		})
 	return &model.AuditEventConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 

@@ -1,0 +1,163 @@
+package presence
+
+import "github.com/redis/go-redis/v9"
+
+// Lua scripts of the Redis backend. Every transition of one user runs as one
+// script over that user's keys, which share a hash tag (see Redis.keys):
+//
+//	KEYS[1] conns  ZSET connID -> expiry (ms)
+//	KEYS[2] meta   HASH m:<conn> "session|node|connectedAt|device",
+//	                    i:<conn> idle flag "0"/"1", a:<conn> last ACTIVE (ms)
+//	KEYS[3] status HASH st status, dv devices, v version, la last active (ms),
+//	                    ma manual away "0"/"1", off pending-OFFLINE deadline (ms),
+//	                    lw last active handed to the write-behind hook (ms),
+//	                    idl earliest time a non-idle device turns idle (ms)
+//	KEYS[4] due    ZSET userID -> next time a sweeper must run (shard of the user)
+//
+//	ARGV[1] now (ms), ARGV[2] userID, ARGV[3] idleAfter (ms),
+//	ARGV[4] lastActiveEvery (ms), ARGV[5] event channel, ARGV[6..] per script.
+//
+// finish() is shared: it drops expired connections, derives the status
+// (holding the previous one while an offline grace runs), bumps the version
+// and publishes "uid|version|status|devices|lastActive|at" only when the
+// status or device count changed, stores the next due time, and reports
+// whether the last-active hook is due. It returns
+// {changed, version, status, devices, lastActive, hook}.
+const luaPrelude = `
+local KC, KM, KS, KD = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local now = tonumber(ARGV[1])
+local uid = ARGV[2]
+local idleAfter = tonumber(ARGV[3])
+local laEvery = tonumber(ARGV[4])
+local chan = ARGV[5]
+
+local function load()
+  local r = redis.call('HMGET', KS, 'st', 'dv', 'v', 'la', 'ma', 'off', 'lw')
+  return {st = r[1] or 'OFFLINE', dv = tonumber(r[2] or '0'), v = tonumber(r[3] or '0'),
+          la = tonumber(r[4] or '0'), ma = r[5] or '0', off = tonumber(r[6] or '0'),
+          lw = tonumber(r[7] or '0')}
+end
+
+local function dropConn(c)
+  redis.call('ZREM', KC, c)
+  redis.call('HDEL', KM, 'm:' .. c, 'i:' .. c, 'a:' .. c)
+end
+
+local function finish(s)
+  local expired = redis.call('ZRANGEBYSCORE', KC, '-inf', now)
+  for i = 1, #expired do dropConn(expired[i]) end
+  local conns = redis.call('ZRANGE', KC, 0, -1, 'WITHSCORES')
+  local n = #conns / 2
+  local due, idl = 0, 0
+  local allIdle = true
+  for i = 1, #conns, 2 do
+    local c = conns[i]
+    local e = tonumber(conns[i + 1])
+    if due == 0 or e < due then due = e end
+    local m = redis.call('HMGET', KM, 'i:' .. c, 'a:' .. c)
+    if m[1] ~= '1' then
+      local a = tonumber(m[2] or '0')
+      if now - a < idleAfter then
+        allIdle = false
+        local d = a + idleAfter
+        if idl == 0 or d < idl then idl = d end
+      end
+    end
+  end
+  if idl > 0 and idl < due then due = idl end
+  local st, dv
+  if n > 0 then
+    s.off = 0
+    dv = n
+    if s.ma == '1' or allIdle then st = 'AWAY' else st = 'ONLINE' end
+  elseif s.off > now then
+    st, dv = s.st, s.dv
+    if due == 0 or s.off < due then due = s.off end
+  else
+    s.off = 0
+    st, dv = 'OFFLINE', 0
+  end
+  local changed = (st ~= s.st) or (dv ~= s.dv)
+  if changed then s.v = s.v + 1 end
+  local hook = 0
+  if s.la > s.lw and ((s.la - s.lw >= laEvery) or (changed and st == 'OFFLINE')) then
+    s.lw = s.la
+    hook = 1
+  end
+  redis.call('HSET', KS, 'st', st, 'dv', dv, 'v', s.v, 'la', s.la, 'ma', s.ma,
+    'off', s.off, 'lw', s.lw, 'idl', idl)
+  if due > 0 then redis.call('ZADD', KD, due, uid) else redis.call('ZREM', KD, uid) end
+  if changed then
+    redis.call('PUBLISH', chan, uid .. '|' .. s.v .. '|' .. st .. '|' .. dv .. '|' .. s.la .. '|' .. now)
+  end
+  return {changed and 1 or 0, s.v, st, dv, s.la, hook}
+end
+`
+
+// ARGV[6] conn, ARGV[7] expiry, ARGV[8] metadata, ARGV[9] manual away
+// "0"/"1", or "-" to keep it.
+var luaConnect = redis.NewScript(luaPrelude + `
+local s = load()
+local c = ARGV[6]
+redis.call('ZADD', KC, ARGV[7], c)
+redis.call('HSET', KM, 'm:' .. c, ARGV[8], 'i:' .. c, '0', 'a:' .. c, now)
+if now > s.la then s.la = now end
+if ARGV[9] ~= '-' then s.ma = ARGV[9] end
+return finish(s)
+`)
+
+// ARGV[6] conn, ARGV[7] idle "0"/"1". Returns {-1} for an unknown conn.
+var luaActivity = redis.NewScript(luaPrelude + `
+local c = ARGV[6]
+if not redis.call('ZSCORE', KC, c) then return {-1} end
+local s = load()
+redis.call('HSET', KM, 'i:' .. c, ARGV[7])
+if ARGV[7] == '0' then
+  redis.call('HSET', KM, 'a:' .. c, now)
+  if now > s.la then s.la = now end
+end
+return finish(s)
+`)
+
+// ARGV[6] manual away "0"/"1".
+var luaManual = redis.NewScript(luaPrelude + `
+local s = load()
+s.ma = ARGV[6]
+return finish(s)
+`)
+
+// ARGV[6] conn, ARGV[7] grace (ms, 0 for none). The grace starts only when
+// this was the last live device of a user not already OFFLINE.
+var luaDisconnect = redis.NewScript(luaPrelude + `
+local s = load()
+local c = ARGV[6]
+local grace = tonumber(ARGV[7])
+if redis.call('ZSCORE', KC, c) then
+  dropConn(c)
+  if grace > 0 and s.dv > 0 and redis.call('ZCOUNT', KC, '(' .. now, '+inf') == 0 then
+    s.off = now + grace
+  end
+end
+return finish(s)
+`)
+
+// Applies whatever is due; idempotent, so concurrent sweepers emit one event.
+var luaSweep = redis.NewScript(luaPrelude + `
+return finish(load())
+`)
+
+// The heartbeat path, kept lean: refresh the expiry and move the due time.
+// KEYS conns, status, due; ARGV[1] userID, ARGV[2] conn, ARGV[3] expiry.
+// Returns 0 when the connection is gone (swept), 1 otherwise.
+var luaTouch = redis.NewScript(`
+if not redis.call('ZSCORE', KEYS[1], ARGV[2]) then return 0 end
+redis.call('ZADD', KEYS[1], 'XX', ARGV[3], ARGV[2])
+local first = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+local due = tonumber(first[2])
+local idl = tonumber(redis.call('HGET', KEYS[2], 'idl') or '0')
+if idl > 0 and idl < due then due = idl end
+redis.call('ZADD', KEYS[3], due, ARGV[1])
+return 1
+`)
+
+var allScripts = []*redis.Script{luaConnect, luaActivity, luaManual, luaDisconnect, luaSweep, luaTouch}

@@ -1,0 +1,797 @@
+package presence
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Redis is the Redis backend: state in per-user keys changed by Lua scripts,
+// events over pub/sub, a sweeper over sharded due-sets on every node.
+type Redis struct {
+	rdb  redis.UniversalClient
+	opts Options
+	hub  *hub
+	ps   *redis.PubSub
+
+	mu       sync.Mutex
+	local    map[string]ConnInfo
+	onKick   func([]int64)
+	onActive func(int64, time.Time)
+	closed   bool
+	running  bool
+	stop     chan struct{}
+	runDone  chan struct{}
+
+	// Subscription requests are applied in order by one goroutine, off the
+	// hub lock; waiters are released by the matching confirmations.
+	subMu    sync.Mutex
+	subOps   []subOp
+	subWake  chan struct{}
+	waiters  map[string][]*pendingSub
+	kickSubs int
+}
+
+type subOp struct {
+	sub   bool
+	chans []string
+}
+
+// NewRedis returns the Redis presence service. The client is owned by the
+// caller (Shutdown does not close it). Call Run to start the background work.
+func NewRedis(rdb redis.UniversalClient, opts Options) *Redis {
+	r := &Redis{
+		rdb:     rdb,
+		opts:    opts.withDefaults(),
+		local:   map[string]ConnInfo{},
+		stop:    make(chan struct{}),
+		runDone: make(chan struct{}),
+		subWake: make(chan struct{}, 1),
+		waiters: map[string][]*pendingSub{},
+	}
+	r.hub = newHub(redisSubscriber{r}, r.opts)
+	r.ps = rdb.Subscribe(context.Background())
+	return r
+}
+
+var _ Service = (*Redis)(nil)
+
+// Key layout. One user's keys share the hash tag of its shard
+// ({<userID mod Shards>}), so a script touching the user's keys and the
+// shard's due-set stays inside one Cluster slot.
+func (r *Redis) tag(uid int64) string {
+	return r.opts.Prefix + "{" + strconv.FormatInt(uid%int64(r.opts.Shards), 10) + "}"
+}
+
+func (r *Redis) dueKey(shard int) string {
+	return r.opts.Prefix + "{" + strconv.Itoa(shard) + "}:due"
+}
+
+func (r *Redis) userKeys(uid int64) []string {
+	t, id := r.tag(uid), strconv.FormatInt(uid, 10)
+	return []string{t + ":c:" + id, t + ":m:" + id, t + ":s:" + id, t + ":due"}
+}
+
+func (r *Redis) sessionKey(sid int64) string {
+	return r.opts.Prefix + "sess:" + strconv.FormatInt(sid, 10)
+}
+
+func (r *Redis) channel(uid int64) string {
+	return r.opts.Prefix + "ev:" + strconv.FormatInt(uid, 10)
+}
+
+func (r *Redis) kickChannel() string { return r.opts.Prefix + "kick" }
+
+// scriptArgs are the arguments shared by every state script, then extra.
+func (r *Redis) scriptArgs(uid int64, now int64, extra ...any) []any {
+	return append([]any{now, uid, r.opts.IdleAfter.Milliseconds(), r.opts.LastActiveEvery.Milliseconds(), r.channel(uid)}, extra...)
+}
+
+type scriptCall struct {
+	s    *redis.Script
+	keys []string
+	args []any
+}
+
+// exec runs script calls and extra commands in one pipeline (one round
+// trip). Scripts go by EVALSHA; those the server does not know (NOSCRIPT,
+// e.g. after SCRIPT FLUSH or a failover) are loaded and re-run once.
+func (r *Redis) exec(ctx context.Context, calls []scriptCall, extra func(redis.Pipeliner)) ([]*redis.Cmd, error) {
+	cmds := make([]*redis.Cmd, len(calls))
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, c := range calls {
+			cmds[i] = c.s.EvalSha(ctx, p, c.keys, c.args...)
+		}
+		if extra != nil {
+			extra(p)
+		}
+		return nil
+	})
+	var retry []int
+	for i, c := range cmds {
+		if redis.HasErrorPrefix(c.Err(), "NOSCRIPT") {
+			retry = append(retry, i)
+		}
+	}
+	if len(retry) > 0 {
+		loaded := map[*redis.Script]bool{}
+		for _, i := range retry {
+			s := calls[i].s
+			if !loaded[s] {
+				if lerr := s.Load(ctx, r.rdb).Err(); lerr != nil {
+					return cmds, lerr
+				}
+				loaded[s] = true
+			}
+		}
+		_, _ = r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for _, i := range retry {
+				c := calls[i]
+				cmds[i] = c.s.EvalSha(ctx, p, c.keys, c.args...)
+			}
+			return nil
+		})
+		err = nil
+	}
+	for _, c := range cmds {
+		if c.Err() != nil {
+			return cmds, c.Err()
+		}
+	}
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return cmds, err
+	}
+	return cmds, nil
+}
+
+// finishResult reads the reply of luaPrelude's finish and returns the
+// last-active hook to call.
+func finishResult(uid int64, c *redis.Cmd) lastActive {
+	vals, err := c.Slice()
+	if err != nil || len(vals) < 6 {
+		return lastActive{}
+	}
+	if hook, _ := vals[5].(int64); hook == 1 {
+		la, _ := vals[4].(int64)
+		return lastActive{uid: uid, at: la}
+	}
+	return lastActive{}
+}
+
+func (r *Redis) fire(hooks ...lastActive) {
+	r.mu.Lock()
+	f := r.onActive
+	r.mu.Unlock()
+	if f == nil {
+		return
+	}
+	for _, h := range hooks {
+		if h.at > 0 {
+			f(h.uid, fromMS(h.at))
+		}
+	}
+}
+
+func (r *Redis) connectCall(c ConnInfo, now int64, manual string) (scriptCall, func(redis.Pipeliner)) {
+	exp := now + r.opts.TTL.Milliseconds()
+	meta := fmt.Sprintf("%d|%s|%d|%s", c.SessionID, c.Node, now, c.Device)
+	call := scriptCall{luaConnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, exp, meta, manual)}
+	sk := r.sessionKey(c.SessionID)
+	return call, func(p redis.Pipeliner) {
+		p.ZAdd(context.Background(), sk, redis.Z{Score: float64(exp), Member: c.ConnID})
+		p.PExpire(context.Background(), sk, r.opts.TTL)
+	}
+}
+
+// Connect implements Service.
+func (r *Redis) Connect(ctx context.Context, c ConnInfo) error {
+	if err := validateConn(c); err != nil {
+		return err
+	}
+	if c.Node == "" {
+		c.Node = r.opts.Node
+	}
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return ErrClosed
+	}
+	r.local[c.ConnID] = c
+	r.mu.Unlock()
+	manual := "0"
+	if c.ManualAway {
+		manual = "1"
+	}
+	call, extra := r.connectCall(c, ms(r.opts.Now()), manual)
+	cmds, err := r.exec(ctx, []scriptCall{call}, extra)
+	if err != nil {
+		return fmt.Errorf("presence: connect: %w", err)
+	}
+	r.fire(finishResult(c.UserID, cmds[0]))
+	return nil
+}
+
+// Touch implements Service.
+func (r *Redis) Touch(ctx context.Context, connIDs ...string) error {
+	r.mu.Lock()
+	infos := make([]ConnInfo, 0, len(connIDs))
+	for _, id := range connIDs {
+		if c, ok := r.local[id]; ok {
+			infos = append(infos, c)
+		}
+	}
+	r.mu.Unlock()
+	if len(infos) == 0 {
+		return nil
+	}
+	now := ms(r.opts.Now())
+	exp := now + r.opts.TTL.Milliseconds()
+	calls := make([]scriptCall, len(infos))
+	for i, c := range infos {
+		k := r.userKeys(c.UserID)
+		calls[i] = scriptCall{luaTouch, []string{k[0], k[2], k[3]}, []any{c.UserID, c.ConnID, exp}}
+	}
+	cmds, err := r.exec(ctx, calls, func(p redis.Pipeliner) {
+		for _, c := range infos {
+			sk := r.sessionKey(c.SessionID)
+			p.ZAddXX(ctx, sk, redis.Z{Score: float64(exp), Member: c.ConnID})
+			p.PExpire(ctx, sk, r.opts.TTL)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("presence: touch: %w", err)
+	}
+	// Connections a sweeper removed while this node stalled come back.
+	var again []scriptCall
+	var extras []func(redis.Pipeliner)
+	var uids []int64
+	for i, c := range cmds {
+		if n, _ := c.Int64(); n == 0 {
+			call, extra := r.connectCall(infos[i], now, "-")
+			again, extras, uids = append(again, call), append(extras, extra), append(uids, infos[i].UserID)
+		}
+	}
+	if len(again) == 0 {
+		return nil
+	}
+	cmds, err = r.exec(ctx, again, func(p redis.Pipeliner) {
+		for _, e := range extras {
+			e(p)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("presence: touch: %w", err)
+	}
+	hooks := make([]lastActive, len(cmds))
+	for i, c := range cmds {
+		hooks[i] = finishResult(uids[i], c)
+	}
+	r.fire(hooks...)
+	return nil
+}
+
+// SetActivity implements Service.
+func (r *Redis) SetActivity(ctx context.Context, connID string, idle bool) error {
+	r.mu.Lock()
+	c, ok := r.local[connID]
+	r.mu.Unlock()
+	if !ok {
+		return errUnknownConn
+	}
+	flag := "0"
+	if idle {
+		flag = "1"
+	}
+	cmds, err := r.exec(ctx, []scriptCall{{luaActivity, r.userKeys(c.UserID), r.scriptArgs(c.UserID, ms(r.opts.Now()), connID, flag)}}, nil)
+	if err != nil {
+		return fmt.Errorf("presence: activity: %w", err)
+	}
+	r.fire(finishResult(c.UserID, cmds[0]))
+	return nil
+}
+
+// SetManualAway implements Service.
+func (r *Redis) SetManualAway(ctx context.Context, userID int64, away bool) error {
+	if userID <= 0 {
+		return errBadUser
+	}
+	flag := "0"
+	if away {
+		flag = "1"
+	}
+	cmds, err := r.exec(ctx, []scriptCall{{luaManual, r.userKeys(userID), r.scriptArgs(userID, ms(r.opts.Now()), flag)}}, nil)
+	if err != nil {
+		return fmt.Errorf("presence: manual away: %w", err)
+	}
+	r.fire(finishResult(userID, cmds[0]))
+	return nil
+}
+
+// Disconnect implements Service.
+func (r *Redis) Disconnect(ctx context.Context, connID string) error {
+	r.mu.Lock()
+	c, ok := r.local[connID]
+	delete(r.local, connID)
+	r.mu.Unlock()
+	if !ok {
+		return nil
+	}
+	return r.disconnect(ctx, []ConnInfo{c}, r.opts.OfflineGrace)
+}
+
+func (r *Redis) disconnect(ctx context.Context, conns []ConnInfo, grace time.Duration) error {
+	if len(conns) == 0 {
+		return nil
+	}
+	now := ms(r.opts.Now())
+	calls := make([]scriptCall, len(conns))
+	for i, c := range conns {
+		calls[i] = scriptCall{luaDisconnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, grace.Milliseconds())}
+	}
+	cmds, err := r.exec(ctx, calls, func(p redis.Pipeliner) {
+		for _, c := range conns {
+			p.ZRem(ctx, r.sessionKey(c.SessionID), c.ConnID)
+		}
+	})
+	if err != nil {
+		return fmt.Errorf("presence: disconnect: %w", err)
+	}
+	hooks := make([]lastActive, len(cmds))
+	for i, c := range cmds {
+		hooks[i] = finishResult(conns[i].UserID, c)
+	}
+	r.fire(hooks...)
+	return nil
+}
+
+// States implements Service: one pipelined HMGET per user, one round trip.
+func (r *Redis) States(ctx context.Context, userIDs []int64) (map[int64]State, error) {
+	out := make(map[int64]State, len(userIDs))
+	if len(userIDs) == 0 {
+		return out, nil
+	}
+	cmds := make([]*redis.SliceCmd, len(userIDs))
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range userIDs {
+			cmds[i] = p.HMGet(ctx, r.userKeys(id)[2], "st", "dv", "v", "la")
+		}
+		return nil
+	})
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return nil, fmt.Errorf("presence: states: %w", err)
+	}
+	for i, id := range userIDs {
+		out[id] = parseState(id, cmds[i].Val())
+	}
+	return out, nil
+}
+
+func parseState(uid int64, v []any) State {
+	st := offline(uid)
+	if len(v) < 4 {
+		return st
+	}
+	if s, ok := v[0].(string); ok && s != "" {
+		st.Status = Status(s)
+	}
+	str := func(x any) string { s, _ := x.(string); return s }
+	dv, _ := strconv.Atoi(str(v[1]))
+	st.Devices = dv
+	st.Version, _ = strconv.ParseInt(str(v[2]), 10, 64)
+	la, _ := strconv.ParseInt(str(v[3]), 10, 64)
+	st.LastActiveAt = fromMS(la)
+	return st
+}
+
+// SessionConnected implements Service: one pipelined ZCOUNT per session.
+func (r *Redis) SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(sessionIDs))
+	if len(sessionIDs) == 0 {
+		return out, nil
+	}
+	now := strconv.FormatInt(ms(r.opts.Now()), 10)
+	cmds := make([]*redis.IntCmd, len(sessionIDs))
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, id := range sessionIDs {
+			cmds[i] = p.ZCount(ctx, r.sessionKey(id), "("+now, "+inf")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("presence: sessions: %w", err)
+	}
+	for i, id := range sessionIDs {
+		out[id] = cmds[i].Val() > 0
+	}
+	return out, nil
+}
+
+// Watch implements Service.
+func (r *Redis) Watch(ctx context.Context, userIDs []int64) (*Watcher, error) {
+	return r.hub.watch(ctx, userIDs)
+}
+
+// KickSessions implements Service.
+func (r *Redis) KickSessions(ctx context.Context, sessionIDs []int64) error {
+	if len(sessionIDs) == 0 {
+		return nil
+	}
+	parts := make([]string, len(sessionIDs))
+	for i, id := range sessionIDs {
+		parts[i] = strconv.FormatInt(id, 10)
+	}
+	if err := r.rdb.Publish(ctx, r.kickChannel(), strings.Join(parts, ",")).Err(); err != nil {
+		return fmt.Errorf("presence: kick: %w", err)
+	}
+	return nil
+}
+
+// OnKick implements Service.
+func (r *Redis) OnKick(f func(sessionIDs []int64)) {
+	r.mu.Lock()
+	r.onKick = f
+	r.mu.Unlock()
+}
+
+// OnLastActive implements Service.
+func (r *Redis) OnLastActive(f func(userID int64, at time.Time)) {
+	r.mu.Lock()
+	r.onActive = f
+	r.mu.Unlock()
+}
+
+// Run implements Service. It can be called once; after Shutdown it
+// returns at once.
+func (r *Redis) Run(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	if r.running {
+		r.mu.Unlock()
+		return errors.New("presence: Run called twice")
+	}
+	r.running = true
+	r.mu.Unlock()
+	defer close(r.runDone)
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	if err := r.ps.Subscribe(ctx, r.kickChannel()); err != nil {
+		r.opts.Logger.Warn("presence: subscribe", "err", err)
+	}
+	var wg sync.WaitGroup
+	for _, loop := range []func(context.Context){r.subscriptionLoop, r.receiveLoop, r.heartbeatLoop, r.sweepLoop} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			loop(ctx)
+		}()
+	}
+	select {
+	case <-ctx.Done():
+	case <-r.stop:
+	}
+	cancel()
+	_ = r.ps.Close() // unblocks the receive loop
+	wg.Wait()
+	return nil
+}
+
+func (r *Redis) heartbeatLoop(ctx context.Context) {
+	t := time.NewTicker(r.opts.HeartbeatInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := r.touchAll(ctx); err != nil && ctx.Err() == nil {
+				r.opts.Logger.Warn("presence: heartbeat", "err", err)
+			}
+		}
+	}
+}
+
+// touchAll refreshes every local connection, 1000 per pipeline.
+func (r *Redis) touchAll(ctx context.Context) error {
+	r.mu.Lock()
+	ids := make([]string, 0, len(r.local))
+	for id := range r.local {
+		ids = append(ids, id)
+	}
+	r.mu.Unlock()
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		if err := r.Touch(ctx, ids[:n]...); err != nil {
+			return err
+		}
+		ids = ids[n:]
+	}
+	return nil
+}
+
+func (r *Redis) sweepLoop(ctx context.Context) {
+	t := time.NewTicker(r.opts.SweepInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+			if err := r.sweepOnce(ctx); err != nil && ctx.Err() == nil {
+				r.opts.Logger.Warn("presence: sweep", "err", err)
+			}
+		}
+	}
+}
+
+// sweepOnce reads the due users of every shard (one round trip) and runs the
+// sweep script for them (one more), repeating while shards return full
+// batches.
+func (r *Redis) sweepOnce(ctx context.Context) error {
+	for round := 0; round < 20; round++ {
+		now := ms(r.opts.Now())
+		ranges := make([]*redis.StringSliceCmd, r.opts.Shards)
+		_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+			for i := range ranges {
+				ranges[i] = p.ZRangeByScore(ctx, r.dueKey(i), &redis.ZRangeBy{Min: "-inf", Max: strconv.FormatInt(now, 10), Count: int64(r.opts.SweepBatch)})
+			}
+			return nil
+		})
+		if err != nil {
+			return err
+		}
+		var uids []int64
+		full := false
+		for _, c := range ranges {
+			vals := c.Val()
+			full = full || len(vals) >= r.opts.SweepBatch
+			for _, v := range vals {
+				if id, err := strconv.ParseInt(v, 10, 64); err == nil {
+					uids = append(uids, id)
+				}
+			}
+		}
+		if len(uids) == 0 {
+			return nil
+		}
+		calls := make([]scriptCall, len(uids))
+		for i, id := range uids {
+			calls[i] = scriptCall{luaSweep, r.userKeys(id), r.scriptArgs(id, now)}
+		}
+		cmds, err := r.exec(ctx, calls, nil)
+		if err != nil {
+			return err
+		}
+		hooks := make([]lastActive, len(cmds))
+		for i, c := range cmds {
+			hooks[i] = finishResult(uids[i], c)
+		}
+		r.fire(hooks...)
+		if !full {
+			return nil
+		}
+	}
+	return nil
+}
+
+// redisSubscriber queues SUBSCRIBE/UNSUBSCRIBE requests from the hub.
+type redisSubscriber struct{ r *Redis }
+
+func (s redisSubscriber) subscribe(userIDs []int64) <-chan struct{} {
+	r := s.r
+	p := &pendingSub{n: len(userIDs), ready: make(chan struct{})}
+	chans := make([]string, len(userIDs))
+	r.subMu.Lock()
+	for i, id := range userIDs {
+		chans[i] = r.channel(id)
+		r.waiters[chans[i]] = append(r.waiters[chans[i]], p)
+	}
+	r.subOps = append(r.subOps, subOp{sub: true, chans: chans})
+	r.subMu.Unlock()
+	r.wakeSubs()
+	return p.ready
+}
+
+// pendingSub is released when every channel it asked for is confirmed.
+type pendingSub struct {
+	n     int
+	ready chan struct{}
+}
+
+func (s redisSubscriber) unsubscribe(userIDs []int64) {
+	r := s.r
+	chans := make([]string, len(userIDs))
+	for i, id := range userIDs {
+		chans[i] = r.channel(id)
+	}
+	r.subMu.Lock()
+	r.subOps = append(r.subOps, subOp{sub: false, chans: chans})
+	r.subMu.Unlock()
+	r.wakeSubs()
+}
+
+func (r *Redis) wakeSubs() {
+	select {
+	case r.subWake <- struct{}{}:
+	default:
+	}
+}
+
+func (r *Redis) subscriptionLoop(ctx context.Context) {
+	for {
+		r.subMu.Lock()
+		ops := r.subOps
+		r.subOps = nil
+		r.subMu.Unlock()
+		for _, op := range ops {
+			var err error
+			if op.sub {
+				err = r.ps.Subscribe(ctx, op.chans...)
+			} else {
+				err = r.ps.Unsubscribe(ctx, op.chans...)
+			}
+			if err != nil && ctx.Err() == nil {
+				r.opts.Logger.Warn("presence: pubsub request", "err", err)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-r.subWake:
+		}
+	}
+}
+
+func (r *Redis) receiveLoop(ctx context.Context) {
+	for ctx.Err() == nil {
+		msg, err := r.ps.ReceiveTimeout(ctx, 5*time.Second)
+		if err != nil {
+			if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
+				return
+			}
+			var ne net.Error
+			if errors.As(err, &ne) && ne.Timeout() {
+				_ = r.ps.Ping(ctx)
+				continue
+			}
+			r.opts.Logger.Warn("presence: pubsub receive", "err", err)
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(100 * time.Millisecond):
+			}
+			continue
+		}
+		switch m := msg.(type) {
+		case *redis.Subscription:
+			if m.Kind != "subscribe" {
+				continue
+			}
+			r.subMu.Lock()
+			if q := r.waiters[m.Channel]; len(q) > 0 {
+				if q[0].n--; q[0].n == 0 {
+					close(q[0].ready)
+				}
+				if len(q) == 1 {
+					delete(r.waiters, m.Channel)
+				} else {
+					r.waiters[m.Channel] = q[1:]
+				}
+			}
+			resync := false
+			if m.Channel == r.kickChannel() {
+				r.kickSubs++
+				resync = r.kickSubs > 1
+			}
+			r.subMu.Unlock()
+			if resync {
+				go r.resync(ctx)
+			}
+		case *redis.Message:
+			r.handleMessage(m)
+		}
+	}
+}
+
+func (r *Redis) handleMessage(m *redis.Message) {
+	if m.Channel == r.kickChannel() {
+		var ids []int64
+		for _, p := range strings.Split(m.Payload, ",") {
+			if id, err := strconv.ParseInt(p, 10, 64); err == nil {
+				ids = append(ids, id)
+			}
+		}
+		r.mu.Lock()
+		f := r.onKick
+		r.mu.Unlock()
+		if f != nil && len(ids) > 0 {
+			f(ids)
+		}
+		return
+	}
+	if ev, ok := parseEvent(m.Payload); ok {
+		r.hub.publish(ev)
+	}
+}
+
+// parseEvent reads "uid|version|status|devices|lastActive|at".
+func parseEvent(s string) (Event, bool) {
+	f := strings.Split(s, "|")
+	if len(f) != 6 {
+		return Event{}, false
+	}
+	var n [6]int64
+	for _, i := range []int{0, 1, 3, 4, 5} {
+		v, err := strconv.ParseInt(f[i], 10, 64)
+		if err != nil {
+			return Event{}, false
+		}
+		n[i] = v
+	}
+	st := State{UserID: n[0], Status: Status(f[2]), Devices: int(n[3]), LastActiveAt: fromMS(n[4]), Version: n[1]}
+	return Event{UserID: n[0], State: st, At: fromMS(n[5])}, true
+}
+
+// resync re-reads the watched users after the pub/sub connection came back
+// and emits what changed meanwhile (the hub drops what is not newer).
+func (r *Redis) resync(ctx context.Context) {
+	ids := r.hub.watchedUsers()
+	for len(ids) > 0 {
+		n := min(len(ids), 1000)
+		states, err := r.States(ctx, ids[:n])
+		if err != nil {
+			r.opts.Logger.Warn("presence: resync", "err", err)
+			return
+		}
+		r.hub.resync(states, r.opts.Now())
+		ids = ids[n:]
+	}
+}
+
+// Shutdown implements Service.
+func (r *Redis) Shutdown(ctx context.Context) error {
+	r.mu.Lock()
+	if r.closed {
+		r.mu.Unlock()
+		return nil
+	}
+	r.closed = true
+	running := r.running
+	conns := make([]ConnInfo, 0, len(r.local))
+	for _, c := range r.local {
+		conns = append(conns, c)
+	}
+	r.local = map[string]ConnInfo{}
+	r.mu.Unlock()
+	var err error
+	for len(conns) > 0 {
+		n := min(len(conns), 1000)
+		if e := r.disconnect(ctx, conns[:n], 0); e != nil && err == nil {
+			err = e
+		}
+		conns = conns[n:]
+	}
+	close(r.stop)
+	if running {
+		select {
+		case <-r.runDone:
+		case <-ctx.Done():
+			if err == nil {
+				err = ctx.Err()
+			}
+		}
+	} else {
+		_ = r.ps.Close()
+	}
+	r.hub.close(ErrClosed)
+	return err
+}

@@ -1,0 +1,272 @@
+package presence
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// countHook counts what reaches the network: single commands and pipelines,
+// leaving out the connection handshake (HELLO, CLIENT SETINFO) of a new
+// pool connection.
+
+type countHook struct {
+	single, pipelines, pipelined atomic.Int64
+}
+
+func (h *countHook) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (h *countHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		if !handshake(cmd) {
+			h.single.Add(1)
+		}
+		return next(ctx, cmd)
+	}
+}
+func (h *countHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		if len(cmds) > 0 && handshake(cmds[0]) {
+			return next(ctx, cmds)
+		}
+		h.pipelines.Add(1)
+		h.pipelined.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+func handshake(cmd redis.Cmder) bool {
+	name := cmd.Name()
+	return name == "hello" || name == "client" || name == "auth" || name == "select"
+}
+
+type testClock struct{ ns atomic.Int64 }
+
+func newTestClock() *testClock {
+	c := &testClock{}
+	c.ns.Store(time.Now().UnixNano())
+	return c
+}
+func (c *testClock) Now() time.Time          { return time.Unix(0, c.ns.Load()) }
+func (c *testClock) Advance(d time.Duration) { c.ns.Add(int64(d)) }
+
+func testOptions(prefix, node string) Options {
+	return Options{Prefix: prefix, Node: node, TTL: time.Second, OfflineGrace: 200 * time.Millisecond, SweepInterval: 50 * time.Millisecond}
+}
+
+func runNode(t *testing.T, r *Redis) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		_ = r.Run(ctx)
+	}()
+	t.Cleanup(func() {
+		_ = r.Shutdown(context.Background())
+		cancel()
+		<-done
+	})
+}
+
+func TestRedisStatesOneRoundTrip(t *testing.T) {
+	rdb := RedisForTest(t)
+	prefix := PrefixForTest(t, rdb)
+	r := NewRedis(rdb, testOptions(prefix, "a"))
+	ctx := context.Background()
+	ids := make([]int64, 50)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+		if i%2 == 0 {
+			if err := r.Connect(ctx, ConnInfo{ConnID: fmt.Sprint("c", i), UserID: ids[i], SessionID: ids[i]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	hook := &countHook{}
+	counted := redis.NewClient(rdb.Options())
+	defer counted.Close()
+	if err := counted.Ping(ctx).Err(); err != nil { // dial and handshake first
+		t.Fatal(err)
+	}
+	counted.AddHook(hook)
+	rc := NewRedis(counted, testOptions(prefix, "b"))
+	states, err := rc.States(ctx, ids)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, s, n := hook.pipelines.Load(), hook.single.Load(), hook.pipelined.Load(); p != 1 || s != 0 || n != 50 {
+		t.Fatalf("States(50): %d pipelines (%d commands) and %d single commands, want 1 pipeline of 50", p, n, s)
+	}
+	if states[1].Status != Online || states[2].Status != Offline || len(states) != 50 {
+		t.Fatalf("states: %+v %+v (%d)", states[1], states[2], len(states))
+	}
+	sessions := make([]int64, 50)
+	copy(sessions, ids)
+	if _, err := rc.SessionConnected(ctx, sessions); err != nil {
+		t.Fatal(err)
+	}
+	if p := hook.pipelines.Load(); p != 2 {
+		t.Fatalf("SessionConnected(50) took %d pipelines", p-1)
+	}
+}
+
+// Two nodes sweeping the same due user at the same time publish one event.
+func TestRedisConcurrentSweepPublishesOnce(t *testing.T) {
+	rdb := RedisForTest(t)
+	prefix := PrefixForTest(t, rdb)
+	clk := newTestClock()
+	opts := testOptions(prefix, "a")
+	opts.Now = clk.Now
+	a := NewRedis(rdb, opts)
+	var sweepers []*Redis
+	for i := 0; i < 4; i++ {
+		o := opts
+		o.Node = fmt.Sprint("s", i)
+		sweepers = append(sweepers, NewRedis(rdb, o))
+	}
+	ctx := context.Background()
+	ps := rdb.Subscribe(ctx, a.channel(7))
+	defer ps.Close()
+	if _, err := ps.Receive(ctx); err != nil { // subscription confirmed
+		t.Fatal(err)
+	}
+	msgs := ps.Channel()
+	if err := a.Connect(ctx, ConnInfo{ConnID: "c1", UserID: 7, SessionID: 70}); err != nil {
+		t.Fatal(err)
+	}
+	if m := <-msgs; !strings.Contains(m.Payload, "|ONLINE|1|") {
+		t.Fatalf("first event %q", m.Payload)
+	}
+	clk.Advance(opts.TTL + time.Millisecond) // node a died: no heartbeat
+	var wg sync.WaitGroup
+	for _, s := range sweepers {
+		for j := 0; j < 3; j++ {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				if err := s.sweepOnce(ctx); err != nil {
+					t.Error(err)
+				}
+			}()
+		}
+	}
+	wg.Wait()
+	m := <-msgs
+	if !strings.Contains(m.Payload, "|OFFLINE|0|") {
+		t.Fatalf("event %q, want OFFLINE", m.Payload)
+	}
+	select {
+	case m := <-msgs:
+		t.Fatalf("second event %q", m.Payload)
+	case <-time.After(200 * time.Millisecond):
+	}
+	if n, _ := rdb.ZCard(ctx, a.dueKey(int(7%int64(a.opts.Shards)))).Result(); n != 0 {
+		t.Fatalf("due-set still holds %d users", n)
+	}
+}
+
+// Scripts are run by EVALSHA; after SCRIPT FLUSH (or a failover) they are
+// loaded again, including inside pipelines.
+func TestRedisScriptCacheFlushed(t *testing.T) {
+	rdb := RedisForTest(t)
+	prefix := PrefixForTest(t, rdb)
+	r := NewRedis(rdb, testOptions(prefix, "a"))
+	ctx := context.Background()
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Connect(ctx, ConnInfo{ConnID: "c1", UserID: 9, SessionID: 90}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Touch(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	st, _ := r.States(ctx, []int64{9})
+	if st[9].Status != Online {
+		t.Fatalf("state %+v", st[9])
+	}
+}
+
+// killPubSub closes the pub/sub connection of clients named name, and only
+// those (other suites may share the Redis server).
+func killPubSub(t *testing.T, rdb *redis.Client, name string) {
+	t.Helper()
+	ctx := context.Background()
+	list, err := rdb.ClientList(ctx).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	killed := 0
+	for _, line := range strings.Split(list, "\n") {
+		if !strings.Contains(line, " name="+name+" ") || !strings.Contains(line, "sub=") || strings.Contains(line, " sub=0 ") {
+			continue
+		}
+		for _, f := range strings.Fields(line) {
+			if id, ok := strings.CutPrefix(f, "id="); ok {
+				if err := rdb.Do(ctx, "CLIENT", "KILL", "ID", id).Err(); err != nil {
+					t.Fatal(err)
+				}
+				killed++
+			}
+		}
+	}
+	if killed == 0 {
+		t.Fatalf("no pub/sub connection named %s", name)
+	}
+}
+
+// After the pub/sub connection drops, the node resubscribes and re-reads its
+// watched users, so a change published meanwhile still reaches watchers.
+func TestRedisPubSubReconnectResyncs(t *testing.T) {
+	base := RedisForTest(t)
+	prefix := PrefixForTest(t, base)
+	opt := base.Options()
+	opt.ClientName = "rctest-b-" + strings.TrimSuffix(strings.TrimPrefix(prefix, "rctest:"), ":")
+	rdbB := redis.NewClient(opt)
+	t.Cleanup(func() { _ = rdbB.Close() })
+	a := NewRedis(base, testOptions(prefix, "a"))
+	b := NewRedis(rdbB, testOptions(prefix, "b"))
+	runNode(t, a)
+	runNode(t, b)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	w, err := b.Watch(ctx, []int64{5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	if err := a.Connect(ctx, ConnInfo{ConnID: "c1", UserID: 5, SessionID: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, w); e.State.Status != Online {
+		t.Fatalf("%+v", e)
+	}
+	// A change whose message nobody receives (published to another
+	// channel), standing for one lost while the connection was down.
+	call := scriptCall{luaManual, a.userKeys(5), a.scriptArgs(5, ms(time.Now()), "1")}
+	call.args[4] = prefix + "nowhere"
+	if _, err := a.exec(ctx, []scriptCall{call}, nil); err != nil {
+		t.Fatal(err)
+	}
+	killPubSub(t, rdbB, opt.ClientName)
+	e := recv(t, w)
+	if e.State.Status != Away {
+		t.Fatalf("after reconnect: %+v, want AWAY from the resync", e.State)
+	}
+	// And live events flow again.
+	if err := a.SetManualAway(ctx, 5, false); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, w); e.State.Status != Online {
+		t.Fatalf("%+v", e)
+	}
+}

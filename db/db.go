@@ -123,8 +123,11 @@ func dialectorFor(databaseURL string) (gorm.Dialector, Dialect, error) {
 		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 			q.Add("_pragma", p)
 		}
+		// Immediate transactions take the write lock at BEGIN, so a
+		// transaction that reads then writes waits its turn instead of
+		// failing. (No _time_format: the driver stops reading options after
+		// it, and its default is already SQLite's own format.)
 		q.Set("_txlock", "immediate")
-		q.Set("_time_format", "sqlite")
 		return sqlite.Open("file:" + path + "?" + q.Encode()), SQLite, nil
 	case strings.HasPrefix(databaseURL, "mysql://"):
 		dsn, err := MySQLDSN(databaseURL)

@@ -7,26 +7,25 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/models"
 )
 
 func (r *auditEventResolver) ID(ctx context.Context, obj *models.AuditEvent) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return models.GlobalID(models.KindAuditEvent, obj.ID), nil
 }
 
 func (r *auditEventResolver) Actor(ctx context.Context, obj *models.AuditEvent) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: Actor - actor"))
+	return loadOptional(ctx, LoadersFrom(ctx).User, obj.ActorID, "user")
 }
 
 func (r *auditEventResolver) TargetUser(ctx context.Context, obj *models.AuditEvent) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: TargetUser - targetUser"))
+	return loadOptional(ctx, LoadersFrom(ctx).User, obj.TargetUserID, "user")
 }
 
 func (r *auditEventResolver) Account(ctx context.Context, obj *models.AuditEvent) (*models.Account, error) {
-	panic(fmt.Errorf("not implemented: Account - account"))
+	return loadOptional(ctx, LoadersFrom(ctx).Account, obj.AccountID, "account")
 }
 
 func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }

@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/graph/model"
@@ -15,23 +14,39 @@ import (
 )
 
 func (r *contactResolver) ID(ctx context.Context, obj *models.Contact) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return models.GlobalID(models.KindContact, obj.ID), nil
 }
 
 func (r *contactResolver) Account(ctx context.Context, obj *models.Contact) (*models.Account, error) {
-	panic(fmt.Errorf("not implemented: Account - account"))
+	return load(ctx, LoadersFrom(ctx).Account, obj.AccountID, "account")
 }
 
 func (r *contactResolver) Assignee(ctx context.Context, obj *models.Contact) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: Assignee - assignee"))
+	return loadOptional(ctx, LoadersFrom(ctx).User, obj.AssigneeID, "user")
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input model.CreateContactInput) (*models.Contact, error) {
-	panic(fmt.Errorf("not implemented: CreateContact - createContact"))
+	accountID, err := models.ParseID(models.KindAccount, input.AccountID)
+	if err != nil {
+		return nil, err
+	}
+	assigneeID, err := optionalID(models.KindUser, input.AssigneeID, "assigneeId")
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.CreateContact(ctx, models.NewContact{AccountID: accountID, Name: input.Name, Email: input.Email, Phone: input.Phone, AssigneeID: assigneeID})
 }
 
 func (r *mutationResolver) AssignContact(ctx context.Context, input model.AssignContactInput) (*models.Contact, error) {
-	panic(fmt.Errorf("not implemented: AssignContact - assignContact"))
+	contactID, err := models.ParseID(models.KindContact, input.ContactID)
+	if err != nil {
+		return nil, err
+	}
+	assigneeID, err := optionalID(models.KindUser, input.AssigneeID, "assigneeId")
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.AssignContact(ctx, contactID, assigneeID)
 }
 
 func (r *Resolver) Contact() generated.ContactResolver { return &contactResolver{r} }

@@ -207,3 +207,49 @@ func (s *Store) FindUserMemberships(ctx context.Context, userID int64) ([]*model
 	}
 	return out, nil
 }
+
+// FindMembershipByID returns a membership the viewer may see: their own, or
+// one on an account where they may manage people; else NOT_FOUND.
+func (s *Store) FindMembershipByID(ctx context.Context, id int64) (*models.Membership, error) {
+	q := s.conn(ctx)
+	var m models.Membership
+	if err := q.Where("id = ?", id).Take(&m).Error; err != nil {
+		return nil, notFoundAs(translate(err), "membership")
+	}
+	sc, err := s.loadScope(ctx, q, m.OrganizationID)
+	if err != nil {
+		return nil, notFoundAs(translate(err), "membership")
+	}
+	if m.UserID != sc.viewer.UserID && models.CanManage(sc.viewerAccess(m.AccountID), models.RoleAgent) != nil {
+		return nil, models.NotFound("membership")
+	}
+	return &m, nil
+}
+
+// FindAuditEventByID returns an audit event of an organization whose log the
+// viewer may read; else NOT_FOUND.
+func (s *Store) FindAuditEventByID(ctx context.Context, id int64) (*models.AuditEvent, error) {
+	q := s.conn(ctx)
+	var ev models.AuditEvent
+	if err := q.Where("id = ?", id).Take(&ev).Error; err != nil {
+		return nil, notFoundAs(translate(err), "audit event")
+	}
+	sc, err := s.loadScope(ctx, q, ev.OrganizationID)
+	if err != nil {
+		return nil, notFoundAs(translate(err), "audit event")
+	}
+	if models.CanViewAuditLog(sc.viewerAccess(sc.rootID())) != nil {
+		return nil, models.NotFound("audit event")
+	}
+	return &ev, nil
+}
+
+// FindInvitationByID returns an invitation the viewer may manage (for
+// node(id:)); another tenant's answers NOT_FOUND.
+func (s *Store) FindInvitationByID(ctx context.Context, id int64) (*models.Invitation, error) {
+	_, inv, err := s.managedInvitation(ctx, s.conn(ctx), id)
+	if err != nil {
+		return nil, translate(err)
+	}
+	return inv, nil
+}

@@ -51,6 +51,14 @@ func (r *Resolver) node(ctx context.Context, id string) (models.Node, error) {
 		return r.Store.FindOrganization(ctx, n)
 	case models.KindAccount:
 		return r.Store.FindAccount(ctx, n)
+	case models.KindMembership:
+		return r.Store.FindMembershipByID(ctx, n)
+	case models.KindAuditEvent:
+		return r.Store.FindAuditEventByID(ctx, n)
+	case models.KindInvitation:
+		return r.Store.FindInvitationByID(ctx, n)
+	case models.KindContact:
+		return r.Store.FindContactByID(ctx, n)
 	case models.KindSession:
 		sessions, err := r.Store.FindSessionsOfUser(ctx, v.UserID)
 		if err != nil {

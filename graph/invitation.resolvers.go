@@ -7,7 +7,10 @@ package graph
 
 import (
 	"context"
-	"fmt"
+	"errors"
+	"time"
+
+	"github.com/vikstrous/dataloadgen"
 
 	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/graph/model"
@@ -15,51 +18,118 @@ import (
 )
 
 func (r *invitationResolver) ID(ctx context.Context, obj *models.Invitation) (string, error) {
-	panic(fmt.Errorf("not implemented: ID - id"))
+	return models.GlobalID(models.KindInvitation, obj.ID), nil
 }
 
 func (r *invitationResolver) Accounts(ctx context.Context, obj *models.Invitation) ([]*models.Account, error) {
-	panic(fmt.Errorf("not implemented: Accounts - accounts"))
+	accts, err := LoadersFrom(ctx).Account.LoadAll(ctx, obj.AccountIDs)
+	if errors.Is(err, dataloadgen.ErrNotFound) {
+		return nil, models.NotFound("account")
+	}
+	return accts, err
 }
 
 func (r *invitationResolver) Permissions(ctx context.Context, obj *models.Invitation) ([]models.Permission, error) {
-	panic(fmt.Errorf("not implemented: Permissions - permissions"))
+	return []models.Permission(obj.Permissions), nil
 }
 
 func (r *invitationResolver) Products(ctx context.Context, obj *models.Invitation) ([]*models.Product, error) {
-	panic(fmt.Errorf("not implemented: Products - products"))
+	return r.products(obj.Products), nil
 }
 
 func (r *invitationResolver) Status(ctx context.Context, obj *models.Invitation) (models.InvitationStatus, error) {
-	panic(fmt.Errorf("not implemented: Status - status"))
+	// The store returns the status a client sees; this also catches an
+	// invitation that expired since it was read.
+	return obj.StatusAt(time.Now()), nil
 }
 
 func (r *invitationResolver) InvitedBy(ctx context.Context, obj *models.Invitation) (*models.User, error) {
-	panic(fmt.Errorf("not implemented: InvitedBy - invitedBy"))
+	if obj.InvitedByID == nil {
+		return nil, nil
+	}
+	return optionalLoad(ctx, LoadersFrom(ctx).User, *obj.InvitedByID)
 }
 
 func (r *mutationResolver) InviteUsers(ctx context.Context, input model.InviteUsersInput) (*model.InviteUsersPayload, error) {
-	panic(fmt.Errorf("not implemented: InviteUsers - inviteUsers"))
+	accountIDs, err := parseIDs(models.KindAccount, input.AccountIds)
+	if err != nil {
+		return nil, err
+	}
+	results, err := r.Store.InviteUsers(ctx, models.InviteInput{
+		AccountIDs: accountIDs, Emails: input.Emails,
+		Grant:     grantInput(input.Role, input.Permissions, input.Products, input.Restrictions),
+		FirstName: input.FirstName, LastName: input.LastName,
+		PreferredLanguage: input.PreferredLanguage, CommunicationEmail: input.CommunicationEmail,
+	})
+	if err != nil {
+		return nil, err
+	}
+	out := &model.InviteUsersPayload{Results: make([]*model.InviteResult, len(results)), Invitations: []*models.Invitation{}}
+	for i, res := range results {
+		row := &model.InviteResult{Email: res.Email, Outcome: model.InviteOutcome(res.Outcome), Invitation: res.Invitation}
+		if res.Message != "" {
+			row.Message = &res.Message
+		}
+		out.Results[i] = row
+		if res.Outcome == models.InviteInvited {
+			out.Invitations = append(out.Invitations, res.Invitation)
+		}
+	}
+	return out, nil
 }
 
 func (r *mutationResolver) ResendInvitation(ctx context.Context, id string) (*models.Invitation, error) {
-	panic(fmt.Errorf("not implemented: ResendInvitation - resendInvitation"))
+	n, err := models.ParseID(models.KindInvitation, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.ResendInvitation(ctx, n)
 }
 
 func (r *mutationResolver) UpdateInvitation(ctx context.Context, input model.UpdateInvitationInput) (*models.Invitation, error) {
-	panic(fmt.Errorf("not implemented: UpdateInvitation - updateInvitation"))
+	id, err := models.ParseID(models.KindInvitation, input.ID)
+	if err != nil {
+		return nil, err
+	}
+	upd := models.InvitationUpdate{
+		Grant:     models.GrantUpdate{Role: input.Role, Restrictions: restrictionsUpdate(input.Restrictions)},
+		FirstName: input.FirstName, LastName: input.LastName, PreferredLanguage: input.PreferredLanguage,
+	}
+	if input.Permissions != nil {
+		p := models.Permissions(input.Permissions)
+		upd.Grant.Permissions = &p
+	}
+	if input.Products != nil {
+		upd.Grant.Products = &input.Products
+	}
+	return r.Store.UpdateInvitation(ctx, id, upd)
 }
 
 func (r *mutationResolver) RevokeInvitation(ctx context.Context, id string) (*models.Invitation, error) {
-	panic(fmt.Errorf("not implemented: RevokeInvitation - revokeInvitation"))
+	n, err := models.ParseID(models.KindInvitation, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.RevokeInvitation(ctx, n)
 }
 
 func (r *mutationResolver) AcceptInvitation(ctx context.Context, input model.AcceptInvitationInput) (*model.AuthPayload, error) {
-	panic(fmt.Errorf("not implemented: AcceptInvitation - acceptInvitation"))
+	res, err := r.Store.AcceptInvitation(ctx, models.AcceptInvitationInput{
+		Token: input.Token, Password: deref(input.Password), FirstName: deref(input.FirstName), LastName: deref(input.LastName),
+		Phone: deref(input.Phone), PreferredLanguage: deref(input.PreferredLanguage), DeviceName: deref(input.DeviceName),
+	})
+	return authPayload(res, err)
 }
 
 func (r *queryResolver) InvitationPreview(ctx context.Context, token string) (*model.InvitationPreview, error) {
-	panic(fmt.Errorf("not implemented: InvitationPreview - invitationPreview"))
+	p, err := r.Store.InvitationPreview(ctx, token)
+	if err != nil || p == nil {
+		return nil, err
+	}
+	return &model.InvitationPreview{
+		Email: p.Email, OrganizationName: p.OrganizationName, AccountNames: p.AccountNames, InvitedByName: p.InvitedByName,
+		ExpiresAt: p.ExpiresAt, Status: p.Status, ExistingUser: p.ExistingUser,
+	}, nil
 }
 
 func (r *Resolver) Invitation() generated.InvitationResolver { return &invitationResolver{r} }

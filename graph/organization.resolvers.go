@@ -7,7 +7,6 @@ package graph
 
 import (
 	"context"
-	"fmt"
 
 	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/graph/model"
@@ -38,7 +37,19 @@ func (r *accountResolver) ViewerMembership(ctx context.Context, obj *models.Acco
 }
 
 func (r *accountResolver) Invitations(ctx context.Context, obj *models.Account, status []models.InvitationStatus, search *string, first *int, after *string) (*model.InvitationConnection, error) {
-	panic(fmt.Errorf("not implemented: Invitations - invitations"))
+	p, err := models.NewPageRequest(first, after)
+	if err != nil {
+		return nil, err
+	}
+	page, err := r.Store.FindInvitations(ctx, obj.ID, models.InvitationFilter{Statuses: status, Search: deref(search)}, p)
+	if err != nil {
+		return nil, err
+	}
+	edges, info, total := connection(page, p.After, func(i *models.Invitation) int64 { return i.ID },
+		func(i *models.Invitation, cursor string) *model.InvitationEdge {
+			return &model.InvitationEdge{Node: i, Cursor: cursor}
+		})
+	return &model.InvitationConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 
 func (r *accountResolver) Contacts(ctx context.Context, obj *models.Account, assigneeID *string, unassigned *bool, first *int, after *string) (*model.ContactConnection, error) {

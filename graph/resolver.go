@@ -17,6 +17,7 @@ type Store interface {
 	AccountSecurity
 	ContactsAndAudit
 	Organizations
+	Invitations
 }
 
 // Resolver is the root resolver; one per server, shared by every request.
@@ -42,6 +43,9 @@ type AccountSecurity interface {
 type Organizations interface {
 	FindOrganization(ctx context.Context, orgID int64) (*models.Organization, error)
 	FindAccount(ctx context.Context, accountID int64) (*models.Account, error)
+	FindMembershipByID(ctx context.Context, id int64) (*models.Membership, error)
+	FindAuditEventByID(ctx context.Context, id int64) (*models.AuditEvent, error)
+	FindInvitationByID(ctx context.Context, id int64) (*models.Invitation, error)
 	CreateAccount(ctx context.Context, parentID int64, name string) (*models.Account, error)
 	UpdateOrganization(ctx context.Context, orgID int64, upd models.OrganizationUpdate) (*models.Organization, error)
 	FindVisibleAccounts(ctx context.Context, orgID int64) ([]*models.Account, error)
@@ -60,4 +64,16 @@ type Organizations interface {
 type ContactsAndAudit interface {
 	models.ContactService
 	models.AuditService
+}
+
+// Invitations is the invitation lifecycle (SPEC §2): invite, resend, edit,
+// revoke, preview and accept, and an account's invitations.
+type Invitations interface {
+	InviteUsers(ctx context.Context, in models.InviteInput) ([]models.InviteResult, error)
+	ResendInvitation(ctx context.Context, id int64) (*models.Invitation, error)
+	UpdateInvitation(ctx context.Context, id int64, upd models.InvitationUpdate) (*models.Invitation, error)
+	RevokeInvitation(ctx context.Context, id int64) (*models.Invitation, error)
+	InvitationPreview(ctx context.Context, token string) (*models.InvitationPreview, error)
+	AcceptInvitation(ctx context.Context, in models.AcceptInvitationInput) (*models.AuthResult, error)
+	FindInvitations(ctx context.Context, accountID int64, f models.InvitationFilter, p models.PageRequest) (models.Page[*models.Invitation], error)
 }

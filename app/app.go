@@ -134,12 +134,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Name: "rollcall_websockets_open", Help: "Websocket connections open on this node.",
 	}, func() float64 { return float64(ws.Count()) }))
 
-	resolver := &graph.Resolver{Store: a.Store}
+	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String()}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
 	})
 	a.Handler = httpapi.New(httpapi.Config{
 		GraphQL:        graph.LoaderMiddleware(a.Store, graph.AuthMiddleware(a.Store, log, gql)),
+		Extra:          map[string]http.Handler{httpapi.ExportPrefix: graph.AuthMiddleware(a.Store, log, httpapi.MembersCSV(a.Store, log))},
 		AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies,
 		Ready:          checks,

@@ -22,3 +22,12 @@ func connection[T any, E any](page models.Page[T], after int64, id func(T) int64
 	}
 	return edges, info, int(page.Total)
 }
+
+// edgePageInfo is the page info of rows that carry their own cursors.
+func edgePageInfo[T any](rows []models.Edge[T], hasNext, hasPrevious bool) *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: hasPrevious}
+	if len(rows) > 0 {
+		info.StartCursor, info.EndCursor = &rows[0].Cursor, &rows[len(rows)-1].Cursor
+	}
+	return info
+}

@@ -10,11 +10,10 @@ import (
 	"errors"
 	"time"
 
-	"github.com/vikstrous/dataloadgen"
-
 	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/graph/model"
 	"github.com/rollcall/rollcall/models"
+	"github.com/vikstrous/dataloadgen"
 )
 
 func (r *invitationResolver) ID(ctx context.Context, obj *models.Invitation) (string, error) {

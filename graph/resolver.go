@@ -18,11 +18,14 @@ type Store interface {
 	ContactsAndAudit
 	Organizations
 	Invitations
+	Directory
 }
 
 // Resolver is the root resolver; one per server, shared by every request.
 type Resolver struct {
 	Store Store
+	// PublicURL is the base of URLs the API hands out (the CSV export).
+	PublicURL string
 }
 
 // AccountSecurity is the person's own sessions, password and profile.
@@ -76,4 +79,10 @@ type Invitations interface {
 	InvitationPreview(ctx context.Context, token string) (*models.InvitationPreview, error)
 	AcceptInvitation(ctx context.Context, in models.AcceptInvitationInput) (*models.AuthResult, error)
 	FindInvitations(ctx context.Context, accountID int64, f models.InvitationFilter, p models.PageRequest) (models.Page[*models.Invitation], error)
+}
+
+// Directory is the members directory of accounts and organizations.
+type Directory interface {
+	FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest, after string) (models.Page[models.Edge[*models.Membership]], error)
+	FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest, after string) (models.Page[models.Edge[*models.User]], error)
 }

@@ -63,3 +63,28 @@ type Page[T any] struct {
 	Total   int64
 	HasNext bool
 }
+
+// Edge is a row with its cursor, for orders whose cursor is more than an id.
+type Edge[T any] struct {
+	Node   T
+	Cursor string
+}
+
+// MemberOrderField orders an account's members.
+type MemberOrderField string
+
+const (
+	MemberOrderName       MemberOrderField = "NAME"
+	MemberOrderEmail      MemberOrderField = "EMAIL"
+	MemberOrderRole       MemberOrderField = "ROLE"
+	MemberOrderLastActive MemberOrderField = "LAST_ACTIVE"
+	MemberOrderJoined     MemberOrderField = "JOINED"
+)
+
+// MemberQuery filters and orders an account's members.
+type MemberQuery struct {
+	Search string
+	Roles  []Role
+	Order  MemberOrderField
+	Desc   bool
+}

@@ -44,6 +44,8 @@ type ComplexityRoot struct {
 		Contacts         func(childComplexity int, assigneeID *string, unassigned *bool, first *int, after *string) int
 		ID               func(childComplexity int) int
 		Invitations      func(childComplexity int, status []models.InvitationStatus, search *string, first *int, after *string) int
+		Members          func(childComplexity int, filter *model.MemberFilter, orderBy *model.MemberOrder, first *int, after *string) int
+		MembersCSVURL    func(childComplexity int) int
 		Name             func(childComplexity int) int
 		Organization     func(childComplexity int) int
 		Parent           func(childComplexity int) int
@@ -165,6 +167,17 @@ type ComplexityRoot struct {
 		User         func(childComplexity int) int
 	}
 
+	MembershipConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	MembershipEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
+
 	Mutation struct {
 		AcceptInvitation              func(childComplexity int, input model.AcceptInvitationInput) int
 		AssignContact                 func(childComplexity int, input model.AssignContactInput) int
@@ -207,6 +220,7 @@ type ComplexityRoot struct {
 		EnabledProducts         func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		InvitationLifetimeHours func(childComplexity int) int
+		Members                 func(childComplexity int, search *string, first *int, after *string) int
 		Name                    func(childComplexity int) int
 		RootAccount             func(childComplexity int) int
 	}
@@ -270,6 +284,17 @@ type ComplexityRoot struct {
 		PreferredLanguage       func(childComplexity int) int
 		Sessions                func(childComplexity int) int
 	}
+
+	UserConnection struct {
+		Edges      func(childComplexity int) int
+		PageInfo   func(childComplexity int) int
+		TotalCount func(childComplexity int) int
+	}
+
+	UserEdge struct {
+		Cursor func(childComplexity int) int
+		Node   func(childComplexity int) int
+	}
 }
 
 type executableSchema graphql.ExecutableSchemaState[ResolverRoot, DirectiveRoot, ComplexityRoot]
@@ -320,6 +345,23 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Account.Invitations(childComplexity, args["status"].([]models.InvitationStatus), args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+	case "Account.members":
+		if e.ComplexityRoot.Account.Members == nil {
+			break
+		}
+
+		args, err := ec.field_Account_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Account.Members(childComplexity, args["filter"].(*model.MemberFilter), args["orderBy"].(*model.MemberOrder), args["first"].(*int), args["after"].(*string)), true
+	case "Account.membersCsvUrl":
+		if e.ComplexityRoot.Account.MembersCSVURL == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Account.MembersCSVURL(childComplexity), true
 	case "Account.name":
 		if e.ComplexityRoot.Account.Name == nil {
 			break
@@ -797,6 +839,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Membership.User(childComplexity), true
 
+	case "MembershipConnection.edges":
+		if e.ComplexityRoot.MembershipConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipConnection.Edges(childComplexity), true
+	case "MembershipConnection.pageInfo":
+		if e.ComplexityRoot.MembershipConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipConnection.PageInfo(childComplexity), true
+	case "MembershipConnection.totalCount":
+		if e.ComplexityRoot.MembershipConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipConnection.TotalCount(childComplexity), true
+
+	case "MembershipEdge.cursor":
+		if e.ComplexityRoot.MembershipEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEdge.Cursor(childComplexity), true
+	case "MembershipEdge.node":
+		if e.ComplexityRoot.MembershipEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.MembershipEdge.Node(childComplexity), true
+
 	case "Mutation.acceptInvitation":
 		if e.ComplexityRoot.Mutation.AcceptInvitation == nil {
 			break
@@ -1139,6 +1213,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Organization.InvitationLifetimeHours(childComplexity), true
+	case "Organization.members":
+		if e.ComplexityRoot.Organization.Members == nil {
+			break
+		}
+
+		args, err := ec.field_Organization_members_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Organization.Members(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
 	case "Organization.name":
 		if e.ComplexityRoot.Organization.Name == nil {
 			break
@@ -1403,6 +1488,38 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.User.Sessions(childComplexity), true
 
+	case "UserConnection.edges":
+		if e.ComplexityRoot.UserConnection.Edges == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserConnection.Edges(childComplexity), true
+	case "UserConnection.pageInfo":
+		if e.ComplexityRoot.UserConnection.PageInfo == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserConnection.PageInfo(childComplexity), true
+	case "UserConnection.totalCount":
+		if e.ComplexityRoot.UserConnection.TotalCount == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserConnection.TotalCount(childComplexity), true
+
+	case "UserEdge.cursor":
+		if e.ComplexityRoot.UserEdge.Cursor == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserEdge.Cursor(childComplexity), true
+	case "UserEdge.node":
+		if e.ComplexityRoot.UserEdge.Node == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
+
 	}
 	return 0, false
 }
@@ -1420,6 +1537,8 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("CreateContactInput", ec.unmarshalInputCreateContactInput),
 			graphql.NewInputUnmarshaler("GrantAccessInput", ec.unmarshalInputGrantAccessInput),
 			graphql.NewInputUnmarshaler("InviteUsersInput", ec.unmarshalInputInviteUsersInput),
+			graphql.NewInputUnmarshaler("MemberFilter", ec.unmarshalInputMemberFilter),
+			graphql.NewInputUnmarshaler("MemberOrder", ec.unmarshalInputMemberOrder),
 			graphql.NewInputUnmarshaler("NotificationPreferencesInput", ec.unmarshalInputNotificationPreferencesInput),
 			graphql.NewInputUnmarshaler("RemoveFromOrganizationInput", ec.unmarshalInputRemoveFromOrganizationInput),
 			graphql.NewInputUnmarshaler("RequestEmailChangeInput", ec.unmarshalInputRequestEmailChangeInput),
@@ -1720,6 +1839,68 @@ extend type Mutation {
   revokeInvitation(id: ID!): Invitation!
   "A new person sets a password and is signed in; an existing one must be signed in as the invited email."
   acceptInvitation(input: AcceptInvitationInput!): AuthPayload!
+}
+`, BuiltIn: false},
+	{Name: "../schema/members.graphqls", Input: `enum OrderDirection {
+  ASC
+  DESC
+}
+
+enum MemberOrderField {
+  "First name, then last name (case-insensitive)."
+  NAME
+  EMAIL
+  "Highest role first with DESC."
+  ROLE
+  "People never active sort as the oldest."
+  LAST_ACTIVE
+  "When the access was granted."
+  JOINED
+}
+
+input MemberFilter {
+  "Case-insensitive substring of first, last or display name, or email."
+  search: String
+  roles: [Role!]
+}
+
+input MemberOrder {
+  field: MemberOrderField!
+  direction: OrderDirection!
+}
+
+type MembershipEdge {
+  node: Membership!
+  cursor: String!
+}
+
+type MembershipConnection {
+  edges: [MembershipEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+type UserEdge {
+  node: User!
+  cursor: String!
+}
+
+type UserConnection {
+  edges: [UserEdge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
+extend type Account {
+  "People with access here, direct or inherited (inherited: true). Default order: NAME ASC."
+  members(filter: MemberFilter, orderBy: MemberOrder, first: Int, after: String): MembershipConnection!
+  "Authenticated GET (Authorization: Bearer) returning text/csv of the members and pending or expired invitations."
+  membersCsvUrl: String!
+}
+
+extend type Organization {
+  "People in the company directory, by email."
+  members(search: String, first: Int, after: String): UserConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/organization.graphqls", Input: `type Organization implements Node {
@@ -2065,6 +2246,10 @@ func (ec *executionContext) childFields_Account(ctx context.Context, field graph
 		return ec.fieldContext_Account_invitations(ctx, field)
 	case "contacts":
 		return ec.fieldContext_Account_contacts(ctx, field)
+	case "members":
+		return ec.fieldContext_Account_members(ctx, field)
+	case "membersCsvUrl":
+		return ec.fieldContext_Account_membersCsvUrl(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Account", field.Name)
 }
@@ -2299,6 +2484,28 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
 
+func (ec *executionContext) childFields_MembershipConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_MembershipConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_MembershipConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_MembershipConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_MembershipEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_MembershipEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_MembershipEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type MembershipEdge", field.Name)
+}
+
 func (ec *executionContext) childFields_NotificationPreferences(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "desktopNotifications":
@@ -2327,6 +2534,8 @@ func (ec *executionContext) childFields_Organization(ctx context.Context, field 
 		return ec.fieldContext_Organization_invitationLifetimeHours(ctx, field)
 	case "auditLog":
 		return ec.fieldContext_Organization_auditLog(ctx, field)
+	case "members":
+		return ec.fieldContext_Organization_members(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Organization", field.Name)
 }
@@ -2435,6 +2644,28 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_sessions(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type User", field.Name)
+}
+
+func (ec *executionContext) childFields_UserConnection(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "edges":
+		return ec.fieldContext_UserConnection_edges(ctx, field)
+	case "pageInfo":
+		return ec.fieldContext_UserConnection_pageInfo(ctx, field)
+	case "totalCount":
+		return ec.fieldContext_UserConnection_totalCount(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserConnection", field.Name)
+}
+
+func (ec *executionContext) childFields_UserEdge(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "node":
+		return ec.fieldContext_UserEdge_node(ctx, field)
+	case "cursor":
+		return ec.fieldContext_UserEdge_cursor(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }
 
 func (ec *executionContext) childFields___Directive(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

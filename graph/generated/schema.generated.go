@@ -2720,6 +2720,42 @@ func (ec *executionContext) marshalOPermission2ᚕgithubᚗcomᚋrollcallᚋroll
 	return ret
 }
 
+func (ec *executionContext) unmarshalORole2ᚕgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐRoleᚄ(ctx context.Context, v any) ([]models.Role, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]models.Role, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNRole2githubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐRole(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalORole2ᚕgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐRoleᚄ(ctx context.Context, sel ast.SelectionSet, v []models.Role) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNRole2githubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐRole(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 func (ec *executionContext) unmarshalORole2ᚖgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐRole(ctx context.Context, v any) (*models.Role, error) {
 	if v == nil {
 		return nil, nil

@@ -142,6 +142,28 @@ type InviteUsersPayload struct {
 	Invitations []*models.Invitation `json:"invitations"`
 }
 
+type MemberFilter struct {
+	// Case-insensitive substring of first, last or display name, or email.
+	Search *string       `json:"search,omitempty"`
+	Roles  []models.Role `json:"roles,omitempty"`
+}
+
+type MemberOrder struct {
+	Field     MemberOrderField `json:"field"`
+	Direction OrderDirection   `json:"direction"`
+}
+
+type MembershipConnection struct {
+	Edges      []*MembershipEdge `json:"edges"`
+	PageInfo   *PageInfo         `json:"pageInfo"`
+	TotalCount int               `json:"totalCount"`
+}
+
+type MembershipEdge struct {
+	Node   *models.Membership `json:"node"`
+	Cursor string             `json:"cursor"`
+}
+
 type Mutation struct {
 }
 
@@ -262,6 +284,17 @@ type UpdateProfileInput struct {
 	AvatarURL *string `json:"avatarUrl,omitempty"`
 }
 
+type UserConnection struct {
+	Edges      []*UserEdge `json:"edges"`
+	PageInfo   *PageInfo   `json:"pageInfo"`
+	TotalCount int         `json:"totalCount"`
+}
+
+type UserEdge struct {
+	Node   *models.User `json:"node"`
+	Cursor string       `json:"cursor"`
+}
+
 type InviteOutcome string
 
 const (
@@ -316,6 +349,126 @@ func (e *InviteOutcome) UnmarshalJSON(b []byte) error {
 }
 
 func (e InviteOutcome) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type MemberOrderField string
+
+const (
+	// First name, then last name (case-insensitive).
+	MemberOrderFieldName  MemberOrderField = "NAME"
+	MemberOrderFieldEmail MemberOrderField = "EMAIL"
+	// Highest role first with DESC.
+	MemberOrderFieldRole MemberOrderField = "ROLE"
+	// People never active sort as the oldest.
+	MemberOrderFieldLastActive MemberOrderField = "LAST_ACTIVE"
+	// When the access was granted.
+	MemberOrderFieldJoined MemberOrderField = "JOINED"
+)
+
+var AllMemberOrderField = []MemberOrderField{
+	MemberOrderFieldName,
+	MemberOrderFieldEmail,
+	MemberOrderFieldRole,
+	MemberOrderFieldLastActive,
+	MemberOrderFieldJoined,
+}
+
+func (e MemberOrderField) IsValid() bool {
+	switch e {
+	case MemberOrderFieldName, MemberOrderFieldEmail, MemberOrderFieldRole, MemberOrderFieldLastActive, MemberOrderFieldJoined:
+		return true
+	}
+	return false
+}
+
+func (e MemberOrderField) String() string {
+	return string(e)
+}
+
+func (e *MemberOrderField) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = MemberOrderField(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid MemberOrderField", str)
+	}
+	return nil
+}
+
+func (e MemberOrderField) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *MemberOrderField) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e MemberOrderField) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+type OrderDirection string
+
+const (
+	OrderDirectionAsc  OrderDirection = "ASC"
+	OrderDirectionDesc OrderDirection = "DESC"
+)
+
+var AllOrderDirection = []OrderDirection{
+	OrderDirectionAsc,
+	OrderDirectionDesc,
+}
+
+func (e OrderDirection) IsValid() bool {
+	switch e {
+	case OrderDirectionAsc, OrderDirectionDesc:
+		return true
+	}
+	return false
+}
+
+func (e OrderDirection) String() string {
+	return string(e)
+}
+
+func (e *OrderDirection) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = OrderDirection(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid OrderDirection", str)
+	}
+	return nil
+}
+
+func (e OrderDirection) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *OrderDirection) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e OrderDirection) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

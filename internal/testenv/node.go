@@ -35,6 +35,9 @@ type NodeOptions struct {
 	Redis bool
 	// RedisPrefix shares a key space between nodes of one test.
 	RedisPrefix string
+	// MailPollInterval is the mail worker's poll (default 20ms); tests that
+	// count statements set it long so the worker stays quiet.
+	MailPollInterval time.Duration
 }
 
 // StartNode starts a node on store with its own mail folder.
@@ -67,7 +70,10 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 	if testingVerbose() {
 		log = slog.New(slog.NewTextHandler(&testWriter{t}, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	}
-	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: 20 * time.Millisecond})
+	if opt.MailPollInterval == 0 {
+		opt.MailPollInterval = 20 * time.Millisecond
+	}
+	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: opt.MailPollInterval})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,13 +202,7 @@ func (n *Node) Mail(t testing.TB, min int) []mailer.Received {
 // invitations, and returns a signed-in client for that person.
 func (n *Node) AddMember(t testing.TB, accountGID, email string, g models.Grant) *Client {
 	t.Helper()
-	id, err := models.ParseID(models.KindAccount, accountGID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := n.App.Store.SeedMember(context.Background(), id, email, "correct horse battery", "Member", email, g); err != nil {
-		t.Fatal(err)
-	}
+	n.SeedMember(t, accountGID, email, g)
 	c := n.Client()
 	var out struct {
 		SignIn struct {
@@ -213,4 +213,16 @@ func (n *Node) AddMember(t testing.TB, accountGID, email string, g models.Grant)
 		map[string]any{"in": map[string]any{"email": email, "password": "correct horse battery"}}, &out)
 	c.Token = out.SignIn.Token
 	return c
+}
+
+// SeedMember is AddMember without signing the person in.
+func (n *Node) SeedMember(t testing.TB, accountGID, email string, g models.Grant) {
+	t.Helper()
+	id, err := models.ParseID(models.KindAccount, accountGID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := n.App.Store.SeedMember(context.Background(), id, email, "correct horse battery", "Member", email, g); err != nil {
+		t.Fatal(err)
+	}
 }

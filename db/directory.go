@@ -1,0 +1,287 @@
+package db
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// epoch stands in for "never active" so people never active sort as the
+// oldest, on both stores.
+var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// memberRow is a membership with the sort keys it was ordered by.
+type memberRow struct {
+	models.Membership
+	K1 string
+	K2 string
+	KT *time.Time
+	KN int64
+}
+
+// orderSpec is the SQL of one member order: its key expressions (without
+// the user-id tiebreak) and how a row's cursor values are read.
+type orderSpec struct {
+	keys   []string
+	values func(r *memberRow) []any
+}
+
+func memberOrder(f models.MemberOrderField) (orderSpec, error) {
+	switch f {
+	case models.MemberOrderName, "":
+		return orderSpec{keys: []string{"LOWER(u.first_name)", "LOWER(u.last_name)"},
+			values: func(r *memberRow) []any { return []any{r.K1, r.K2} }}, nil
+	case models.MemberOrderEmail:
+		return orderSpec{keys: []string{"u.email_lower"}, values: func(r *memberRow) []any { return []any{r.K1} }}, nil
+	case models.MemberOrderRole:
+		return orderSpec{keys: []string{"m.role_rank"}, values: func(r *memberRow) []any { return []any{r.KN} }}, nil
+	case models.MemberOrderLastActive:
+		return orderSpec{keys: []string{"COALESCE(u.last_active_at, ?)"}, values: func(r *memberRow) []any {
+			if r.KT == nil {
+				return []any{epoch}
+			}
+			return []any{r.KT.UTC()}
+		}}, nil
+	case models.MemberOrderJoined:
+		return orderSpec{keys: []string{"m.created_at"}, values: func(r *memberRow) []any { return []any{r.KT.UTC()} }}, nil
+	}
+	return orderSpec{}, models.InvalidInput("orderBy", "unknown order %q", f)
+}
+
+// selectKeys names the key columns of an order for scanning.
+func selectKeys(f models.MemberOrderField) string {
+	switch f {
+	case models.MemberOrderEmail:
+		return "u.email_lower AS k1"
+	case models.MemberOrderRole:
+		return "m.role_rank AS kn"
+	case models.MemberOrderLastActive:
+		return "u.last_active_at AS kt"
+	case models.MemberOrderJoined:
+		return "m.created_at AS kt"
+	}
+	return "LOWER(u.first_name) AS k1, LOWER(u.last_name) AS k2"
+}
+
+type memberCursor struct {
+	Order models.MemberOrderField `json:"o"`
+	Desc  bool                    `json:"d"`
+	S     []string                `json:"s,omitempty"`
+	N     int64                   `json:"n,omitempty"`
+	T     *time.Time              `json:"t,omitempty"`
+	ID    int64                   `json:"i"`
+}
+
+func encodeMemberCursor(f models.MemberOrderField, desc bool, r *memberRow, spec orderSpec) string {
+	c := memberCursor{Order: f, Desc: desc, ID: r.UserID}
+	for _, v := range spec.values(r) {
+		switch v := v.(type) {
+		case string:
+			c.S = append(c.S, v)
+		case int64:
+			c.N = v
+		case time.Time:
+			c.T = &v
+		}
+	}
+	b, _ := json.Marshal(c)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// decodeMemberCursor returns the key values and user id of a cursor made for
+// the same order and direction.
+func decodeMemberCursor(s string, f models.MemberOrderField, desc bool) ([]any, int64, error) {
+	bad := models.InvalidInput("after", "the cursor is not valid for this order")
+	raw, err := base64.RawURLEncoding.DecodeString(s)
+	if err != nil {
+		return nil, 0, bad
+	}
+	var c memberCursor
+	if json.Unmarshal(raw, &c) != nil || c.ID <= 0 || c.Order != f || c.Desc != desc {
+		return nil, 0, bad
+	}
+	switch f {
+	case models.MemberOrderName, "":
+		if len(c.S) != 2 {
+			return nil, 0, bad
+		}
+		return []any{c.S[0], c.S[1]}, c.ID, nil
+	case models.MemberOrderEmail:
+		if len(c.S) != 1 {
+			return nil, 0, bad
+		}
+		return []any{c.S[0]}, c.ID, nil
+	case models.MemberOrderRole:
+		return []any{c.N}, c.ID, nil
+	default:
+		if c.T == nil {
+			return nil, 0, bad
+		}
+		return []any{c.T.UTC()}, c.ID, nil
+	}
+}
+
+// FindMembers lists the people with effective access on an account: a
+// direct membership there, or one on an ancestor that no closer membership
+// overrides (inherited). Keyset pagination on the order's keys and the user
+// id, so rows added or removed between pages are neither skipped nor
+// repeated.
+func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest, after string) (models.Page[models.Edge[*models.Membership]], error) {
+	var page models.Page[models.Edge[*models.Membership]]
+	db := s.conn(ctx)
+	sc, acct, err := s.scopeOfAccount(ctx, db, accountID)
+	if err != nil {
+		return page, translate(err)
+	}
+	if !sc.viewerCanSee(acct.ID) {
+		return page, models.ErrNoAccess
+	}
+	spec, err := memberOrder(q.Order)
+	if err != nil {
+		return page, err
+	}
+	where, args, err := memberConditions(sc.chain(acct.ID), q)
+	if err != nil {
+		return page, err
+	}
+	from := " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
+	if err := db.Raw("SELECT COUNT(*)"+from, args...).Scan(&page.Total).Error; err != nil {
+		return page, translate(err)
+	}
+	if p.First == 0 {
+		return page, nil
+	}
+	dir, cmp := "ASC", ">"
+	if q.Desc {
+		dir, cmp = "DESC", "<"
+	}
+	keyArgs := func() []any { // the epoch parameter of COALESCE, once per key use
+		if q.Order == models.MemberOrderLastActive {
+			return []any{epoch}
+		}
+		return nil
+	}
+	pageWhere, pageArgs := "", append([]any{}, args...)
+	if after != "" {
+		vals, id, err := decodeMemberCursor(after, q.Order, q.Desc)
+		if err != nil {
+			return page, err
+		}
+		pageWhere = " AND (" + strings.Join(spec.keys, ", ") + ", u.id) " + cmp + " (" + strings.Repeat("?, ", len(vals)) + "?)"
+		pageArgs = append(append(pageArgs, keyArgs()...), append(vals, id)...)
+	}
+	var order []string
+	for _, k := range spec.keys {
+		order = append(order, k+" "+dir)
+	}
+	order = append(order, "u.id "+dir)
+	sql := "SELECT m.*, " + selectKeys(q.Order) + from + pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
+	pageArgs = append(append(pageArgs, keyArgs()...), p.First+1)
+	var rows []*memberRow
+	if err := db.Raw(sql, pageArgs...).Scan(&rows).Error; err != nil {
+		return page, translate(err)
+	}
+	if len(rows) > p.First {
+		rows, page.HasNext = rows[:p.First], true
+	}
+	for _, r := range rows {
+		m := r.Membership
+		m.Inherited = m.AccountID != acct.ID
+		m.EffectiveAccountID = acct.ID
+		page.Rows = append(page.Rows, models.Edge[*models.Membership]{Node: &m, Cursor: encodeMemberCursor(q.Order, q.Desc, r, spec)})
+	}
+	return page, nil
+}
+
+// memberConditions is the WHERE of an account's effective members: a
+// membership on the account or an ancestor with no closer one for the same
+// person, then the search and role filters.
+func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error) {
+	closeness := "CASE %s.account_id"
+	for i, id := range chain {
+		closeness += fmt.Sprintf(" WHEN %d THEN %d", id, i)
+	}
+	closeness += " END"
+	where := "m.account_id IN ?"
+	args := []any{chain}
+	if len(chain) > 1 {
+		where += " AND NOT EXISTS (SELECT 1 FROM memberships m2 WHERE m2.user_id = m.user_id AND m2.account_id IN ? AND " +
+			fmt.Sprintf(closeness, "m2") + " < " + fmt.Sprintf(closeness, "m") + ")"
+		args = append(args, chain)
+	}
+	if search := strings.TrimSpace(q.Search); search != "" {
+		if utf8.RuneCountInString(search) > 200 {
+			return "", nil, models.InvalidInput("search", "use at most 200 characters")
+		}
+		pat := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
+		where += " AND (LOWER(u.first_name) LIKE ? ESCAPE '!' OR LOWER(u.last_name) LIKE ? ESCAPE '!' OR LOWER(u.display_name) LIKE ? ESCAPE '!' OR u.email_lower LIKE ? ESCAPE '!')"
+		args = append(args, pat, pat, pat, pat)
+	}
+	if len(q.Roles) > 0 {
+		for _, r := range q.Roles {
+			if !r.Valid() {
+				return "", nil, models.InvalidInput("roles", "unknown role %q", r)
+			}
+		}
+		where += " AND m.role IN ?"
+		args = append(args, q.Roles)
+	}
+	return where, args, nil
+}
+
+// FindOrganizationMembers lists the people in an organization's directory
+// (any member of it may look), by email, with keyset pagination on the user id
+// order of email.
+func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest, after string) (models.Page[models.Edge[*models.User]], error) {
+	var page models.Page[models.Edge[*models.User]]
+	db := s.conn(ctx)
+	if _, err := s.loadScope(ctx, db, orgID); err != nil {
+		return page, translate(err)
+	}
+	base := func() *gorm.DB {
+		q := db.Model(&models.User{}).Joins("JOIN organization_members om ON om.user_id = users.id AND om.organization_id = ?", orgID)
+		if search = strings.TrimSpace(search); search != "" {
+			pat := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
+			q = q.Where("(LOWER(users.first_name) LIKE ? ESCAPE '!' OR LOWER(users.last_name) LIKE ? ESCAPE '!' OR LOWER(users.display_name) LIKE ? ESCAPE '!' OR users.email_lower LIKE ? ESCAPE '!')", pat, pat, pat, pat)
+		}
+		return q
+	}
+	if utf8.RuneCountInString(search) > 200 {
+		return page, models.InvalidInput("search", "use at most 200 characters")
+	}
+	if err := base().Count(&page.Total).Error; err != nil {
+		return page, translate(err)
+	}
+	if p.First == 0 {
+		return page, nil
+	}
+	q := base()
+	if after != "" {
+		vals, id, err := decodeMemberCursor(after, models.MemberOrderEmail, false)
+		if err != nil {
+			return page, err
+		}
+		q = q.Where("(users.email_lower, users.id) > (?, ?)", vals[0], id)
+	}
+	var users []*models.User
+	if err := q.Order("users.email_lower, users.id").Limit(p.First + 1).Find(&users).Error; err != nil {
+		return page, translate(err)
+	}
+	if len(users) > p.First {
+		users, page.HasNext = users[:p.First], true
+	}
+	spec, _ := memberOrder(models.MemberOrderEmail)
+	for _, u := range users {
+		page.Rows = append(page.Rows, models.Edge[*models.User]{Node: u,
+			Cursor: encodeMemberCursor(models.MemberOrderEmail, false, &memberRow{Membership: models.Membership{UserID: u.ID}, K1: u.EmailLower}, spec)})
+	}
+	return page, nil
+}

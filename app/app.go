@@ -23,6 +23,7 @@ import (
 	"github.com/rollcall/rollcall/httpapi"
 	"github.com/rollcall/rollcall/mailer"
 	"github.com/rollcall/rollcall/models"
+	"github.com/rollcall/rollcall/presence"
 	"github.com/rollcall/rollcall/ratelimit"
 )
 
@@ -43,12 +44,13 @@ type App struct {
 	Store   *db.Store
 	Redis   redis.UniversalClient
 
-	log     *slog.Logger
-	ws      *wstransport.Transport
-	worker  *mailer.Worker
-	cancel  context.CancelFunc
-	wg      sync.WaitGroup
-	closers []func() error
+	log      *slog.Logger
+	ws       *wstransport.Transport
+	presence presence.Service
+	worker   *mailer.Worker
+	cancel   context.CancelFunc
+	wg       sync.WaitGroup
+	closers  []func() error
 }
 
 // New builds a node from configuration. Call Start to run its workers and
@@ -111,7 +113,13 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg})
 	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
 	a.ws = ws
-	notifier := graph.SocketNotifier{WS: ws}
+	if a.Redis != nil {
+		a.presence = presence.NewRedis(a.Redis, presence.Options{Prefix: opt.RedisPrefix + "presence:"})
+	} else {
+		a.presence = presence.NewMemory(presence.Options{})
+	}
+	connectPresence(ws, a.presence, log)
+	notifier := sessionNotifier{local: graph.SocketNotifier{WS: ws}, presence: a.presence, log: log}
 	a.Store = db.NewStore(store, db.Options{
 		PublicURL: cfg.PublicURL, SignupEnabled: cfg.SignupEnabled, Products: products,
 		Limiter: limiter, Mail: mailer.NewRenderer(), Notifier: notifier, OnMailQueued: a.worker.Kick, Logger: log,
@@ -137,9 +145,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String()}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
+		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: a.presence},
 	})
 	a.Handler = httpapi.New(httpapi.Config{
-		GraphQL:        graph.LoaderMiddleware(a.Store, graph.AuthMiddleware(a.Store, log, gql)),
+		GraphQL:        graph.AuthMiddleware(a.Store, log, gql),
 		Extra:          map[string]http.Handler{httpapi.ExportPrefix: graph.AuthMiddleware(a.Store, log, httpapi.MembersCSV(a.Store, log))},
 		AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies,
@@ -155,11 +164,17 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(1)
+	a.wg.Add(2)
 	go func() {
 		defer a.wg.Done()
 		if err := a.worker.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
 			a.log.Error("mail worker stopped", "err", err)
+		}
+	}()
+	go func() {
+		defer a.wg.Done()
+		if err := a.presence.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("presence stopped", "err", err)
 		}
 	}()
 }
@@ -191,5 +206,10 @@ func (localNotifier) OrganizationAccessEnded(context.Context, int64, int64) {}
 func (a *App) Shutdown(ctx context.Context) {
 	if err := a.ws.Shutdown(ctx); err != nil {
 		a.log.Warn("websockets did not close in time", "err", err)
+	}
+	// Remove this node's connections at once (OFFLINE for the others)
+	// rather than waiting for them to expire.
+	if err := a.presence.Shutdown(ctx); err != nil {
+		a.log.Warn("presence shutdown", "err", err)
 	}
 }

@@ -161,3 +161,89 @@ func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
 }
+
+func connectedOf(t *testing.T, c *testenv.Client) map[bool]int {
+	t.Helper()
+	got := map[bool]int{}
+	for _, s := range mySessions(t, c) {
+		got[s.Connected]++
+	}
+	return got
+}
+
+// waitFor polls a condition answered by the API (there is no event to wait
+// on from outside) until it holds or the deadline passes.
+func waitFor(t *testing.T, what string, cond func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for !cond() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func TestSessionConnectedFollowsTheSocket(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		c, _ := signUp(t, n, "ada@example.com")
+		signInAgain(t, n, "ada@example.com", "correct horse battery", firefoxWindows)
+		if got := connectedOf(t, c); got[true] != 0 {
+			t.Fatalf("no socket yet: %v", got)
+		}
+		ws, _, err := dialWS(t, n, "graphql-transport-ws", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": c.Token}})
+		if m, _ := ws.read(5 * time.Second); m["type"] != "connection_ack" {
+			t.Fatalf("no ack: %v", m)
+		}
+		var current sessionRow
+		for _, s := range mySessions(t, c) {
+			if s.Current {
+				current = s
+			}
+		}
+		if !current.Connected || connectedOf(t, c)[true] != 1 {
+			t.Fatalf("the current device has a live socket: %+v", mySessions(t, c))
+		}
+		ws.conn.Close()
+		waitFor(t, "the closed socket to be reported", func() bool { return connectedOf(t, c)[true] == 0 })
+	})
+}
+
+// A device signed out on node A has its socket on node B closed: the
+// command crosses nodes through Redis.
+func TestSignOutClosesSocketsOnEveryNode(t *testing.T) {
+	url := testenv.MySQL(t)
+	redisURL, prefix := testenv.Redis(t)
+	if url == "" || redisURL == "" {
+		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several nodes")
+	}
+	store := testenv.Store{Name: "mysql", URL: url}
+	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	owner, _ := signUp(t, a, "ada@example.com")
+	phone := signInAgain(t, b, "ada@example.com", "correct horse battery", safariIOS)
+	ws, _, err := dialWS(t, b, "graphql-transport-ws", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": phone.Token}})
+	if m, _ := ws.read(5 * time.Second); m["type"] != "connection_ack" {
+		t.Fatalf("no ack: %v", m)
+	}
+	// Node A sees the socket held by node B.
+	waitFor(t, "node A to see B's socket", func() bool { return connectedOf(t, owner)[true] == 1 })
+	start := time.Now()
+	var out struct {
+		N int `json:"signOutOtherSessions"`
+	}
+	owner.MustDo(t, `mutation { signOutOtherSessions }`, nil, &out)
+	if _, code := ws.read(5 * time.Second); code != 4403 {
+		t.Fatalf("the socket on node B must close with 4403, got %d", code)
+	}
+	t.Logf("sign-out on A closed the socket on B after %v", time.Since(start))
+}

@@ -32,6 +32,8 @@ type HandlerConfig struct {
 	Websocket graphql.Transport
 	// Metrics observes operations; optional.
 	Metrics graphql.HandlerExtension
+	// Loaders batches row lookups per response.
+	Loaders LoaderExtension
 }
 
 // NewHandler builds the /query handler: transports, limits, introspection,
@@ -61,6 +63,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	if cfg.Metrics != nil {
 		srv.Use(cfg.Metrics)
 	}
+	srv.Use(cfg.Loaders)
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(RecoverFunc(cfg.Logger))
 	return srv

@@ -3,9 +3,9 @@ package graph
 import (
 	"context"
 	"errors"
-	"net/http"
 	"time"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/rollcall/rollcall/models"
@@ -21,6 +21,11 @@ type Finder interface {
 	FindOrganizationsOfUser(ctx context.Context, userID int64) ([]*models.Organization, error)
 }
 
+// SessionPresence answers whether sessions have a live websocket now.
+type SessionPresence interface {
+	SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)
+}
+
 // Loaders batch the row lookups of one request. A missing key is an error
 // (NOT_FOUND), never a silent nil.
 type Loaders struct {
@@ -28,13 +33,27 @@ type Loaders struct {
 	Organization *dataloadgen.Loader[int64, *models.Organization]
 	Account      *dataloadgen.Loader[int64, *models.Account]
 	RootAccount  *dataloadgen.Loader[int64, *models.Account]
+	// SessionConnected asks presence about every session of a response in
+	// one round trip.
+	SessionConnected *dataloadgen.Loader[int64, bool]
 }
 
 const loaderWait = 500 * time.Microsecond
 
 // NewLoaders returns fresh loaders for one request.
-func NewLoaders(f Finder) *Loaders {
+func NewLoaders(f Finder, p SessionPresence) *Loaders {
 	return &Loaders{
+		SessionConnected: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]bool, error) {
+			got, err := p.SessionConnected(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[int64]bool, len(ids))
+			for _, id := range ids {
+				out[id] = got[id]
+			}
+			return out, nil
+		}, dataloadgen.WithWait(loaderWait)),
 		User: dataloadgen.NewMappedLoader(mapped(f.FindUsersByIDs, func(u *models.User) int64 { return u.ID }), dataloadgen.WithWait(loaderWait)),
 		Organization: dataloadgen.NewMappedLoader(mapped(f.FindOrganizationsByIDs, func(o *models.Organization) int64 { return o.ID }),
 			dataloadgen.WithWait(loaderWait)),
@@ -71,11 +90,25 @@ func LoadersFrom(ctx context.Context) *Loaders {
 	return l
 }
 
-// LoaderMiddleware gives every HTTP request its own loaders.
-func LoaderMiddleware(f Finder, next http.Handler) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		next.ServeHTTP(w, r.WithContext(WithLoaders(r.Context(), NewLoaders(f))))
-	})
+// LoaderExtension gives every response its own loaders: each query or
+// mutation, over HTTP or a websocket, and each event of a subscription, so
+// no cached row outlives the response it was loaded for.
+type LoaderExtension struct {
+	Finder   Finder
+	Presence SessionPresence
+}
+
+var _ interface {
+	graphql.HandlerExtension
+	graphql.ResponseInterceptor
+} = LoaderExtension{}
+
+func (LoaderExtension) ExtensionName() string                   { return "Loaders" }
+func (LoaderExtension) Validate(graphql.ExecutableSchema) error { return nil }
+
+// InterceptResponse attaches fresh loaders.
+func (l LoaderExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	return next(WithLoaders(ctx, NewLoaders(l.Finder, l.Presence)))
 }
 
 // load runs a loader and turns "not found" into the domain's NOT_FOUND.

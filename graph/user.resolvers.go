@@ -22,9 +22,7 @@ func (r *sessionResolver) Current(ctx context.Context, obj *models.Session) (boo
 }
 
 func (r *sessionResolver) Connected(ctx context.Context, obj *models.Session) (bool, error) {
-	// Presence (a live websocket of this session) arrives with the presence
-	// service; until then no session reports a live connection.
-	return false, nil
+	return LoadersFrom(ctx).SessionConnected.Load(ctx, obj.ID)
 }
 
 func (r *userResolver) ID(ctx context.Context, obj *models.User) (string, error) {

@@ -100,7 +100,7 @@ func TestAuditLog(t *testing.T) {
 		admin := n.AddMember(t, ten.rootID, "audit-admin@example.com", models.Grant{Role: models.RoleAdmin})
 		manager := n.AddMember(t, ten.rootID, "audit-manager@example.com", models.Grant{Role: models.RoleManager})
 		agent := n.AddMember(t, ten.rootID, "audit-agent@example.com", models.Grant{Role: models.RoleAgent})
-		adminID, agentID := ctUserID(t, admin), ctUserID(t, agent)
+		adminID, agentID := userID(t, admin), userID(t, agent)
 
 		// signUp wrote the first event.
 		first := auMustLog(t, ten.owner, ten.orgID, nil)

@@ -20,34 +20,8 @@ type ctTenant struct {
 
 func ctNewTenant(t *testing.T, n *testenv.Node, email string) ctTenant {
 	t.Helper()
-	c, auth := signUp(t, n, email)
-	var out struct {
-		Me struct {
-			Organizations []struct {
-				ID          string `json:"id"`
-				RootAccount struct {
-					ID string `json:"id"`
-				} `json:"rootAccount"`
-			} `json:"organizations"`
-		} `json:"me"`
-	}
-	c.MustDo(t, `{ me { organizations { id rootAccount { id } } } }`, nil, &out)
-	if len(out.Me.Organizations) != 1 {
-		t.Fatalf("organizations %+v", out.Me.Organizations)
-	}
-	o := out.Me.Organizations[0]
-	return ctTenant{owner: c, ownerID: auth.User.ID, orgID: o.ID, rootID: o.RootAccount.ID}
-}
-
-func ctUserID(t *testing.T, c *testenv.Client) string {
-	t.Helper()
-	var out struct {
-		Me struct {
-			ID string `json:"id"`
-		} `json:"me"`
-	}
-	c.MustDo(t, `{ me { id } }`, nil, &out)
-	return out.Me.ID
+	f := newOrg(t, n, email)
+	return ctTenant{owner: f.owner, ownerID: f.userID, orgID: f.orgID, rootID: f.rootID}
 }
 
 type ctRow struct {
@@ -180,7 +154,7 @@ func TestContacts(t *testing.T) {
 		t.Run("CreateAssignUnassign", func(t *testing.T) {
 			ten := ctNewTenant(t, n, "create@example.com")
 			admin := n.AddMember(t, ten.rootID, "create-admin@example.com", models.Grant{Role: models.RoleAdmin})
-			adminID := ctUserID(t, admin)
+			adminID := userID(t, admin)
 
 			c := ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "  Alice Martin ",
 				"email": "Alice@Example.COM", "phone": "+33 6 12 34 56 78"})
@@ -218,7 +192,7 @@ func TestContacts(t *testing.T) {
 		t.Run("Filters", func(t *testing.T) {
 			ten := ctNewTenant(t, n, "filters@example.com")
 			agent := n.AddMember(t, ten.rootID, "filters-agent@example.com", models.Grant{Role: models.RoleAgent})
-			agentID := ctUserID(t, agent)
+			agentID := userID(t, agent)
 			ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "A", "assigneeId": ten.ownerID})
 			ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "B", "assigneeId": agentID})
 			ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "C"})
@@ -303,7 +277,7 @@ func TestContacts(t *testing.T) {
 			ten := ctNewTenant(t, n, "restricted@example.com")
 			agent := n.AddMember(t, ten.rootID, "restricted-agent@example.com",
 				models.Grant{Role: models.RoleAgent, Restrictions: models.Restrictions{AssignedContactsOnly: true}})
-			agentID := ctUserID(t, agent)
+			agentID := userID(t, agent)
 			mine := ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "Mine", "assigneeId": agentID})
 			owners := ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "Owner's", "assigneeId": ten.ownerID})
 			loose := ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "Unassigned"})
@@ -363,7 +337,7 @@ func TestContacts(t *testing.T) {
 			ten := ctNewTenant(t, n, "bad@example.com")
 			branch := ctSubAccount(t, ten.owner, ten.rootID, "Branch")
 			outsider := n.AddMember(t, branch, "bad-branch@example.com", models.Grant{Role: models.RoleAgent})
-			outsiderID := ctUserID(t, outsider)
+			outsiderID := userID(t, outsider)
 			ok := ctMustCreate(t, ten.owner, map[string]any{"accountId": ten.rootID, "name": "Fine"})
 
 			for _, tc := range []struct {

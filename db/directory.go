@@ -27,48 +27,54 @@ type memberRow struct {
 	KN int64
 }
 
-// orderSpec is the SQL of one member order: its key expressions (without
-// the user-id tiebreak) and how a row's cursor values are read.
+// orderSpec is the SQL of one member order: the keys it sorts by (the last
+// one is the person's id, the tiebreak), the keys its cursor compares (the
+// same, but never NULL), the columns it selects for the cursor, and how a
+// row's cursor values are read.
 type orderSpec struct {
-	keys   []string
-	values func(r *memberRow) []any
+	order   []string
+	compare []string
+	selects string
+	values  func(r *memberRow) []any
 }
 
-func memberOrder(f models.MemberOrderField) (orderSpec, error) {
+// memberOrder is written so the store can read an account's members in an
+// index's order and stop after a page: the name order follows users_name
+// (MySQL's case-insensitive collation; NOCASE on SQLite), the role and
+// joined orders follow the (account_id, key, user_id) indexes of
+// memberships, and "never active" sorts first ascending, as NULL does.
+func memberOrder(d Dialect, f models.MemberOrderField) (orderSpec, error) {
 	switch f {
 	case models.MemberOrderName, "":
-		return orderSpec{keys: []string{"LOWER(u.first_name)", "LOWER(u.last_name)"},
+		first, last := "u.first_name", "u.last_name"
+		if d == SQLite {
+			first, last = "u.first_name COLLATE NOCASE", "u.last_name COLLATE NOCASE"
+		}
+		keys := []string{first, last, "u.id"}
+		return orderSpec{order: keys, compare: keys, selects: "u.first_name AS k1, u.last_name AS k2",
 			values: func(r *memberRow) []any { return []any{r.K1, r.K2} }}, nil
 	case models.MemberOrderEmail:
-		return orderSpec{keys: []string{"u.email_lower"}, values: func(r *memberRow) []any { return []any{r.K1} }}, nil
+		keys := []string{"u.email_lower", "u.id"}
+		return orderSpec{order: keys, compare: keys, selects: "u.email_lower AS k1",
+			values: func(r *memberRow) []any { return []any{r.K1} }}, nil
 	case models.MemberOrderRole:
-		return orderSpec{keys: []string{"m.role_rank"}, values: func(r *memberRow) []any { return []any{r.KN} }}, nil
+		keys := []string{"m.role_rank", "m.user_id"}
+		return orderSpec{order: keys, compare: keys, selects: "m.role_rank AS kn",
+			values: func(r *memberRow) []any { return []any{r.KN} }}, nil
 	case models.MemberOrderLastActive:
-		return orderSpec{keys: []string{"COALESCE(u.last_active_at, ?)"}, values: func(r *memberRow) []any {
-			if r.KT == nil {
-				return []any{epoch}
-			}
-			return []any{r.KT.UTC()}
-		}}, nil
+		return orderSpec{order: []string{"u.last_active_at", "u.id"}, compare: []string{"COALESCE(u.last_active_at, ?)", "u.id"},
+			selects: "u.last_active_at AS kt", values: func(r *memberRow) []any {
+				if r.KT == nil {
+					return []any{epoch}
+				}
+				return []any{r.KT.UTC()}
+			}}, nil
 	case models.MemberOrderJoined:
-		return orderSpec{keys: []string{"m.created_at"}, values: func(r *memberRow) []any { return []any{r.KT.UTC()} }}, nil
+		keys := []string{"m.created_at", "m.user_id"}
+		return orderSpec{order: keys, compare: keys, selects: "m.created_at AS kt",
+			values: func(r *memberRow) []any { return []any{r.KT.UTC()} }}, nil
 	}
 	return orderSpec{}, models.InvalidInput("orderBy", "unknown order %q", f)
-}
-
-// selectKeys names the key columns of an order for scanning.
-func selectKeys(f models.MemberOrderField) string {
-	switch f {
-	case models.MemberOrderEmail:
-		return "u.email_lower AS k1"
-	case models.MemberOrderRole:
-		return "m.role_rank AS kn"
-	case models.MemberOrderLastActive:
-		return "u.last_active_at AS kt"
-	case models.MemberOrderJoined:
-		return "m.created_at AS kt"
-	}
-	return "LOWER(u.first_name) AS k1, LOWER(u.last_name) AS k2"
 }
 
 type memberCursor struct {
@@ -144,7 +150,7 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if !sc.viewerCanSee(acct.ID) {
 		return page, models.ErrNoAccess
 	}
-	spec, err := memberOrder(q.Order)
+	spec, err := memberOrder(s.Dialect, q.Order)
 	if err != nil {
 		return page, err
 	}
@@ -163,28 +169,24 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if q.Desc {
 		dir, cmp = "DESC", "<"
 	}
-	keyArgs := func() []any { // the epoch parameter of COALESCE, once per key use
-		if q.Order == models.MemberOrderLastActive {
-			return []any{epoch}
-		}
-		return nil
-	}
 	pageWhere, pageArgs := "", append([]any{}, args...)
 	if after != "" {
 		vals, id, err := decodeMemberCursor(after, q.Order, q.Desc)
 		if err != nil {
 			return page, err
 		}
-		pageWhere = " AND (" + strings.Join(spec.keys, ", ") + ", u.id) " + cmp + " (" + strings.Repeat("?, ", len(vals)) + "?)"
-		pageArgs = append(append(pageArgs, keyArgs()...), append(vals, id)...)
+		pageWhere = " AND (" + strings.Join(spec.compare, ", ") + ") " + cmp + " (" + strings.Repeat("?, ", len(vals)) + "?)"
+		if q.Order == models.MemberOrderLastActive {
+			pageArgs = append(pageArgs, epoch) // COALESCE's stand-in for "never"
+		}
+		pageArgs = append(pageArgs, append(vals, id)...)
 	}
-	var order []string
-	for _, k := range spec.keys {
-		order = append(order, k+" "+dir)
+	order := make([]string, len(spec.order))
+	for i, k := range spec.order {
+		order[i] = k + " " + dir
 	}
-	order = append(order, "u.id "+dir)
-	sql := "SELECT m.*, " + selectKeys(q.Order) + from + pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
-	pageArgs = append(append(pageArgs, keyArgs()...), p.First+1)
+	sql := "SELECT m.*, " + spec.selects + from + pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
+	pageArgs = append(pageArgs, p.First+1)
 	var rows []*memberRow
 	if err := db.Raw(sql, pageArgs...).Scan(&rows).Error; err != nil {
 		return page, translate(err)
@@ -231,8 +233,12 @@ func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error
 				return "", nil, models.InvalidInput("roles", "unknown role %q", r)
 			}
 		}
-		where += " AND m.role IN ?"
-		args = append(args, q.Roles)
+		ranks := make([]int, len(q.Roles))
+		for i, r := range q.Roles {
+			ranks[i] = r.Rank()
+		}
+		where += " AND m.role_rank IN ?"
+		args = append(args, ranks)
 	}
 	return where, args, nil
 }
@@ -278,7 +284,7 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	if len(users) > p.First {
 		users, page.HasNext = users[:p.First], true
 	}
-	spec, _ := memberOrder(models.MemberOrderEmail)
+	spec, _ := memberOrder(s.Dialect, models.MemberOrderEmail)
 	for _, u := range users {
 		page.Rows = append(page.Rows, models.Edge[*models.User]{Node: u,
 			Cursor: encodeMemberCursor(models.MemberOrderEmail, false, &memberRow{Membership: models.Membership{UserID: u.ID}, K1: u.EmailLower}, spec)})

@@ -28,14 +28,54 @@ type memberRow struct {
 }
 
 // orderSpec is the SQL of one member order: the keys it sorts by (the last
-// one is the person's id, the tiebreak), the keys its cursor compares (the
-// same, but never NULL), the columns it selects for the cursor, and how a
-// row's cursor values are read.
+// one is the person's id, the tiebreak), the keys its cursor compares
+// (last-active has its own condition), the columns it selects for the
+// cursor, and how a row's cursor values are read.
 type orderSpec struct {
 	order   []string
 	compare []string
 	selects string
 	values  func(r *memberRow) []any
+	// userIndex is the users index that yields this order (MySQL), if any.
+	userIndex string
+}
+
+// userDrivenThreshold is the member count above which a page is read from
+// the users index in order rather than by sorting the account's members.
+var userDrivenThreshold int64 = 2000
+
+// keysetCondition is "the row comes after the cursor" as nested ORs, which
+// MySQL turns into an index seek (a row-value comparison it only filters
+// with): k1 > v1 OR (k1 = v1 AND (k2 > v2 OR (k2 = v2 AND k3 > v3))).
+func keysetCondition(keys []string, vals []any, cmp string) (string, []any) {
+	var args []any
+	var build func(i int) string
+	build = func(i int) string {
+		if i == len(keys)-1 {
+			args = append(args, vals[i])
+			return keys[i] + " " + cmp + " ?"
+		}
+		args = append(args, vals[i], vals[i])
+		return "(" + keys[i] + " " + cmp + " ? OR (" + keys[i] + " = ? AND " + build(i+1) + "))"
+	}
+	return build(0), args
+}
+
+// lastActiveAfter is "after the cursor" for the last-active order, where
+// never-active people (NULL, the cursor's epoch) come first ascending and
+// last descending. It compares the column itself: COALESCE with a
+// parameter would compare as text on MySQL.
+func lastActiveAfter(t time.Time, id int64, desc bool) (string, []any) {
+	never := t.Equal(epoch)
+	switch {
+	case !desc && never:
+		return "((u.last_active_at IS NULL AND u.id > ?) OR u.last_active_at IS NOT NULL)", []any{id}
+	case !desc:
+		return "(u.last_active_at > ? OR (u.last_active_at = ? AND u.id > ?))", []any{t, t, id}
+	case never:
+		return "(u.last_active_at IS NULL AND u.id < ?)", []any{id}
+	}
+	return "(u.last_active_at < ? OR (u.last_active_at = ? AND u.id < ?) OR u.last_active_at IS NULL)", []any{t, t, id}
 }
 
 // memberOrder is written so the store can read an account's members in an
@@ -51,19 +91,19 @@ func memberOrder(d Dialect, f models.MemberOrderField) (orderSpec, error) {
 			first, last = "u.first_name COLLATE NOCASE", "u.last_name COLLATE NOCASE"
 		}
 		keys := []string{first, last, "u.id"}
-		return orderSpec{order: keys, compare: keys, selects: "u.first_name AS k1, u.last_name AS k2",
+		return orderSpec{order: keys, compare: keys, selects: "u.first_name AS k1, u.last_name AS k2", userIndex: "users_name",
 			values: func(r *memberRow) []any { return []any{r.K1, r.K2} }}, nil
 	case models.MemberOrderEmail:
 		keys := []string{"u.email_lower", "u.id"}
-		return orderSpec{order: keys, compare: keys, selects: "u.email_lower AS k1",
+		return orderSpec{order: keys, compare: keys, selects: "u.email_lower AS k1", userIndex: "users_email_lower",
 			values: func(r *memberRow) []any { return []any{r.K1} }}, nil
 	case models.MemberOrderRole:
 		keys := []string{"m.role_rank", "m.user_id"}
 		return orderSpec{order: keys, compare: keys, selects: "m.role_rank AS kn",
 			values: func(r *memberRow) []any { return []any{r.KN} }}, nil
 	case models.MemberOrderLastActive:
-		return orderSpec{order: []string{"u.last_active_at", "u.id"}, compare: []string{"COALESCE(u.last_active_at, ?)", "u.id"},
-			selects: "u.last_active_at AS kt", values: func(r *memberRow) []any {
+		return orderSpec{order: []string{"u.last_active_at", "u.id"},
+			selects: "u.last_active_at AS kt", userIndex: "users_last_active", values: func(r *memberRow) []any {
 				if r.KT == nil {
 					return []any{epoch}
 				}
@@ -158,9 +198,16 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if err != nil {
 		return page, err
 	}
-	from := " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
-	if err := db.Raw("SELECT COUNT(*)"+from, args...).Scan(&page.Total).Error; err != nil {
-		return page, translate(err)
+	// The count needs users only to search their names.
+	countFrom := " FROM memberships m WHERE " + where
+	if strings.TrimSpace(q.Search) != "" {
+		countFrom = " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
+	}
+	page.Total = -1
+	if !q.NoTotal {
+		if err := db.Raw("SELECT COUNT(*)"+countFrom, args...).Scan(&page.Total).Error; err != nil {
+			return page, translate(err)
+		}
 	}
 	if p.First == 0 {
 		return page, nil
@@ -175,17 +222,31 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 		if err != nil {
 			return page, err
 		}
-		pageWhere = " AND (" + strings.Join(spec.compare, ", ") + ") " + cmp + " (" + strings.Repeat("?, ", len(vals)) + "?)"
+		var cond string
+		var condArgs []any
 		if q.Order == models.MemberOrderLastActive {
-			pageArgs = append(pageArgs, epoch) // COALESCE's stand-in for "never"
+			cond, condArgs = lastActiveAfter(vals[0].(time.Time), id, q.Desc)
+		} else {
+			cond, condArgs = keysetCondition(spec.compare, append(vals, id), cmp)
 		}
-		pageArgs = append(pageArgs, append(vals, id)...)
+		pageWhere = " AND " + cond
+		pageArgs = append(pageArgs, condArgs...)
 	}
 	order := make([]string, len(spec.order))
 	for i, k := range spec.order {
 		order[i] = k + " " + dir
 	}
-	sql := "SELECT m.*, " + spec.selects + from + pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
+	// On MySQL a large account is read in the order's index from users
+	// and stops after a page; left to itself the optimiser reads every
+	// membership of the account and sorts them all. A small account (or
+	// an unknown size) is cheaper the other way round.
+	from := " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
+	hint := ""
+	if s.Dialect == MySQL && spec.userIndex != "" && (q.NoTotal || page.Total > userDrivenThreshold) {
+		hint = "STRAIGHT_JOIN "
+		from = " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where
+	}
+	sql := "SELECT " + hint + "m.*, " + spec.selects + from + pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
 	pageArgs = append(pageArgs, p.First+1)
 	var rows []*memberRow
 	if err := db.Raw(sql, pageArgs...).Scan(&rows).Error; err != nil {

@@ -37,7 +37,7 @@ func (s *Store) ExportMembers(ctx context.Context, accountID int64, write func(r
 	if err := write(MembersCSVHeader); err != nil {
 		return err
 	}
-	q := models.MemberQuery{Order: models.MemberOrderEmail}
+	q := models.MemberQuery{Order: models.MemberOrderEmail, NoTotal: true}
 	after := ""
 	for {
 		page, err := s.FindMembers(ctx, accountID, q, models.PageRequest{First: exportBatch}, after)

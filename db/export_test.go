@@ -18,3 +18,11 @@ func InsertOutboxForTest(ctx context.Context, d *DB, n int) error {
 	}
 	return nil
 }
+
+// SetUserDrivenThreshold changes the member count above which pages are
+// read from the users index, and restores it when the test ends.
+func SetUserDrivenThreshold(t interface{ Cleanup(func()) }, n int64) {
+	old := userDrivenThreshold
+	userDrivenThreshold = n
+	t.Cleanup(func() { userDrivenThreshold = old })
+}

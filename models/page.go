@@ -87,4 +87,7 @@ type MemberQuery struct {
 	Roles  []Role
 	Order  MemberOrderField
 	Desc   bool
+	// NoTotal skips counting (Total is then -1), for walks that do not
+	// show a total, such as the CSV export.
+	NoTotal bool
 }

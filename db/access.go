@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"slices"
+	"strconv"
 
 	"gorm.io/gorm"
 
@@ -71,6 +72,54 @@ func (s *Store) scopeOfAccount(ctx context.Context, q *gorm.DB, accountID int64)
 		return nil, nil, notFoundAs(err, "account")
 	}
 	return sc, sc.accounts[a.ID], nil
+}
+
+// readScope is loadScope for read paths, cached for the rest of the
+// response: a page of members, its node() lookup and its viewerMembership
+// share one read of the viewer's scope. Write paths load their own scope
+// inside their transaction and never use the cache.
+func (s *Store) readScope(ctx context.Context, orgID int64) (*scope, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	cache := models.RequestCacheFrom(ctx)
+	key := "scope:" + strconv.FormatInt(v.UserID, 10) + ":" + strconv.FormatInt(orgID, 10)
+	if sc, ok := cache.Get(key); ok {
+		return sc.(*scope), nil
+	}
+	sc, err := s.loadScope(ctx, s.conn(ctx), orgID)
+	if err != nil {
+		return nil, translate(err)
+	}
+	cache.Set(key, sc)
+	return sc, nil
+}
+
+// readScopeOfAccount is scopeOfAccount for read paths, cached likewise.
+func (s *Store) readScopeOfAccount(ctx context.Context, accountID int64) (*scope, *models.Account, error) {
+	cache := models.RequestCacheFrom(ctx)
+	key := "account-org:" + strconv.FormatInt(accountID, 10)
+	var orgID int64
+	if v, ok := cache.Get(key); ok {
+		orgID = v.(int64)
+	} else {
+		var a models.Account
+		if err := s.conn(ctx).Where("id = ?", accountID).Take(&a).Error; err != nil {
+			return nil, nil, notFoundAs(translate(err), "account")
+		}
+		orgID = a.OrganizationID
+		cache.Set(key, orgID)
+	}
+	sc, err := s.readScope(ctx, orgID)
+	if err != nil {
+		return nil, nil, notFoundAs(err, "account")
+	}
+	a := sc.accounts[accountID]
+	if a == nil {
+		return nil, nil, models.NotFound("account")
+	}
+	return sc, a, nil
 }
 
 // chain is the account and its ancestors, the account first.

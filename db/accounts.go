@@ -117,7 +117,7 @@ func (sc *scope) rootID() int64 {
 // FindVisibleAccounts lists the accounts of an organization the viewer has
 // access to (directly or inherited), root first then by depth and id.
 func (s *Store) FindVisibleAccounts(ctx context.Context, orgID int64) ([]*models.Account, error) {
-	sc, err := s.loadScope(ctx, s.conn(ctx), orgID)
+	sc, err := s.readScope(ctx, orgID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -162,7 +162,7 @@ func (s *Store) accountsInScope(ctx context.Context, accountID int64) ([]*models
 // FindAccount returns an account the viewer can see, else NOT_FOUND (for
 // another tenant's) or FORBIDDEN (same organization, no access).
 func (s *Store) FindAccount(ctx context.Context, accountID int64) (*models.Account, error) {
-	sc, a, err := s.scopeOfAccount(ctx, s.conn(ctx), accountID)
+	sc, a, err := s.readScopeOfAccount(ctx, accountID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -174,7 +174,7 @@ func (s *Store) FindAccount(ctx context.Context, accountID int64) (*models.Accou
 
 // FindOrganization returns an organization whose directory holds the viewer.
 func (s *Store) FindOrganization(ctx context.Context, orgID int64) (*models.Organization, error) {
-	sc, err := s.loadScope(ctx, s.conn(ctx), orgID)
+	sc, err := s.readScope(ctx, orgID)
 	if err != nil {
 		return nil, translate(err)
 	}
@@ -184,7 +184,7 @@ func (s *Store) FindOrganization(ctx context.Context, orgID int64) (*models.Orga
 // ViewerMembership is the viewer's effective membership on an account
 // (Inherited set when it comes from an ancestor), or nil.
 func (s *Store) ViewerMembership(ctx context.Context, accountID int64) (*models.Membership, error) {
-	sc, a, err := s.scopeOfAccount(ctx, s.conn(ctx), accountID)
+	sc, a, err := s.readScopeOfAccount(ctx, accountID)
 	if err != nil {
 		return nil, translate(err)
 	}

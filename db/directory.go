@@ -183,7 +183,7 @@ func decodeMemberCursor(s string, f models.MemberOrderField, desc bool) ([]any, 
 func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest, after string) (models.Page[models.Edge[*models.Membership]], error) {
 	var page models.Page[models.Edge[*models.Membership]]
 	db := s.conn(ctx)
-	sc, acct, err := s.scopeOfAccount(ctx, db, accountID)
+	sc, acct, err := s.readScopeOfAccount(ctx, accountID)
 	if err != nil {
 		return page, translate(err)
 	}

@@ -21,6 +21,7 @@ const exportBatch = 500
 // Members restricted from data export are refused; the export is recorded
 // in the audit log before the first row is written.
 func (s *Store) ExportMembers(ctx context.Context, accountID int64, write func(row []string) error) error {
+	ctx = models.WithRequestCache(ctx) // one scope read for every batch
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		sc, acct, err := s.scopeOfAccount(ctx, tx, accountID)
 		if err != nil {

@@ -108,6 +108,7 @@ func (LoaderExtension) Validate(graphql.ExecutableSchema) error { return nil }
 
 // InterceptResponse attaches fresh loaders.
 func (l LoaderExtension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	ctx = models.WithRequestCache(ctx)
 	return next(WithLoaders(ctx, NewLoaders(l.Finder, l.Presence)))
 }
 

@@ -1,6 +1,9 @@
 package models
 
-import "context"
+import (
+	"context"
+	"sync"
+)
 
 // Viewer is who is calling: the signed-in user and device, and where from.
 type Viewer struct {
@@ -48,4 +51,47 @@ func WithClient(ctx context.Context, c Client) context.Context {
 func ClientFrom(ctx context.Context) Client {
 	c, _ := ctx.Value(clientKey{}).(Client)
 	return c
+}
+
+type requestCacheKey struct{}
+
+// RequestCache holds what one response has already read (the viewer's
+// access scope), so its field resolvers do not read it again. It lives for
+// one response only: each query, mutation and subscription event gets a
+// new one.
+type RequestCache struct {
+	mu sync.Mutex
+	m  map[string]any
+}
+
+// WithRequestCache returns a context carrying a fresh cache.
+func WithRequestCache(ctx context.Context) context.Context {
+	return context.WithValue(ctx, requestCacheKey{}, &RequestCache{m: map[string]any{}})
+}
+
+// RequestCacheFrom returns the response's cache, or nil.
+func RequestCacheFrom(ctx context.Context) *RequestCache {
+	c, _ := ctx.Value(requestCacheKey{}).(*RequestCache)
+	return c
+}
+
+// Get returns a cached value.
+func (c *RequestCache) Get(key string) (any, bool) {
+	if c == nil {
+		return nil, false
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	v, ok := c.m[key]
+	return v, ok
+}
+
+// Set caches a value.
+func (c *RequestCache) Set(key string, v any) {
+	if c == nil {
+		return
+	}
+	c.mu.Lock()
+	c.m[key] = v
+	c.mu.Unlock()
 }

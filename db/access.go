@@ -40,17 +40,11 @@ func (s *Store) loadScope(ctx context.Context, q *gorm.DB, orgID int64) (*scope,
 	if member == 0 {
 		return nil, models.NotFound("organization")
 	}
-	sc := &scope{viewer: v, org: &models.Organization{}, accounts: map[int64]*models.Account{}, mine: map[int64]*models.Membership{}}
-	if err := q.Where("id = ?", orgID).Take(sc.org).Error; err != nil {
+	sc, err := orgScope(q, orgID)
+	if err != nil {
 		return nil, err
 	}
-	var accts []*models.Account
-	if err := q.Where("organization_id = ?", orgID).Find(&accts).Error; err != nil {
-		return nil, err
-	}
-	for _, a := range accts {
-		sc.accounts[a.ID] = a
-	}
+	sc.viewer = v
 	var ms []*models.Membership
 	if err := q.Where("organization_id = ? AND user_id = ?", orgID, v.UserID).Find(&ms).Error; err != nil {
 		return nil, err

@@ -162,10 +162,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, newPassword, deviceNam
 	if err != nil {
 		return nil, err
 	}
-	if len(revoked) > 0 {
-		s.opt.Notifier.SessionsSignedOut(ctx, res.User.ID, revoked)
-	}
-	s.opt.Notifier.SessionSignedIn(ctx, res.Session)
+	s.sessionsReplaced(ctx, res, revoked)
 	return res, nil
 }
 

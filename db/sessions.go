@@ -75,3 +75,12 @@ func (s *Store) revokeSessions(q *gorm.DB, userID, keep int64) ([]int64, error) 
 	err := q.Model(&models.Session{}).Where("id IN ? AND revoked_at IS NULL", ids).Update("revoked_at", s.Now()).Error
 	return ids, translate(err)
 }
+
+// sessionsReplaced tells every node that revoked sessions ended and that
+// res's session began, after the transaction that did both committed.
+func (s *Store) sessionsReplaced(ctx context.Context, res *models.AuthResult, revoked []int64) {
+	if len(revoked) > 0 {
+		s.opt.Notifier.SessionsSignedOut(ctx, res.User.ID, revoked)
+	}
+	s.opt.Notifier.SessionSignedIn(ctx, res.Session)
+}

@@ -34,6 +34,9 @@ type Options struct {
 	RedisPrefix string
 	// MailPollInterval is how often the mail worker looks for due messages.
 	MailPollInterval time.Duration
+	// Presence tunes the presence service (tests shorten its periods); its
+	// Prefix is set from RedisPrefix.
+	Presence presence.Options
 }
 
 // App is a running Rollcall node.
@@ -113,12 +116,16 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg})
 	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
 	a.ws = ws
-	if a.Redis != nil {
-		a.presence = presence.NewRedis(a.Redis, presence.Options{Prefix: opt.RedisPrefix + "presence:"})
-	} else {
-		a.presence = presence.NewMemory(presence.Options{})
+	popt := opt.Presence
+	popt.Prefix = opt.RedisPrefix + "presence:"
+	if popt.Logger == nil {
+		popt.Logger = log
 	}
-	connectPresence(ws, a.presence, log)
+	if a.Redis != nil {
+		a.presence = presence.NewRedis(a.Redis, popt)
+	} else {
+		a.presence = presence.NewMemory(popt)
+	}
 	notifier := sessionNotifier{local: graph.SocketNotifier{WS: ws}, presence: a.presence, log: log}
 	a.Store = db.NewStore(store, db.Options{
 		PublicURL: cfg.PublicURL, SignupEnabled: cfg.SignupEnabled, Products: products,
@@ -138,14 +145,16 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	}))
 
 	ws.InitFunc = graph.WebsocketAuth(a.Store)
+	connectPresence(ws, a.presence, a.Store, log)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rollcall_websockets_open", Help: "Websocket connections open on this node.",
 	}, func() float64 { return float64(ws.Count()) }))
 
-	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String()}
+	live := presenceSource{a.presence}
+	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: live}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
-		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: a.presence},
+		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},
 	})
 	a.Handler = httpapi.New(httpapi.Config{
 		GraphQL:        graph.AuthMiddleware(a.Store, log, gql),

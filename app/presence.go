@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"time"
 
 	"github.com/rollcall/rollcall/graph"
 	"github.com/rollcall/rollcall/graph/wstransport"
@@ -11,15 +12,38 @@ import (
 	"github.com/rollcall/rollcall/presence"
 )
 
-// connectPresence makes every acknowledged websocket a device connection,
-// and closes this node's sockets of sessions signed out on any node.
-func connectPresence(ws *wstransport.Transport, p presence.Service, log *slog.Logger) {
+// people is what presence needs from the store.
+type people interface {
+	FindUsersByIDs(ctx context.Context, ids []int64) ([]*models.User, error)
+	RecordLastActive(ctx context.Context, userID int64, at time.Time) error
+}
+
+// connectPresence makes every acknowledged websocket a device connection
+// (with the person's stored manual AWAY), writes last-active times behind
+// presence, and closes this node's sockets of sessions signed out on any
+// node.
+func connectPresence(ws *wstransport.Transport, p presence.Service, store people, log *slog.Logger) {
+	p.OnLastActive(func(userID int64, at time.Time) {
+		// Called from presence's own goroutines: write without holding them.
+		go func() {
+			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			if err := store.RecordLastActive(ctx, userID, at); err != nil {
+				log.Warn("record last active", "user", userID, "err", err)
+			}
+		}()
+	})
 	ws.OnConnect = func(ctx context.Context, c *wstransport.Conn) {
 		v := models.ViewerFrom(ctx)
 		if v == nil {
 			return
 		}
-		if err := p.Connect(ctx, presence.ConnInfo{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID, Device: models.DeviceName(v.UserAgent)}); err != nil {
+		away := false
+		if users, err := store.FindUsersByIDs(ctx, []int64{v.UserID}); err == nil && len(users) == 1 {
+			away = users[0].ManualAway
+		}
+		if err := p.Connect(ctx, presence.ConnInfo{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID,
+			Device: models.DeviceName(v.UserAgent), ManualAway: away}); err != nil {
 			log.WarnContext(ctx, "presence connect", "err", err)
 		}
 	}
@@ -60,4 +84,28 @@ func (n sessionNotifier) SessionSignedIn(ctx context.Context, s *models.Session)
 
 func (n sessionNotifier) OrganizationAccessEnded(ctx context.Context, userID, orgID int64) {
 	n.local.OrganizationAccessEnded(ctx, userID, orgID)
+}
+
+// presenceSource adapts the presence service to what the GraphQL layer
+// reads (models types only: graph never imports Redis).
+type presenceSource struct{ presence.Service }
+
+func (p presenceSource) UserPresence(ctx context.Context, userIDs []int64) (map[int64]models.Presence, error) {
+	states, err := p.States(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]models.Presence, len(states))
+	for id, st := range states {
+		pr := models.Presence{Status: models.PresenceStatus(st.Status), ConnectedDevices: st.Devices}
+		if !st.LastActiveAt.IsZero() {
+			t := st.LastActiveAt.UTC()
+			pr.LastActiveAt = &t
+		}
+		if pr.Status == "" {
+			pr.Status = models.PresenceOffline
+		}
+		out[id] = pr
+	}
+	return out, nil
 }

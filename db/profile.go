@@ -2,6 +2,7 @@ package db
 
 import (
 	"context"
+	"time"
 
 	"gorm.io/gorm"
 
@@ -144,4 +145,24 @@ func (s *Store) UpdateNotificationPreferences(ctx context.Context, upd models.No
 		return nil, err
 	}
 	return &user, nil
+}
+
+// SetManualAway stores the viewer's manual AWAY; it writes only when the
+// flag changes (clients report ACTIVE often).
+func (s *Store) SetManualAway(ctx context.Context, away bool) error {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return err
+	}
+	return translate(s.conn(ctx).Model(&models.User{}).Where("id = ? AND manual_away <> ?", v.UserID, away).
+		Updates(map[string]any{"manual_away": away, "updated_at": s.Now()}).Error)
+}
+
+// RecordLastActive writes a person's last-active time behind presence,
+// never moving it backwards.
+func (s *Store) RecordLastActive(ctx context.Context, userID int64, at time.Time) error {
+	at = at.UTC().Truncate(time.Microsecond)
+	return translate(s.conn(ctx).Model(&models.User{}).
+		Where("id = ? AND (last_active_at IS NULL OR last_active_at < ?)", userID, at).
+		Update("last_active_at", at).Error)
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/gorilla/websocket"
 
 	"github.com/rollcall/rollcall/internal/testenv"
+	"github.com/rollcall/rollcall/models"
 )
 
 type wsClient struct {
@@ -246,4 +247,83 @@ func TestSignOutClosesSocketsOnEveryNode(t *testing.T) {
 		t.Fatalf("the socket on node B must close with 4403, got %d", code)
 	}
 	t.Logf("sign-out on A closed the socket on B after %v", time.Since(start))
+}
+
+type presenceView struct {
+	Status           string  `json:"status"`
+	ConnectedDevices int     `json:"connectedDevices"`
+	LastActiveAt     *string `json:"lastActiveAt"`
+}
+
+func presenceOf(t *testing.T, c *testenv.Client) presenceView {
+	t.Helper()
+	var out struct {
+		Me struct {
+			Presence presenceView `json:"presence"`
+		} `json:"me"`
+	}
+	c.MustDo(t, `{ me { presence { status connectedDevices lastActiveAt } lastActiveAt } }`, nil, &out)
+	return out.Me.Presence
+}
+
+func TestPresenceStatus(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		c, _ := signUp(t, n, "ada@example.com")
+		if p := presenceOf(t, c); p.Status != "OFFLINE" || p.ConnectedDevices != 0 {
+			t.Fatalf("no socket: %+v", p)
+		}
+		ws, _, err := dialWS(t, n, "graphql-transport-ws", "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": c.Token}})
+		if m, _ := ws.read(5 * time.Second); m["type"] != "connection_ack" {
+			t.Fatalf("no ack: %v", m)
+		}
+		if p := presenceOf(t, c); p.Status != "ONLINE" || p.ConnectedDevices != 1 || p.LastActiveAt == nil {
+			t.Fatalf("one device connected: %+v", p)
+		}
+		setOverWS := func(id, activity string) string {
+			ws.send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{
+				"query": `mutation($a: PresenceActivity!) { setPresence(input: {activity: $a}) { status } }`, "variables": map[string]any{"a": activity}}})
+			for {
+				m, code := ws.read(5 * time.Second)
+				if code != 0 {
+					t.Fatalf("closed %d", code)
+				}
+				if m["type"] == "next" && m["id"] == id {
+					return mustJSON(m["payload"])
+				}
+			}
+		}
+		if got := setOverWS("1", "IDLE"); !strings.Contains(got, `"AWAY"`) {
+			t.Fatalf("the only device idle: %s", got)
+		}
+		if got := setOverWS("2", "ACTIVE"); !strings.Contains(got, `"ONLINE"`) {
+			t.Fatalf("active again: %s", got)
+		}
+		// A manual AWAY over HTTP wins until ACTIVE clears it, and is stored.
+		var out struct {
+			P presenceView `json:"setPresence"`
+		}
+		c.MustDo(t, `mutation { setPresence(input: {activity: AWAY}) { status connectedDevices } }`, nil, &out)
+		if out.P.Status != "AWAY" || out.P.ConnectedDevices != 1 {
+			t.Fatalf("manual away: %+v", out.P)
+		}
+		if r := c.Do(t, `mutation { setPresence(input: {activity: IDLE}) { status } }`, nil); r.Code() != "BAD_USER_INPUT" {
+			t.Fatalf("IDLE over HTTP names no device: %+v", r.Errors)
+		}
+		if got := setOverWS("3", "ACTIVE"); !strings.Contains(got, `"ONLINE"`) {
+			t.Fatalf("ACTIVE clears the manual away: %s", got)
+		}
+		ws.conn.Close()
+		waitFor(t, "OFFLINE after the last device left", func() bool { return presenceOf(t, c).Status == "OFFLINE" })
+		// Last active is written behind to the store when the person leaves.
+		uid, _ := models.ParseID(models.KindUser, userID(t, c))
+		waitFor(t, "last active stored", func() bool {
+			users, err := n.App.Store.FindUsersByIDs(context.Background(), []int64{uid})
+			return err == nil && len(users) == 1 && users[0].LastActiveAt != nil
+		})
+	})
 }

@@ -21,9 +21,17 @@ type Finder interface {
 	FindOrganizationsOfUser(ctx context.Context, userID int64) ([]*models.Organization, error)
 }
 
-// SessionPresence answers whether sessions have a live websocket now.
-type SessionPresence interface {
+// PresenceSource is the live side of people: who is connected, their
+// status, and the activity their devices report.
+type PresenceSource interface {
+	// SessionConnected answers whether sessions have a live websocket now.
 	SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)
+	// UserPresence answers people's live status in one round trip.
+	UserPresence(ctx context.Context, userIDs []int64) (map[int64]models.Presence, error)
+	// SetActivity records a device's ACTIVE (idle false) or IDLE report.
+	SetActivity(ctx context.Context, connID string, idle bool) error
+	// SetManualAway sets or clears a person's manual AWAY.
+	SetManualAway(ctx context.Context, userID int64, away bool) error
 }
 
 // Loaders batch the row lookups of one request. A missing key is an error
@@ -36,13 +44,31 @@ type Loaders struct {
 	// SessionConnected asks presence about every session of a response in
 	// one round trip.
 	SessionConnected *dataloadgen.Loader[int64, bool]
+	// UserPresence asks presence about every person of a response in one
+	// round trip.
+	UserPresence *dataloadgen.Loader[int64, models.Presence]
 }
 
 const loaderWait = 500 * time.Microsecond
 
 // NewLoaders returns fresh loaders for one request.
-func NewLoaders(f Finder, p SessionPresence) *Loaders {
+func NewLoaders(f Finder, p PresenceSource) *Loaders {
 	return &Loaders{
+		UserPresence: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]models.Presence, error) {
+			got, err := p.UserPresence(ctx, ids)
+			if err != nil {
+				return nil, err
+			}
+			out := make(map[int64]models.Presence, len(ids))
+			for _, id := range ids {
+				pr, ok := got[id]
+				if !ok {
+					pr = models.Presence{Status: models.PresenceOffline}
+				}
+				out[id] = pr
+			}
+			return out, nil
+		}, dataloadgen.WithWait(loaderWait)),
 		SessionConnected: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]bool, error) {
 			got, err := p.SessionConnected(ctx, ids)
 			if err != nil {
@@ -95,7 +121,7 @@ func LoadersFrom(ctx context.Context) *Loaders {
 // no cached row outlives the response it was loaded for.
 type LoaderExtension struct {
 	Finder   Finder
-	Presence SessionPresence
+	Presence PresenceSource
 }
 
 var _ interface {

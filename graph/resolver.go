@@ -26,6 +26,8 @@ type Resolver struct {
 	Store Store
 	// PublicURL is the base of URLs the API hands out (the CSV export).
 	PublicURL string
+	// Presence is the live side of people.
+	Presence PresenceSource
 }
 
 // AccountSecurity is the person's own sessions, password and profile.
@@ -38,6 +40,8 @@ type AccountSecurity interface {
 	ChangePassword(ctx context.Context, current, next string) error
 	UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*models.User, error)
 	UpdateNotificationPreferences(ctx context.Context, upd models.NotificationPreferencesUpdate) (*models.User, error)
+	// SetManualAway stores the viewer's manual AWAY (kept until cleared).
+	SetManualAway(ctx context.Context, away bool) error
 	RequestEmailChange(ctx context.Context, newEmail, currentPassword string) error
 	ConfirmEmailChange(ctx context.Context, token string) (*models.User, error)
 }

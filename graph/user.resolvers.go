@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/models"
@@ -35,6 +36,19 @@ func (r *userResolver) CommunicationEmail(ctx context.Context, obj *models.User)
 
 func (r *userResolver) DisplayName(ctx context.Context, obj *models.User) (string, error) {
 	return obj.Name(), nil
+}
+
+func (r *userResolver) LastActiveAt(ctx context.Context, obj *models.User) (*time.Time, error) {
+	// Live from presence, which is ahead of the stored value (written
+	// behind, at most once a minute).
+	p, err := LoadersFrom(ctx).UserPresence.Load(ctx, obj.ID)
+	if err != nil || p.LastActiveAt == nil {
+		return obj.LastActiveAt, err
+	}
+	if obj.LastActiveAt != nil && obj.LastActiveAt.After(*p.LastActiveAt) {
+		return obj.LastActiveAt, nil
+	}
+	return p.LastActiveAt, nil
 }
 
 func (r *userResolver) Organizations(ctx context.Context, obj *models.User) ([]*models.Organization, error) {

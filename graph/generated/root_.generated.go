@@ -195,6 +195,7 @@ type ComplexityRoot struct {
 		RevokeAccess                  func(childComplexity int, input model.RevokeAccessInput) int
 		RevokeInvitation              func(childComplexity int, id string) int
 		SendPasswordReset             func(childComplexity int, userID string) int
+		SetPresence                   func(childComplexity int, input model.SetPresenceInput) int
 		SignIn                        func(childComplexity int, input model.SignInInput) int
 		SignOut                       func(childComplexity int) int
 		SignOutOtherSessions          func(childComplexity int) int
@@ -230,6 +231,12 @@ type ComplexityRoot struct {
 		HasNextPage     func(childComplexity int) int
 		HasPreviousPage func(childComplexity int) int
 		StartCursor     func(childComplexity int) int
+	}
+
+	Presence struct {
+		ConnectedDevices func(childComplexity int) int
+		LastActiveAt     func(childComplexity int) int
+		Status           func(childComplexity int) int
 	}
 
 	Product struct {
@@ -282,6 +289,7 @@ type ComplexityRoot struct {
 		Organizations           func(childComplexity int) int
 		Phone                   func(childComplexity int) int
 		PreferredLanguage       func(childComplexity int) int
+		Presence                func(childComplexity int) int
 		Sessions                func(childComplexity int) int
 	}
 
@@ -1047,6 +1055,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SendPasswordReset(childComplexity, args["userId"].(string)), true
+	case "Mutation.setPresence":
+		if e.ComplexityRoot.Mutation.SetPresence == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_setPresence_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SetPresence(childComplexity, args["input"].(model.SetPresenceInput)), true
 	case "Mutation.signIn":
 		if e.ComplexityRoot.Mutation.SignIn == nil {
 			break
@@ -1261,6 +1280,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.PageInfo.StartCursor(childComplexity), true
+
+	case "Presence.connectedDevices":
+		if e.ComplexityRoot.Presence.ConnectedDevices == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Presence.ConnectedDevices(childComplexity), true
+	case "Presence.lastActiveAt":
+		if e.ComplexityRoot.Presence.LastActiveAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Presence.LastActiveAt(childComplexity), true
+	case "Presence.status":
+		if e.ComplexityRoot.Presence.Status == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Presence.Status(childComplexity), true
 
 	case "Product.key":
 		if e.ComplexityRoot.Product.Key == nil {
@@ -1481,6 +1519,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.PreferredLanguage(childComplexity), true
+	case "User.presence":
+		if e.ComplexityRoot.User.Presence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Presence(childComplexity), true
 	case "User.sessions":
 		if e.ComplexityRoot.User.Sessions == nil {
 			break
@@ -1545,6 +1589,7 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			graphql.NewInputUnmarshaler("ResetPasswordInput", ec.unmarshalInputResetPasswordInput),
 			graphql.NewInputUnmarshaler("RestrictionsInput", ec.unmarshalInputRestrictionsInput),
 			graphql.NewInputUnmarshaler("RevokeAccessInput", ec.unmarshalInputRevokeAccessInput),
+			graphql.NewInputUnmarshaler("SetPresenceInput", ec.unmarshalInputSetPresenceInput),
 			graphql.NewInputUnmarshaler("SignInInput", ec.unmarshalInputSignInInput),
 			graphql.NewInputUnmarshaler("SignUpInput", ec.unmarshalInputSignUpInput),
 			graphql.NewInputUnmarshaler("UpdateInvitationInput", ec.unmarshalInputUpdateInvitationInput),
@@ -2036,6 +2081,43 @@ extend type Mutation {
   removeFromOrganization(input: RemoveFromOrganizationInput!): Boolean!
   "Mails the member a password reset link (30 minutes, single use)."
   sendPasswordReset(userId: ID!): Boolean!
+}
+`, BuiltIn: false},
+	{Name: "../schema/presence.graphqls", Input: `enum PresenceStatus {
+  "At least one device connected and active."
+  ONLINE
+  "Connected, but every device idle, or the person set themselves away."
+  AWAY
+  OFFLINE
+}
+
+enum PresenceActivity {
+  "This device is in use (over its websocket); also clears a manual AWAY."
+  ACTIVE
+  "This device is idle (over its websocket)."
+  IDLE
+  "The person is away until they report ACTIVE, on every device."
+  AWAY
+}
+
+type Presence {
+  status: PresenceStatus!
+  lastActiveAt: Time
+  connectedDevices: Int!
+}
+
+input SetPresenceInput {
+  activity: PresenceActivity!
+}
+
+extend type User {
+  "Live: read from the presence service in one round trip per response."
+  presence: Presence!
+}
+
+extend type Mutation {
+  "The viewer's own presence: ACTIVE/IDLE from the client (over its websocket), or a manual AWAY."
+  setPresence(input: SetPresenceInput!): Presence!
 }
 `, BuiltIn: false},
 	{Name: "../schema/profile.graphqls", Input: `extend type Mutation {
@@ -2554,6 +2636,18 @@ func (ec *executionContext) childFields_PageInfo(ctx context.Context, field grap
 	return nil, fmt.Errorf("no field named %q was found under type PageInfo", field.Name)
 }
 
+func (ec *executionContext) childFields_Presence(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "status":
+		return ec.fieldContext_Presence_status(ctx, field)
+	case "lastActiveAt":
+		return ec.fieldContext_Presence_lastActiveAt(ctx, field)
+	case "connectedDevices":
+		return ec.fieldContext_Presence_connectedDevices(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type Presence", field.Name)
+}
+
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 	switch field.Name {
 	case "key":
@@ -2638,6 +2732,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_organizations(ctx, field)
 	case "memberships":
 		return ec.fieldContext_User_memberships(ctx, field)
+	case "presence":
+		return ec.fieldContext_User_presence(ctx, field)
 	case "notificationPreferences":
 		return ec.fieldContext_User_notificationPreferences(ctx, field)
 	case "sessions":

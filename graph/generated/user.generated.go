@@ -29,8 +29,11 @@ type UserResolver interface {
 
 	DisplayName(ctx context.Context, obj *models.User) (string, error)
 
+	LastActiveAt(ctx context.Context, obj *models.User) (*time.Time, error)
+
 	Organizations(ctx context.Context, obj *models.User) ([]*models.Organization, error)
 	Memberships(ctx context.Context, obj *models.User) ([]*models.Membership, error)
+	Presence(ctx context.Context, obj *models.User) (*models.Presence, error)
 	NotificationPreferences(ctx context.Context, obj *models.User) (*models.NotificationPreferences, error)
 	Sessions(ctx context.Context, obj *models.User) ([]*models.Session, error)
 }
@@ -489,7 +492,7 @@ func (ec *executionContext) _User_lastActiveAt(ctx context.Context, field graphq
 			return ec.fieldContext_User_lastActiveAt(ctx, field)
 		},
 		func(ctx context.Context) (any, error) {
-			return obj.LastActiveAt, nil
+			return ec.Resolvers.User().LastActiveAt(ctx, obj)
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *time.Time) graphql.Marshaler {
@@ -500,7 +503,7 @@ func (ec *executionContext) _User_lastActiveAt(ctx context.Context, field graphq
 	)
 }
 func (ec *executionContext) fieldContext_User_lastActiveAt(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
-	return graphql.NewScalarFieldContext("User", field, false, false, "Time")
+	return graphql.NewScalarFieldContext("User", field, true, true, "Time")
 }
 
 func (ec *executionContext) _User_createdAt(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
@@ -585,6 +588,38 @@ func (ec *executionContext) fieldContext_User_memberships(_ context.Context, fie
 		IsResolver: true,
 		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
 			return ec.childFields_Membership(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _User_presence(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_presence(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.User().Presence(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Presence) graphql.Marshaler {
+			return ec.marshalNPresence2ᚖgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐPresence(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_presence(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "User",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Presence(ctx, field)
 		},
 	}
 	return fc, nil
@@ -807,10 +842,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				atomic.AddUint32(&out.Invalids, 1)
 			}
 		case "lastActiveAt":
-			out.Values[i] = ec._User_lastActiveAt(ctx, field, obj)
-			if out.Values[i] == graphql.RequiredNull {
-				atomic.AddUint32(&out.Invalids, 1)
-			}
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, false,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_lastActiveAt(ctx, field, obj)
+				})
 		case "createdAt":
 			out.Values[i] = ec._User_createdAt(ctx, field, obj)
 			if out.Values[i] == graphql.Null {
@@ -827,6 +863,12 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				true, true,
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_memberships(ctx, field, obj)
+				})
+		case "presence":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._User_presence(ctx, field, obj)
 				})
 		case "notificationPreferences":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,

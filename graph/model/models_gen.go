@@ -217,6 +217,10 @@ type RevokeAccessPayload struct {
 	ReassignedContacts int                `json:"reassignedContacts"`
 }
 
+type SetPresenceInput struct {
+	Activity models.PresenceActivity `json:"activity"`
+}
+
 type SignInInput struct {
 	Email      string  `json:"email"`
 	Password   string  `json:"password"`

@@ -17,6 +17,7 @@ import (
 	"github.com/rollcall/rollcall/config"
 	"github.com/rollcall/rollcall/mailer"
 	"github.com/rollcall/rollcall/models"
+	"github.com/rollcall/rollcall/presence"
 )
 
 // Node is a running Rollcall node on a real HTTP listener.
@@ -73,7 +74,8 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 	if opt.MailPollInterval == 0 {
 		opt.MailPollInterval = 20 * time.Millisecond
 	}
-	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: opt.MailPollInterval})
+	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: opt.MailPollInterval,
+		Presence: presence.Options{OfflineGrace: 200 * time.Millisecond, SweepInterval: 50 * time.Millisecond}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,29 @@
+package models
+
+import "time"
+
+// PresenceStatus is whether a person is reachable right now.
+type PresenceStatus string
+
+const (
+	PresenceOnline  PresenceStatus = "ONLINE"
+	PresenceAway    PresenceStatus = "AWAY"
+	PresenceOffline PresenceStatus = "OFFLINE"
+)
+
+// PresenceActivity is what a client reports: ACTIVE and IDLE for its own
+// device, AWAY for the person (kept until ACTIVE clears it).
+type PresenceActivity string
+
+const (
+	ActivityActive PresenceActivity = "ACTIVE"
+	ActivityIdle   PresenceActivity = "IDLE"
+	ActivityAway   PresenceActivity = "AWAY"
+)
+
+// Presence is a person's live status.
+type Presence struct {
+	Status           PresenceStatus
+	LastActiveAt     *time.Time
+	ConnectedDevices int
+}

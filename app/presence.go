@@ -109,3 +109,40 @@ func (p presenceSource) UserPresence(ctx context.Context, userIDs []int64) (map[
 	}
 	return out, nil
 }
+
+// WatchPresence streams presence changes of userIDs as models events until
+// ctx ends or the watcher is dropped for falling behind.
+func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, userIDs []int64) (<-chan *models.PresenceEvent, error) {
+	w, err := p.Watch(ctx, userIDs)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *models.PresenceEvent, 1)
+	go func() {
+		defer close(out)
+		defer w.Close()
+		for {
+			select {
+			case ev, ok := <-w.C:
+				if !ok {
+					return
+				}
+				pr := models.Presence{Status: models.PresenceStatus(ev.State.Status), ConnectedDevices: ev.State.Devices}
+				if !ev.State.LastActiveAt.IsZero() {
+					t := ev.State.LastActiveAt.UTC()
+					pr.LastActiveAt = &t
+				}
+				select {
+				case out <- &models.PresenceEvent{UserID: ev.UserID, AccountID: accountID, Presence: pr, At: ev.At}:
+				case <-ctx.Done():
+					return
+				}
+			case <-w.Done():
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}

@@ -352,3 +352,22 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	}
 	return page, nil
 }
+
+// EffectiveMemberIDs lists the people with access (direct or inherited) to
+// an account the viewer can see: the people a presence subscription watches.
+func (s *Store) EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error) {
+	sc, acct, err := s.readScopeOfAccount(ctx, accountID)
+	if err != nil {
+		return nil, err
+	}
+	if !sc.viewerCanSee(acct.ID) {
+		return nil, models.ErrNoAccess
+	}
+	where, args, err := memberConditions(sc.chain(acct.ID), models.MemberQuery{})
+	if err != nil {
+		return nil, err
+	}
+	var ids []int64
+	err = s.conn(ctx).Raw("SELECT m.user_id FROM memberships m WHERE "+where, args...).Scan(&ids).Error
+	return ids, translate(err)
+}

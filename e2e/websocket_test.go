@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -326,4 +327,137 @@ func TestPresenceStatus(t *testing.T) {
 			return err == nil && len(users) == 1 && users[0].LastActiveAt != nil
 		})
 	})
+}
+
+// initWS opens an acknowledged graphql-transport-ws socket for c on n.
+func initWS(t *testing.T, n *testenv.Node, c *testenv.Client) *wsClient {
+	t.Helper()
+	ws, _, err := dialWS(t, n, "graphql-transport-ws", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": c.Token}})
+	if m, _ := ws.read(5 * time.Second); m["type"] != "connection_ack" {
+		t.Fatalf("no ack: %v", m)
+	}
+	return ws
+}
+
+// nextEvent waits for the next `next` of subscription id, skipping others.
+func (c *wsClient) nextEvent(id string) map[string]any {
+	c.t.Helper()
+	for {
+		m, code := c.read(10 * time.Second)
+		if code != 0 {
+			c.t.Fatalf("closed %d while waiting for %s", code, id)
+		}
+		if m["id"] == id && (m["type"] == "next" || m["type"] == "error") {
+			return m
+		}
+	}
+}
+
+const presenceSub = `subscription($a: ID!) { presenceChanged(accountId: $a) { accountId at user { email } presence { status connectedDevices } } }`
+
+func watchPresence(t *testing.T, n *testenv.Node, watcher *testenv.Client, account string) *wsClient {
+	t.Helper()
+	ws := initWS(t, n, watcher)
+	ws.send(map[string]any{"id": "p", "type": "subscribe", "payload": map[string]any{"query": presenceSub, "variables": map[string]any{"a": account}}})
+	return ws
+}
+
+func expectPresence(t *testing.T, ws *wsClient, email, status string, devices int) {
+	t.Helper()
+	for {
+		m := ws.nextEvent("p")
+		if m["type"] == "error" {
+			t.Fatalf("subscription error: %v", m)
+		}
+		got := mustJSON(m["payload"])
+		if !strings.Contains(got, email) {
+			continue
+		}
+		if !strings.Contains(got, `"status":"`+status+`"`) || !strings.Contains(got, fmt.Sprintf(`"connectedDevices":%d`, devices)) {
+			t.Fatalf("want %s %s with %d devices, got %s", email, status, devices, got)
+		}
+		return
+	}
+}
+
+// waitWatching returns once the subscription on ws delivers events: the
+// owner (connected on that socket) toggles a manual AWAY until one of
+// their own events arrives, since a subscribe is set up asynchronously.
+func waitWatching(t *testing.T, ws *wsClient, owner *testenv.Client) {
+	t.Helper()
+	stop := make(chan struct{})
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for i := 0; ; i++ {
+			activity := "AWAY"
+			if i%2 == 1 {
+				activity = "ACTIVE"
+			}
+			owner.Do(t, `mutation($a: PresenceActivity!) { setPresence(input: {activity: $a}) { status } }`, map[string]any{"a": activity})
+			select {
+			case <-stop:
+				owner.Do(t, `mutation { setPresence(input: {activity: ACTIVE}) { status } }`, nil)
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+		}
+	}()
+	for {
+		m := ws.nextEvent("p")
+		if strings.Contains(mustJSON(m["payload"]), "owner@example.com") {
+			break
+		}
+	}
+	close(stop)
+	<-done
+}
+
+func TestPresenceChangedSubscription(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		f := newOrg(t, n, "owner@example.com")
+		agent := n.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
+		watch := watchPresence(t, n, f.owner, f.rootID)
+		waitWatching(t, watch, f.owner)
+		dev := initWS(t, n, agent)
+		expectPresence(t, watch, "agent@example.com", "ONLINE", 1)
+		dev.conn.Close()
+		expectPresence(t, watch, "agent@example.com", "OFFLINE", 0)
+
+		t.Run("ErrOtherTenant", func(t *testing.T) {
+			other := newOrg(t, n, "other@example.com")
+			ws := initWS(t, n, other.owner)
+			ws.send(map[string]any{"id": "x", "type": "subscribe", "payload": map[string]any{"query": presenceSub, "variables": map[string]any{"a": f.rootID}}})
+			m := ws.nextEvent("x")
+			// A resolver error arrives as a result with errors (then complete).
+			if !strings.Contains(mustJSON(m["payload"]), `"code":"NOT_FOUND"`) {
+				t.Fatalf("another tenant's account: %v", m)
+			}
+		})
+	})
+}
+
+// A watcher on node A sees a device connect and leave on node B.
+func TestPresenceChangedAcrossNodes(t *testing.T) {
+	url := testenv.MySQL(t)
+	redisURL, prefix := testenv.Redis(t)
+	if url == "" || redisURL == "" {
+		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several nodes")
+	}
+	store := testenv.Store{Name: "mysql", URL: url}
+	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	f := newOrg(t, a, "owner@example.com")
+	agent := b.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
+	watch := watchPresence(t, a, f.owner, f.rootID)
+	waitWatching(t, watch, f.owner)
+	dev := initWS(t, b, agent)
+	expectPresence(t, watch, "agent@example.com", "ONLINE", 1)
+	dev.conn.Close()
+	expectPresence(t, watch, "agent@example.com", "OFFLINE", 0)
 }

@@ -32,6 +32,10 @@ type PresenceSource interface {
 	SetActivity(ctx context.Context, connID string, idle bool) error
 	// SetManualAway sets or clears a person's manual AWAY.
 	SetManualAway(ctx context.Context, userID int64, away bool) error
+	// WatchPresence streams the changes of userIDs, stamped with
+	// accountID, until ctx ends (the channel is then closed) or the
+	// subscriber falls too far behind (closed too).
+	WatchPresence(ctx context.Context, accountID int64, userIDs []int64) (<-chan *models.PresenceEvent, error)
 }
 
 // Loaders batch the row lookups of one request. A missing key is an error

@@ -8,6 +8,7 @@ package graph
 import (
 	"context"
 
+	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/graph/model"
 	"github.com/rollcall/rollcall/graph/wstransport"
 	"github.com/rollcall/rollcall/models"
@@ -54,6 +55,26 @@ func (r *mutationResolver) SetPresence(ctx context.Context, input model.SetPrese
 	return &p, nil
 }
 
+func (r *presenceEventResolver) User(ctx context.Context, obj *models.PresenceEvent) (*models.User, error) {
+	return load(ctx, LoadersFrom(ctx).User, obj.UserID, "user")
+}
+
+func (r *presenceEventResolver) AccountID(ctx context.Context, obj *models.PresenceEvent) (string, error) {
+	return models.GlobalID(models.KindAccount, obj.AccountID), nil
+}
+
+func (r *subscriptionResolver) PresenceChanged(ctx context.Context, accountID string) (<-chan *models.PresenceEvent, error) {
+	id, err := models.ParseID(models.KindAccount, accountID)
+	if err != nil {
+		return nil, err
+	}
+	members, err := r.Store.EffectiveMemberIDs(ctx, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Presence.WatchPresence(ctx, id, members)
+}
+
 func (r *userResolver) Presence(ctx context.Context, obj *models.User) (*models.Presence, error) {
 	p, err := LoadersFrom(ctx).UserPresence.Load(ctx, obj.ID)
 	if err != nil {
@@ -64,3 +85,12 @@ func (r *userResolver) Presence(ctx context.Context, obj *models.User) (*models.
 	}
 	return &p, nil
 }
+
+func (r *Resolver) PresenceEvent() generated.PresenceEventResolver { return &presenceEventResolver{r} }
+
+func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
+
+type (
+	presenceEventResolver struct{ *Resolver }
+	subscriptionResolver  struct{ *Resolver }
+)

@@ -27,3 +27,12 @@ type Presence struct {
 	LastActiveAt     *time.Time
 	ConnectedDevices int
 }
+
+// PresenceEvent is a change of a person's status or device count, seen on
+// one account.
+type PresenceEvent struct {
+	UserID    int64
+	AccountID int64
+	Presence  Presence
+	At        time.Time
+}

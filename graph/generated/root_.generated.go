@@ -30,8 +30,10 @@ type ResolverRoot interface {
 	Membership() MembershipResolver
 	Mutation() MutationResolver
 	Organization() OrganizationResolver
+	PresenceEvent() PresenceEventResolver
 	Query() QueryResolver
 	Session() SessionResolver
+	Subscription() SubscriptionResolver
 	User() UserResolver
 }
 
@@ -239,6 +241,13 @@ type ComplexityRoot struct {
 		Status           func(childComplexity int) int
 	}
 
+	PresenceEvent struct {
+		AccountID func(childComplexity int) int
+		At        func(childComplexity int) int
+		Presence  func(childComplexity int) int
+		User      func(childComplexity int) int
+	}
+
 	Product struct {
 		Key  func(childComplexity int) int
 		Name func(childComplexity int) int
@@ -271,6 +280,10 @@ type ComplexityRoot struct {
 		IPAddress  func(childComplexity int) int
 		LastSeenAt func(childComplexity int) int
 		UserAgent  func(childComplexity int) int
+	}
+
+	Subscription struct {
+		PresenceChanged func(childComplexity int, accountID string) int
 	}
 
 	User struct {
@@ -1300,6 +1313,31 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Presence.Status(childComplexity), true
 
+	case "PresenceEvent.accountId":
+		if e.ComplexityRoot.PresenceEvent.AccountID == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEvent.AccountID(childComplexity), true
+	case "PresenceEvent.at":
+		if e.ComplexityRoot.PresenceEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEvent.At(childComplexity), true
+	case "PresenceEvent.presence":
+		if e.ComplexityRoot.PresenceEvent.Presence == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEvent.Presence(childComplexity), true
+	case "PresenceEvent.user":
+		if e.ComplexityRoot.PresenceEvent.User == nil {
+			break
+		}
+
+		return e.ComplexityRoot.PresenceEvent.User(childComplexity), true
+
 	case "Product.key":
 		if e.ComplexityRoot.Product.Key == nil {
 			break
@@ -1428,6 +1466,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Session.UserAgent(childComplexity), true
+
+	case "Subscription.presenceChanged":
+		if e.ComplexityRoot.Subscription.PresenceChanged == nil {
+			break
+		}
+
+		args, err := ec.field_Subscription_presenceChanged_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Subscription.PresenceChanged(childComplexity, args["accountId"].(string)), true
 
 	case "User.avatarUrl":
 		if e.ComplexityRoot.User.AvatarURL == nil {
@@ -1641,6 +1691,23 @@ func (e *executableSchema) Exec(ctx context.Context) graphql.ResponseHandler {
 			ctx = graphql.WithLazyInputUnmarshalerIndex(ctx, inputUnmarshalers)
 			data := ec._Mutation(ctx, opCtx.Operation.SelectionSet)
 			var buf bytes.Buffer
+			data.MarshalGQL(&buf)
+
+			return &graphql.Response{
+				Data: buf.Bytes(),
+			}
+		}
+	case ast.Subscription:
+		next := ec._Subscription(ctx, opCtx.Operation.SelectionSet)
+
+		var buf bytes.Buffer
+		return func(ctx context.Context) *graphql.Response {
+			buf.Reset()
+			data := next(ctx)
+
+			if data == nil {
+				return nil
+			}
 			data.MarshalGQL(&buf)
 
 			return &graphql.Response{
@@ -2118,6 +2185,18 @@ extend type User {
 extend type Mutation {
   "The viewer's own presence: ACTIVE/IDLE from the client (over its websocket), or a manual AWAY."
   setPresence(input: SetPresenceInput!): Presence!
+}
+
+type PresenceEvent {
+  user: User!
+  accountId: ID!
+  presence: Presence!
+  at: Time!
+}
+
+type Subscription {
+  "Status or connected-device changes of the people with access to an account (as of subscribing)."
+  presenceChanged(accountId: ID!): PresenceEvent!
 }
 `, BuiltIn: false},
 	{Name: "../schema/profile.graphqls", Input: `extend type Mutation {
@@ -2646,6 +2725,20 @@ func (ec *executionContext) childFields_Presence(ctx context.Context, field grap
 		return ec.fieldContext_Presence_connectedDevices(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Presence", field.Name)
+}
+
+func (ec *executionContext) childFields_PresenceEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "user":
+		return ec.fieldContext_PresenceEvent_user(ctx, field)
+	case "accountId":
+		return ec.fieldContext_PresenceEvent_accountId(ctx, field)
+	case "presence":
+		return ec.fieldContext_PresenceEvent_presence(ctx, field)
+	case "at":
+		return ec.fieldContext_PresenceEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type PresenceEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_Product(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

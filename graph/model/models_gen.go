@@ -236,6 +236,9 @@ type SignUpInput struct {
 	DeviceName       *string `json:"deviceName,omitempty"`
 }
 
+type Subscription struct {
+}
+
 type UpdateInvitationInput struct {
 	ID                string              `json:"id"`
 	Role              *models.Role        `json:"role,omitempty"`

@@ -64,6 +64,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		log = slog.Default()
 	}
 	if opt.RedisPrefix == "" {
+		opt.RedisPrefix = cfg.RedisPrefix
+	}
+	if opt.RedisPrefix == "" {
 		opt.RedisPrefix = "rollcall:"
 	}
 	a := &App{Config: cfg, log: log}
@@ -117,6 +120,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
 	a.ws = ws
 	popt := opt.Presence
+	if popt.TTL == 0 {
+		popt.TTL = cfg.PresenceTTL
+	}
+	if popt.OfflineGrace == 0 {
+		popt.OfflineGrace = cfg.PresenceOfflineGrace
+	}
 	popt.Prefix = opt.RedisPrefix + "presence:"
 	if popt.Logger == nil {
 		popt.Logger = log

@@ -35,6 +35,16 @@ type Config struct {
 	LogLevel string
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
+	// RedisPrefix namespaces every Redis key and channel, so several
+	// deployments (or test runs) can share one Redis.
+	RedisPrefix string
+	// PresenceTTL is how long a device connection lives in Redis without a
+	// heartbeat: a killed node's devices go OFFLINE within PresenceTTL plus
+	// one sweep (1 s) plus PresenceOfflineGrace.
+	PresenceTTL time.Duration
+	// PresenceOfflineGrace is the delay between a person's last device
+	// leaving and OFFLINE; a reconnect within it is invisible.
+	PresenceOfflineGrace time.Duration
 }
 
 // Product is an entry of the product catalogue.
@@ -63,6 +73,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		RedisURL:    env("REDIS_URL", ""),
 		MailURL:     env("MAIL_URL", "file:mail"),
 		LogLevel:    strings.ToLower(env("LOG_LEVEL", "info")),
+		RedisPrefix: env("REDIS_PREFIX", "rollcall:"),
 	}
 
 	if _, port, err := net.SplitHostPort(c.HTTPAddr); err != nil || !validPort(port) {
@@ -158,6 +169,15 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", getenv("SHUTDOWN_TIMEOUT"), "a positive duration such as 20s")
+	}
+	if c.PresenceTTL, err = time.ParseDuration(env("PRESENCE_TTL", "30s")); err != nil || c.PresenceTTL < 3*time.Second {
+		bad("PRESENCE_TTL", getenv("PRESENCE_TTL"), "a duration of at least 3s such as 30s")
+	}
+	if c.PresenceOfflineGrace, err = time.ParseDuration(env("PRESENCE_OFFLINE_GRACE", "5s")); err != nil || c.PresenceOfflineGrace <= 0 {
+		bad("PRESENCE_OFFLINE_GRACE", getenv("PRESENCE_OFFLINE_GRACE"), "a positive duration such as 5s")
+	}
+	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
+		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

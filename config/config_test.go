@@ -30,16 +30,19 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadRejects(t *testing.T) {
 	cases := map[string]map[string]string{
-		"HTTP_ADDR":        {"HTTP_ADDR": "eighty"},
-		"DATABASE_URL":     {"DATABASE_URL": "postgres://x"},
-		"REDIS_URL":        {"REDIS_URL": "tcp://127.0.0.1"},
-		"MAIL_URL":         {"MAIL_URL": "carrier-pigeon"},
-		"PUBLIC_URL":       {"PUBLIC_URL": "localhost"},
-		"ALLOWED_ORIGINS":  {"ALLOWED_ORIGINS": "*"},
-		"SIGNUP_ENABLED":   {"SIGNUP_ENABLED": "maybe"},
-		"TRUSTED_PROXIES":  {"TRUSTED_PROXIES": "10.0.0.0/33"},
-		"PRODUCTS":         {"PRODUCTS": "inbox"},
-		"SHUTDOWN_TIMEOUT": {"SHUTDOWN_TIMEOUT": "-1s"},
+		"HTTP_ADDR":              {"HTTP_ADDR": "eighty"},
+		"DATABASE_URL":           {"DATABASE_URL": "postgres://x"},
+		"REDIS_URL":              {"REDIS_URL": "tcp://127.0.0.1"},
+		"MAIL_URL":               {"MAIL_URL": "carrier-pigeon"},
+		"PUBLIC_URL":             {"PUBLIC_URL": "localhost"},
+		"ALLOWED_ORIGINS":        {"ALLOWED_ORIGINS": "*"},
+		"SIGNUP_ENABLED":         {"SIGNUP_ENABLED": "maybe"},
+		"TRUSTED_PROXIES":        {"TRUSTED_PROXIES": "10.0.0.0/33"},
+		"PRODUCTS":               {"PRODUCTS": "inbox"},
+		"SHUTDOWN_TIMEOUT":       {"SHUTDOWN_TIMEOUT": "-1s"},
+		"PRESENCE_TTL":           {"PRESENCE_TTL": "1s"},
+		"PRESENCE_OFFLINE_GRACE": {"PRESENCE_OFFLINE_GRACE": "soon"},
+		"REDIS_PREFIX":           {"REDIS_PREFIX": "a b"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

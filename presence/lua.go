@@ -11,7 +11,8 @@ import "github.com/redis/go-redis/v9"
 //	KEYS[3] status HASH st status, dv devices, v version, la last active (ms),
 //	                    ma manual away "0"/"1", off pending-OFFLINE deadline (ms),
 //	                    lw last active handed to the write-behind hook (ms),
-//	                    idl earliest time a non-idle device turns idle (ms)
+//	                    idl earliest time a non-idle device turns idle (ms),
+//	                    ss sessions with a live connection ("id,id,...")
 //	KEYS[4] due    ZSET userID -> next time a sweeper must run (shard of the user)
 //
 //	ARGV[1] now (ms), ARGV[2] userID, ARGV[3] idleAfter (ms),
@@ -20,7 +21,9 @@ import "github.com/redis/go-redis/v9"
 // finish() is shared: it drops expired connections, derives the status
 // (holding the previous one while an offline grace runs), bumps the version
 // and publishes "uid|version|status|devices|lastActive|at" only when the
-// status or device count changed, stores the next due time, and reports
+// status or device count changed, publishes "s|uid|session|CONNECTED|at" or
+// DISCONNECTED when a session gained its first or lost its last live
+// connection, stores the next due time, and reports
 // whether the last-active hook is due. It returns
 // {changed, version, status, devices, lastActive, hook}.
 const luaPrelude = `
@@ -32,10 +35,10 @@ local laEvery = tonumber(ARGV[4])
 local chan = ARGV[5]
 
 local function load()
-  local r = redis.call('HMGET', KS, 'st', 'dv', 'v', 'la', 'ma', 'off', 'lw')
+  local r = redis.call('HMGET', KS, 'st', 'dv', 'v', 'la', 'ma', 'off', 'lw', 'ss')
   return {st = r[1] or 'OFFLINE', dv = tonumber(r[2] or '0'), v = tonumber(r[3] or '0'),
           la = tonumber(r[4] or '0'), ma = r[5] or '0', off = tonumber(r[6] or '0'),
-          lw = tonumber(r[7] or '0')}
+          lw = tonumber(r[7] or '0'), ss = r[8] or ''}
 end
 
 local function dropConn(c)
@@ -50,11 +53,17 @@ local function finish(s)
   local n = #conns / 2
   local due, idl = 0, 0
   local allIdle = true
+  local sess, sessList = {}, {}
   for i = 1, #conns, 2 do
     local c = conns[i]
     local e = tonumber(conns[i + 1])
     if due == 0 or e < due then due = e end
-    local m = redis.call('HMGET', KM, 'i:' .. c, 'a:' .. c)
+    local m = redis.call('HMGET', KM, 'i:' .. c, 'a:' .. c, 'm:' .. c)
+    local sid = string.match(m[3] or '', '^(%d+)|')
+    if sid and sid ~= '0' and not sess[sid] then
+      sess[sid] = true
+      sessList[#sessList + 1] = sid
+    end
     if m[1] ~= '1' then
       local a = tonumber(m[2] or '0')
       if now - a < idleAfter then
@@ -84,8 +93,24 @@ local function finish(s)
     s.lw = s.la
     hook = 1
   end
+  table.sort(sessList)
+  local ss = table.concat(sessList, ',')
+  if ss ~= s.ss then
+    local before = {}
+    for sid in string.gmatch(s.ss, '[^,]+') do
+      before[sid] = true
+      if not sess[sid] then
+        redis.call('PUBLISH', chan, 's|' .. uid .. '|' .. sid .. '|DISCONNECTED|' .. now)
+      end
+    end
+    for _, sid in ipairs(sessList) do
+      if not before[sid] then
+        redis.call('PUBLISH', chan, 's|' .. uid .. '|' .. sid .. '|CONNECTED|' .. now)
+      end
+    end
+  end
   redis.call('HSET', KS, 'st', st, 'dv', dv, 'v', s.v, 'la', s.la, 'ma', s.ma,
-    'off', s.off, 'lw', s.lw, 'idl', idl)
+    'off', s.off, 'lw', s.lw, 'idl', idl, 'ss', ss)
   if due > 0 then redis.call('ZADD', KD, due, uid) else redis.call('ZREM', KD, uid) end
   if changed then
     redis.call('PUBLISH', chan, uid .. '|' .. s.v .. '|' .. st .. '|' .. dv .. '|' .. s.la .. '|' .. now)

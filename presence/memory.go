@@ -2,6 +2,7 @@ package presence
 
 import (
 	"context"
+	"slices"
 	"sync"
 	"time"
 )
@@ -35,12 +36,13 @@ type memUser struct {
 	st    Status
 	dv    int
 	v     int64
-	la    int64 // last active, ms
-	lw    int64 // last active handed to OnLastActive, ms
-	ma    bool  // manual away
-	off   int64 // pending OFFLINE deadline, ms (0: none)
-	due   int64 // next time the sweeper must look at this user (0: never)
-	idl   int64 // earliest time a non-idle device turns idle (0: none)
+	la    int64   // last active, ms
+	lw    int64   // last active handed to OnLastActive, ms
+	ma    bool    // manual away
+	off   int64   // pending OFFLINE deadline, ms (0: none)
+	due   int64   // next time the sweeper must look at this user (0: never)
+	idl   int64   // earliest time a non-idle device turns idle (0: none)
+	ss    []int64 // sessions with a live connection, sorted
 }
 
 type memConn struct {
@@ -124,6 +126,15 @@ func (m *Memory) recompute(uid int64, u *memUser, now int64) lastActive {
 	if idl > 0 && idl < due {
 		due = idl
 	}
+	var ss []int64
+	for _, c := range u.conns {
+		if sid := c.info.SessionID; sid > 0 && !slices.Contains(ss, sid) {
+			ss = append(ss, sid)
+		}
+	}
+	slices.Sort(ss)
+	changes := sessionDiff(uid, u.ss, ss, fromMS(now))
+	u.ss = ss
 	var st Status
 	var dv int
 	switch {
@@ -153,6 +164,11 @@ func (m *Memory) recompute(uid int64, u *memUser, now int64) lastActive {
 	if u.la > u.lw && (u.la-u.lw >= m.opts.LastActiveEvery.Milliseconds() || (changed && st == Offline)) {
 		u.lw = u.la
 		hook = lastActive{uid: uid, at: u.la}
+	}
+	for _, sc := range changes {
+		for n := range s.nodes {
+			n.hub.publishSession(sc)
+		}
 	}
 	if changed {
 		ev := Event{UserID: uid, State: State{UserID: uid, Status: st, Devices: dv, LastActiveAt: fromMS(u.la), Version: u.v}, At: fromMS(now)}
@@ -402,6 +418,28 @@ func (m *Memory) SessionConnected(ctx context.Context, sessionIDs []int64) (map[
 // Watch implements Service.
 func (m *Memory) Watch(ctx context.Context, userIDs []int64) (*Watcher, error) {
 	return m.hub.watch(ctx, userIDs)
+}
+
+// PublishSession implements Service.
+func (m *Memory) PublishSession(ctx context.Context, sc SessionChange) error {
+	if err := validSessionChange(sc); err != nil {
+		return err
+	}
+	if sc.At.IsZero() {
+		sc.At = m.opts.Now()
+	}
+	s := m.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for n := range s.nodes {
+		n.hub.publishSession(sc)
+	}
+	return nil
+}
+
+// WatchSessions implements Service.
+func (m *Memory) WatchSessions(ctx context.Context, userID int64) (*SessionWatcher, error) {
+	return m.hub.watchSessions(ctx, userID)
 }
 
 // KickSessions implements Service.

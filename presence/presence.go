@@ -103,6 +103,13 @@ type Service interface {
 	// when a user's last-active time moved by Options.LastActiveEvery since
 	// the last call, or when the user went OFFLINE. It must not block.
 	OnLastActive(func(userID int64, at time.Time))
+	// PublishSession announces a SIGNED_IN or SIGNED_OUT session change to
+	// the user's session watchers on every node. (CONNECTED and
+	// DISCONNECTED are raised by the backend itself.)
+	PublishSession(ctx context.Context, sc SessionChange) error
+	// WatchSessions streams the session changes of one user; like Watch it
+	// returns once the subscription is effective.
+	WatchSessions(ctx context.Context, userID int64) (*SessionWatcher, error)
 	// Run runs the background work (heartbeat of local connections,
 	// sweeper, event loop) until ctx ends or Shutdown is called.
 	Run(ctx context.Context) error
@@ -123,6 +130,8 @@ var (
 var (
 	errUnknownConn = models.NotFound("connection")
 	errBadUser     = models.InvalidInput("userId", "user id must be positive")
+	errBadSession  = models.InvalidInput("sessionId", "session id must be positive")
+	errBadKind     = models.InvalidInput("kind", "only SIGNED_IN and SIGNED_OUT are published by callers")
 )
 
 // Options tune a Service. Zero values take the defaults shown.

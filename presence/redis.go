@@ -418,6 +418,25 @@ func (r *Redis) Watch(ctx context.Context, userIDs []int64) (*Watcher, error) {
 	return r.hub.watch(ctx, userIDs)
 }
 
+// PublishSession implements Service.
+func (r *Redis) PublishSession(ctx context.Context, sc SessionChange) error {
+	if err := validSessionChange(sc); err != nil {
+		return err
+	}
+	if sc.At.IsZero() {
+		sc.At = r.opts.Now()
+	}
+	if err := r.rdb.Publish(ctx, r.channel(sc.UserID), formatSessionMessage(sc)).Err(); err != nil {
+		return fmt.Errorf("presence: publish session change: %w", err)
+	}
+	return nil
+}
+
+// WatchSessions implements Service.
+func (r *Redis) WatchSessions(ctx context.Context, userID int64) (*SessionWatcher, error) {
+	return r.hub.watchSessions(ctx, userID)
+}
+
 // KickSessions implements Service.
 func (r *Redis) KickSessions(ctx context.Context, sessionIDs []int64) error {
 	if len(sessionIDs) == 0 {
@@ -715,6 +734,12 @@ func (r *Redis) handleMessage(m *redis.Message) {
 		r.mu.Unlock()
 		if f != nil && len(ids) > 0 {
 			f(ids)
+		}
+		return
+	}
+	if strings.HasPrefix(m.Payload, "s|") {
+		if sc, ok := parseSessionMessage(m.Payload); ok {
+			r.hub.publishSession(sc)
 		}
 		return
 	}

@@ -140,6 +140,9 @@ func TestRedisConcurrentSweepPublishesOnce(t *testing.T) {
 	if err := a.Connect(ctx, ConnInfo{ConnID: "c1", UserID: 7, SessionID: 70}); err != nil {
 		t.Fatal(err)
 	}
+	if m := <-msgs; m.Payload != fmt.Sprintf("s|7|70|CONNECTED|%d", clk.Now().UnixMilli()) {
+		t.Fatalf("first message %q, want the session's CONNECTED", m.Payload)
+	}
 	if m := <-msgs; !strings.Contains(m.Payload, "|ONLINE|1|") {
 		t.Fatalf("first event %q", m.Payload)
 	}
@@ -157,6 +160,10 @@ func TestRedisConcurrentSweepPublishesOnce(t *testing.T) {
 		}
 	}
 	wg.Wait()
+	// Exactly one DISCONNECTED of the session, then exactly one OFFLINE.
+	if m := <-msgs; !strings.HasPrefix(m.Payload, "s|7|70|DISCONNECTED|") {
+		t.Fatalf("message %q, want the session's DISCONNECTED", m.Payload)
+	}
 	m := <-msgs
 	if !strings.Contains(m.Payload, "|OFFLINE|0|") {
 		t.Fatalf("event %q, want OFFLINE", m.Payload)

@@ -220,6 +220,7 @@ type hub struct {
 
 type watched struct {
 	watchers map[*Watcher]struct{}
+	sessions map[*SessionWatcher]struct{}
 	last     State
 	ready    <-chan struct{}
 }
@@ -326,7 +327,7 @@ func (h *hub) removeLocked(w *Watcher, userIDs []int64) {
 			continue
 		}
 		delete(u.watchers, w)
-		if len(u.watchers) == 0 {
+		if len(u.watchers) == 0 && len(u.sessions) == 0 {
 			delete(h.users, id)
 			gone = append(gone, id)
 		}
@@ -390,4 +391,5 @@ func (h *hub) close(err error) {
 		w.closeWith(err)
 		h.remove(w, nil)
 	}
+	h.closeSessions(err)
 }

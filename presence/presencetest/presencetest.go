@@ -77,6 +77,8 @@ func Run(t *testing.T, newService Factory) {
 		{"EventsAcrossNodes", testAcrossNodes},
 		{"LastActiveHook", testLastActive},
 		{"Errors", testErrors},
+		{"SessionChanges", testSessionChanges},
+		{"SessionChangesAfterCrash", testSessionChangesAfterCrash},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -736,4 +738,85 @@ func testErrors(t *testing.T, c *cluster) {
 	must(t, a.Disconnect(ctx, "nope"))
 	must(t, a.Touch(ctx, "nope"))
 	must(t, a.KickSessions(ctx, nil))
+}
+
+func watchSessions(t *testing.T, n presence.Service, uid int64) *presence.SessionWatcher {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), wait)
+	defer cancel()
+	w, err := n.WatchSessions(ctx, uid)
+	must(t, err)
+	t.Cleanup(w.Close)
+	return w
+}
+
+func expectSession(t *testing.T, w *presence.SessionWatcher, uid, sid int64, kind presence.SessionKind) {
+	t.Helper()
+	select {
+	case sc := <-w.C:
+		if sc.UserID != uid || sc.SessionID != sid || sc.Kind != kind || sc.At.IsZero() {
+			t.Fatalf("session change = %+v, want user %d session %d %s", sc, uid, sid, kind)
+		}
+	case <-w.Done():
+		t.Fatalf("session watcher closed: %v", w.Err())
+	case <-time.After(wait):
+		t.Fatalf("no %s of session %d before the deadline", kind, sid)
+	}
+}
+
+func expectNoSession(t *testing.T, w *presence.SessionWatcher, d time.Duration) {
+	t.Helper()
+	select {
+	case sc := <-w.C:
+		t.Fatalf("unexpected session change %+v", sc)
+	case <-time.After(d):
+	}
+}
+
+// A session is CONNECTED when it gains its first live connection on any
+// node and DISCONNECTED when it loses its last; SIGNED_IN / SIGNED_OUT are
+// published by the caller and reach watchers on every node.
+func testSessionChanges(t *testing.T, c *cluster) {
+	a, b := c.node(), c.node()
+	ctx := context.Background()
+	w := watchSessions(t, a, 71)
+	other := watchSessions(t, a, 72)
+
+	must(t, b.PublishSession(ctx, presence.SessionChange{UserID: 71, SessionID: 710, Kind: presence.SessionSignedIn}))
+	expectSession(t, w, 71, 710, presence.SessionSignedIn)
+	tab1, tab2 := conn(71, 710), conn(71, 710)
+	must(t, b.Connect(ctx, tab1))
+	expectSession(t, w, 71, 710, presence.SessionConnected)
+	must(t, a.Connect(ctx, tab2)) // a second tab of the same session
+	phone := conn(71, 711)
+	must(t, b.Connect(ctx, phone))
+	expectSession(t, w, 71, 711, presence.SessionConnected)
+	must(t, b.Disconnect(ctx, tab1.ConnID))
+	expectNoSession(t, w, quiet) // the other tab still holds session 710
+	must(t, a.Disconnect(ctx, tab2.ConnID))
+	expectSession(t, w, 71, 710, presence.SessionDisconnected)
+	must(t, a.PublishSession(ctx, presence.SessionChange{UserID: 71, SessionID: 711, Kind: presence.SessionSignedOut}))
+	expectSession(t, w, 71, 711, presence.SessionSignedOut)
+	expectNoSession(t, other, 0) // another person's watcher saw nothing
+
+	if err := a.PublishSession(ctx, presence.SessionChange{UserID: 71, SessionID: 711, Kind: presence.SessionConnected}); models.ErrorCode(err) != models.CodeBadUserInput {
+		t.Fatalf("publishing CONNECTED by hand: %v", err)
+	}
+	w.Close()
+	select {
+	case <-w.Done():
+	default:
+		t.Fatal("Done not closed after Close")
+	}
+}
+
+// A killed node's connections are announced DISCONNECTED by a survivor.
+func testSessionChangesAfterCrash(t *testing.T, c *cluster) {
+	a, b := c.node(), c.node()
+	ctx := context.Background()
+	w := watchSessions(t, b, 73)
+	must(t, a.Connect(ctx, conn(73, 730)))
+	expectSession(t, w, 73, 730, presence.SessionConnected)
+	a.crash()
+	expectSession(t, w, 73, 730, presence.SessionDisconnected)
 }

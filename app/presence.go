@@ -73,13 +73,27 @@ type sessionNotifier struct {
 
 func (n sessionNotifier) SessionsSignedOut(ctx context.Context, userID int64, sessionIDs []int64) {
 	n.local.SessionsSignedOut(ctx, userID, sessionIDs)
-	if err := n.presence.KickSessions(context.WithoutCancel(ctx), sessionIDs); err != nil {
+	ctx = context.WithoutCancel(ctx)
+	if err := n.presence.KickSessions(ctx, sessionIDs); err != nil {
 		n.log.WarnContext(ctx, "kick signed-out sessions on other nodes", "err", err)
+	}
+	for _, id := range sessionIDs {
+		n.publish(ctx, presence.SessionChange{UserID: userID, SessionID: id, Kind: presence.SessionSignedOut})
 	}
 }
 
 func (n sessionNotifier) SessionSignedIn(ctx context.Context, s *models.Session) {
 	n.local.SessionSignedIn(ctx, s)
+	n.publish(context.WithoutCancel(ctx), presence.SessionChange{UserID: s.UserID, SessionID: s.ID, Kind: presence.SessionSignedIn})
+}
+
+// publish announces a session change to the person's sessionsChanged
+// subscribers on every node; a presence outage loses the event (logged),
+// never the sign-in or sign-out itself.
+func (n sessionNotifier) publish(ctx context.Context, sc presence.SessionChange) {
+	if err := n.presence.PublishSession(ctx, sc); err != nil {
+		n.log.WarnContext(ctx, "announce session change", "kind", sc.Kind, "err", err)
+	}
 }
 
 func (n sessionNotifier) OrganizationAccessEnded(ctx context.Context, userID, orgID int64) {
@@ -134,6 +148,35 @@ func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, user
 				}
 				select {
 				case out <- &models.PresenceEvent{UserID: ev.UserID, AccountID: accountID, Presence: pr, At: ev.At}:
+				case <-ctx.Done():
+					return
+				}
+			case <-w.Done():
+				return
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
+}
+
+// WatchSessionEvents streams a person's session changes as models events.
+func (p presenceSource) WatchSessionEvents(ctx context.Context, userID int64) (<-chan *models.SessionEvent, error) {
+	w, err := p.WatchSessions(ctx, userID)
+	if err != nil {
+		return nil, err
+	}
+	out := make(chan *models.SessionEvent, 1)
+	go func() {
+		defer close(out)
+		defer w.Close()
+		for {
+			select {
+			case sc := <-w.C:
+				ev := &models.SessionEvent{Kind: models.SessionEventKind(sc.Kind), UserID: sc.UserID, SessionID: sc.SessionID, At: sc.At.UTC()}
+				select {
+				case out <- ev:
 				case <-ctx.Done():
 					return
 				}

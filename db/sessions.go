@@ -18,6 +18,14 @@ func (s *Store) FindSessionsOfUser(ctx context.Context, userID int64) ([]*models
 	return out, translate(err)
 }
 
+// FindSessionsByIDs loads sessions by id, signed out or not (the loaders
+// check ownership where it matters).
+func (s *Store) FindSessionsByIDs(ctx context.Context, ids []int64) ([]*models.Session, error) {
+	var out []*models.Session
+	err := s.conn(ctx).Where("id IN ?", ids).Find(&out).Error
+	return out, translate(err)
+}
+
 // SignOutSession ends one of the viewer's own sessions. Another person's
 // session answers NOT_FOUND, like one that does not exist.
 func (s *Store) SignOutSession(ctx context.Context, sessionID int64) (*models.Session, error) {

@@ -19,6 +19,7 @@ type Finder interface {
 	FindAccountsByIDs(ctx context.Context, ids []int64) ([]*models.Account, error)
 	FindRootAccounts(ctx context.Context, orgIDs []int64) ([]*models.Account, error)
 	FindOrganizationsOfUser(ctx context.Context, userID int64) ([]*models.Organization, error)
+	FindSessionsByIDs(ctx context.Context, ids []int64) ([]*models.Session, error)
 }
 
 // PresenceSource is the live side of people: who is connected, their
@@ -36,6 +37,10 @@ type PresenceSource interface {
 	// accountID, until ctx ends (the channel is then closed) or the
 	// subscriber falls too far behind (closed too).
 	WatchPresence(ctx context.Context, accountID int64, userIDs []int64) (<-chan *models.PresenceEvent, error)
+	// WatchSessionEvents streams the changes of one person's sessions, from
+	// every node, until ctx ends (the channel is then closed) or the
+	// subscriber falls too far behind (closed too).
+	WatchSessionEvents(ctx context.Context, userID int64) (<-chan *models.SessionEvent, error)
 }
 
 // Loaders batch the row lookups of one request. A missing key is an error
@@ -45,6 +50,7 @@ type Loaders struct {
 	Organization *dataloadgen.Loader[int64, *models.Organization]
 	Account      *dataloadgen.Loader[int64, *models.Account]
 	RootAccount  *dataloadgen.Loader[int64, *models.Account]
+	Session      *dataloadgen.Loader[int64, *models.Session]
 	// SessionConnected asks presence about every session of a response in
 	// one round trip.
 	SessionConnected *dataloadgen.Loader[int64, bool]
@@ -88,6 +94,8 @@ func NewLoaders(f Finder, p PresenceSource) *Loaders {
 		Organization: dataloadgen.NewMappedLoader(mapped(f.FindOrganizationsByIDs, func(o *models.Organization) int64 { return o.ID }),
 			dataloadgen.WithWait(loaderWait)),
 		Account: dataloadgen.NewMappedLoader(mapped(f.FindAccountsByIDs, func(a *models.Account) int64 { return a.ID }), dataloadgen.WithWait(loaderWait)),
+		Session: dataloadgen.NewMappedLoader(mapped(f.FindSessionsByIDs, func(s *models.Session) int64 { return s.ID }),
+			dataloadgen.WithWait(loaderWait)),
 		RootAccount: dataloadgen.NewMappedLoader(mapped(f.FindRootAccounts, func(a *models.Account) int64 { return a.OrganizationID }),
 			dataloadgen.WithWait(loaderWait)),
 	}

@@ -63,6 +63,17 @@ func (r *presenceEventResolver) AccountID(ctx context.Context, obj *models.Prese
 	return models.GlobalID(models.KindAccount, obj.AccountID), nil
 }
 
+func (r *sessionEventResolver) Session(ctx context.Context, obj *models.SessionEvent) (*models.Session, error) {
+	sess, err := load(ctx, LoadersFrom(ctx).Session, obj.SessionID, "session")
+	if err != nil {
+		return nil, err
+	}
+	if v := models.ViewerFrom(ctx); v == nil || v.UserID != sess.UserID {
+		return nil, models.NotFound("session")
+	}
+	return sess, nil
+}
+
 func (r *subscriptionResolver) PresenceChanged(ctx context.Context, accountID string) (<-chan *models.PresenceEvent, error) {
 	id, err := models.ParseID(models.KindAccount, accountID)
 	if err != nil {
@@ -73,6 +84,14 @@ func (r *subscriptionResolver) PresenceChanged(ctx context.Context, accountID st
 		return nil, err
 	}
 	return r.Presence.WatchPresence(ctx, id, members)
+}
+
+func (r *subscriptionResolver) SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	return r.Presence.WatchSessionEvents(ctx, v.UserID)
 }
 
 func (r *userResolver) Presence(ctx context.Context, obj *models.User) (*models.Presence, error) {
@@ -88,9 +107,12 @@ func (r *userResolver) Presence(ctx context.Context, obj *models.User) (*models.
 
 func (r *Resolver) PresenceEvent() generated.PresenceEventResolver { return &presenceEventResolver{r} }
 
+func (r *Resolver) SessionEvent() generated.SessionEventResolver { return &sessionEventResolver{r} }
+
 func (r *Resolver) Subscription() generated.SubscriptionResolver { return &subscriptionResolver{r} }
 
 type (
 	presenceEventResolver struct{ *Resolver }
+	sessionEventResolver  struct{ *Resolver }
 	subscriptionResolver  struct{ *Resolver }
 )

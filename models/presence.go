@@ -36,3 +36,21 @@ type PresenceEvent struct {
 	Presence  Presence
 	At        time.Time
 }
+
+// SessionEventKind is what happened to one of the viewer's own devices.
+type SessionEventKind string
+
+const (
+	SessionEventSignedIn     SessionEventKind = "SIGNED_IN"
+	SessionEventConnected    SessionEventKind = "CONNECTED"
+	SessionEventDisconnected SessionEventKind = "DISCONNECTED"
+	SessionEventSignedOut    SessionEventKind = "SIGNED_OUT"
+)
+
+// SessionEvent is a change of one of a person's sessions.
+type SessionEvent struct {
+	Kind      SessionEventKind
+	UserID    int64
+	SessionID int64
+	At        time.Time
+}

@@ -21,8 +21,12 @@ type PresenceEventResolver interface {
 	User(ctx context.Context, obj *models.PresenceEvent) (*models.User, error)
 	AccountID(ctx context.Context, obj *models.PresenceEvent) (string, error)
 }
+type SessionEventResolver interface {
+	Session(ctx context.Context, obj *models.SessionEvent) (*models.Session, error)
+}
 type SubscriptionResolver interface {
 	PresenceChanged(ctx context.Context, accountID string) (<-chan *models.PresenceEvent, error)
+	SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -226,6 +230,84 @@ func (ec *executionContext) fieldContext_PresenceEvent_at(_ context.Context, fie
 	return graphql.NewScalarFieldContext("PresenceEvent", field, false, false, "Time")
 }
 
+func (ec *executionContext) _SessionEvent_kind(ctx context.Context, field graphql.CollectedField, obj *models.SessionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionEvent_kind(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Kind, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v models.SessionEventKind) graphql.Marshaler {
+			return ec.marshalNSessionEventKind2githubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐSessionEventKind(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionEvent_kind(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SessionEvent", field, false, false, "SessionEventKind")
+}
+
+func (ec *executionContext) _SessionEvent_session(ctx context.Context, field graphql.CollectedField, obj *models.SessionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionEvent_session(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.SessionEvent().Session(ctx, obj)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.Session) graphql.Marshaler {
+			return ec.marshalNSession2ᚖgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐSession(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionEvent_session(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "SessionEvent",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_Session(ctx, field)
+		},
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _SessionEvent_at(ctx context.Context, field graphql.CollectedField, obj *models.SessionEvent) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_SessionEvent_at(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.At, nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v time.Time) graphql.Marshaler {
+			return ec.marshalNTime2timeᚐTime(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_SessionEvent_at(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("SessionEvent", field, false, false, "Time")
+}
+
 func (ec *executionContext) _Subscription_presenceChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
 	return graphql.ResolveFieldStream(
 		ctx,
@@ -266,6 +348,38 @@ func (ec *executionContext) fieldContext_Subscription_presenceChanged(ctx contex
 	if fc.Args, err = ec.field_Subscription_presenceChanged_args(ctx, field.ArgumentMap(ec.Variables)); err != nil {
 		ec.Error(ctx, err)
 		return fc, err
+	}
+	return fc, nil
+}
+
+func (ec *executionContext) _Subscription_sessionsChanged(ctx context.Context, field graphql.CollectedField) (ret func(ctx context.Context) graphql.Marshaler) {
+	return graphql.ResolveFieldStream(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_Subscription_sessionsChanged(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return ec.Resolvers.Subscription().SessionsChanged(ctx)
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v *models.SessionEvent) graphql.Marshaler {
+			return ec.marshalNSessionEvent2ᚖgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐSessionEvent(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_Subscription_sessionsChanged(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	fc = &graphql.FieldContext{
+		Object:     "Subscription",
+		Field:      field,
+		IsMethod:   true,
+		IsResolver: true,
+		Child: func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.childFields_SessionEvent(ctx, field)
+		},
 	}
 	return fc, nil
 }
@@ -417,6 +531,50 @@ func (ec *executionContext) _PresenceEvent(ctx context.Context, sel ast.Selectio
 	return out
 }
 
+var sessionEventImplementors = []string{"SessionEvent"}
+
+func (ec *executionContext) _SessionEvent(ctx context.Context, sel ast.SelectionSet, obj *models.SessionEvent) graphql.Marshaler {
+	fields := graphql.CollectFields(ec.OperationContext, sel, sessionEventImplementors)
+
+	out := graphql.NewFieldSet(fields)
+	deferred := graphql.NewDeferredGroup(ctx)
+	for i, field := range fields {
+		switch field.Name {
+		case "__typename":
+			out.Values[i] = graphql.MarshalString("SessionEvent")
+		case "kind":
+			out.Values[i] = ec._SessionEvent_kind(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		case "session":
+			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
+				true, true,
+				func(ctx context.Context) graphql.Marshaler {
+					return ec._SessionEvent_session(ctx, field, obj)
+				})
+		case "at":
+			out.Values[i] = ec._SessionEvent_at(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
+		default:
+			panic("unknown field " + strconv.Quote(field.Name))
+		}
+	}
+	out.Dispatch(ctx)
+	if out.Invalids > 0 {
+		return graphql.Null
+	}
+
+	if n := len(deferred.Defers); n > 0 {
+		atomic.AddInt32(&ec.Deferred, int32(min(n, math.MaxInt32)))
+		ec.ProcessDeferredGroup(deferred)
+	}
+
+	return out
+}
+
 var subscriptionImplementors = []string{"Subscription"}
 
 func (ec *executionContext) _Subscription(ctx context.Context, sel ast.SelectionSet) func(ctx context.Context) graphql.Marshaler {
@@ -432,6 +590,8 @@ func (ec *executionContext) _Subscription(ctx context.Context, sel ast.Selection
 	switch fields[0].Name {
 	case "presenceChanged":
 		return ec._Subscription_presenceChanged(ctx, fields[0])
+	case "sessionsChanged":
+		return ec._Subscription_sessionsChanged(ctx, fields[0])
 	default:
 		panic("unknown field " + strconv.Quote(fields[0].Name))
 	}
@@ -487,6 +647,29 @@ func (ec *executionContext) marshalNPresenceStatus2githubᚗcomᚋrollcallᚋrol
 	res := graphql.MarshalString(string(v))
 	if res == graphql.Null {
 		graphql.AddInvalidNullFromMarshaler(ctx, "PresenceStatus!")
+	}
+	return res
+}
+
+func (ec *executionContext) marshalNSessionEvent2ᚖgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐSessionEvent(ctx context.Context, sel ast.SelectionSet, v *models.SessionEvent) graphql.Marshaler {
+	if v == nil {
+		graphql.AddInvalidNullError(ctx, "SessionEvent!")
+		return graphql.Null
+	}
+	return ec._SessionEvent(ctx, sel, v)
+}
+
+func (ec *executionContext) unmarshalNSessionEventKind2githubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐSessionEventKind(ctx context.Context, v any) (models.SessionEventKind, error) {
+	tmp, err := graphql.UnmarshalString(v)
+	res := models.SessionEventKind(tmp)
+	return res, graphql.ErrorOnPath(ctx, err)
+}
+
+func (ec *executionContext) marshalNSessionEventKind2githubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐSessionEventKind(ctx context.Context, sel ast.SelectionSet, v models.SessionEventKind) graphql.Marshaler {
+	_ = sel
+	res := graphql.MarshalString(string(v))
+	if res == graphql.Null {
+		graphql.AddInvalidNullFromMarshaler(ctx, "SessionEventKind!")
 	}
 	return res
 }

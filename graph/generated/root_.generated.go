@@ -33,6 +33,7 @@ type ResolverRoot interface {
 	PresenceEvent() PresenceEventResolver
 	Query() QueryResolver
 	Session() SessionResolver
+	SessionEvent() SessionEventResolver
 	Subscription() SubscriptionResolver
 	User() UserResolver
 }
@@ -282,8 +283,15 @@ type ComplexityRoot struct {
 		UserAgent  func(childComplexity int) int
 	}
 
+	SessionEvent struct {
+		At      func(childComplexity int) int
+		Kind    func(childComplexity int) int
+		Session func(childComplexity int) int
+	}
+
 	Subscription struct {
 		PresenceChanged func(childComplexity int, accountID string) int
+		SessionsChanged func(childComplexity int) int
 	}
 
 	User struct {
@@ -1467,6 +1475,25 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Session.UserAgent(childComplexity), true
 
+	case "SessionEvent.at":
+		if e.ComplexityRoot.SessionEvent.At == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.At(childComplexity), true
+	case "SessionEvent.kind":
+		if e.ComplexityRoot.SessionEvent.Kind == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Kind(childComplexity), true
+	case "SessionEvent.session":
+		if e.ComplexityRoot.SessionEvent.Session == nil {
+			break
+		}
+
+		return e.ComplexityRoot.SessionEvent.Session(childComplexity), true
+
 	case "Subscription.presenceChanged":
 		if e.ComplexityRoot.Subscription.PresenceChanged == nil {
 			break
@@ -1478,6 +1505,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Subscription.PresenceChanged(childComplexity, args["accountId"].(string)), true
+	case "Subscription.sessionsChanged":
+		if e.ComplexityRoot.Subscription.SessionsChanged == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Subscription.SessionsChanged(childComplexity), true
 
 	case "User.avatarUrl":
 		if e.ComplexityRoot.User.AvatarURL == nil {
@@ -2194,9 +2227,33 @@ type PresenceEvent {
   at: Time!
 }
 
+enum SessionEventKind {
+  "A new session: a sign-in, a password reset or an accepted invitation."
+  SIGNED_IN
+  "The session opened its first live websocket (on any node)."
+  CONNECTED
+  "The session's last live websocket closed, or expired with a dead node."
+  DISCONNECTED
+  "The session was signed out (by itself, another device, a reset or an admin)."
+  SIGNED_OUT
+}
+
+type SessionEvent {
+  kind: SessionEventKind!
+  session: Session!
+  at: Time!
+}
+
 type Subscription {
-  "Status or connected-device changes of the people with access to an account (as of subscribing)."
+  """
+  Status or connected-device changes of the people with access to an account.
+  People who gain access later are followed; the stream completes when the
+  subscriber loses access to the account, and the socket closes (4403) when
+  the subscriber's session is signed out.
+  """
   presenceChanged(accountId: ID!): PresenceEvent!
+  "The viewer's own devices: signed in, connected, disconnected, signed out."
+  sessionsChanged: SessionEvent!
 }
 `, BuiltIn: false},
 	{Name: "../schema/profile.graphqls", Input: `extend type Mutation {
@@ -2793,6 +2850,18 @@ func (ec *executionContext) childFields_Session(ctx context.Context, field graph
 		return ec.fieldContext_Session_connected(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Session", field.Name)
+}
+
+func (ec *executionContext) childFields_SessionEvent(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+	switch field.Name {
+	case "kind":
+		return ec.fieldContext_SessionEvent_kind(ctx, field)
+	case "session":
+		return ec.fieldContext_SessionEvent_session(ctx, field)
+	case "at":
+		return ec.fieldContext_SessionEvent_at(ctx, field)
+	}
+	return nil, fmt.Errorf("no field named %q was found under type SessionEvent", field.Name)
 }
 
 func (ec *executionContext) childFields_User(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {

@@ -1,0 +1,279 @@
+// Command loadtest measures live presence against the targets P1–P7 of
+// PRESENCE.md: it seeds people with session tokens in bulk
+// (db.SeedLoadUsers), builds and starts real server processes (the module's
+// main package, with a REDIS_PREFIX of its own), opens many authenticated
+// graphql-transport-ws websockets from 127.0.0.2–127.0.0.9 (each source
+// address has its own ~28k ephemeral ports), drives status changes through
+// the API and reports each figure beside its target.
+//
+//	go run ./cmd/loadtest -scenario all
+//	go run ./cmd/loadtest -scenario p1 -p1-conns 19000 -idle 30s
+//	go run ./cmd/loadtest -scenario p3,p6 -rate 400 -json out.json
+//
+// Scenarios (each bounded in time and count; defaults sized for 2 cores):
+//
+//	p1  N subscribed websockets on one node: server RSS per connection, idle CPU
+//	p2  pipelined touches straight through presence.Redis: touches/s, batch p50/p99
+//	p3  status changes/s (setPresence over the sockets) to 50 watchers each while
+//	    N sockets are open: delivery latency = receive time − the event's
+//	    server-stamped `at`, p50/p99
+//	p4  SIGKILL of a node holding M connections; a second node's watchers time
+//	    every OFFLINE; none may be left at 60 s
+//	p5  soak, pongs jittered ±50% of the ping interval, 1% of clients reconnecting
+//	    quickly per minute: spurious OFFLINE events (must be zero)
+//	p6  1% of clients stop reading: the others' p99 beside a baseline phase of the
+//	    same run; time until the stalled sockets are closed; memory held
+//	p7  signOutSession on node A while the session's socket is on node B: time to
+//	    close 4403 on B and to the token being refused on B, p50/p99
+//
+// The tool raises RLIMIT_NOFILE to its hard limit (children inherit it); a
+// scenario that needs more descriptors than the limit allows is scaled down
+// and says so. Server processes die with the tool (PDEATHSIG) and are
+// stopped on exit; the Redis keys under the run's prefix are deleted.
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// config holds every flag.
+type config struct {
+	scenarios   []string
+	databaseURL string
+	redisURL    string
+	serverBin   string
+	src         string
+	group       int
+	jsonOut     string
+	verbose     bool
+	dialConc    int
+
+	p1Conns int
+	idle    time.Duration
+	settle  time.Duration
+
+	p2Conns    int
+	p2Duration time.Duration
+	p2Batches  string
+	p2Workers  int
+
+	p3Conns    int
+	rate       int
+	p3Duration time.Duration
+	fields     string
+
+	p4Conns int
+	ttl     time.Duration
+	grace   time.Duration
+
+	p5Conns     int
+	p5Duration  time.Duration
+	reconnectPM float64
+
+	p6Conns int
+	p6Rate  int
+	p6Phase time.Duration
+
+	p7Sessions int
+}
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+}
+
+func parseFlags(args []string, stderr io.Writer) (*config, error) {
+	c := &config{}
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintf(stderr, "Usage: go run ./cmd/loadtest [flags]\n\n"+
+			"Measures presence against PRESENCE.md targets P1–P7 with real server processes,\n"+
+			"MySQL/MariaDB and Redis. Scenarios: p1 memory/idle CPU, p2 pipelined touches,\n"+
+			"p3 fan-out latency, p4 crash cleanup, p5 flapping soak, p6 stalled readers,\n"+
+			"p7 sign-out propagation. See the package comment and README \"Presence load tool\".\n\nFlags:\n")
+		fs.PrintDefaults()
+	}
+	scen := fs.String("scenario", "all", "comma-separated scenarios: p1,p2,p3,p4,p5,p6,p7 or all")
+	fs.StringVar(&c.databaseURL, "database", "mysql://root@127.0.0.1:3306/rollcall_load", "store for the seeded people and the servers (a mysql:// database is created if absent; sqlite:PATH also works)")
+	fs.StringVar(&c.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis shared by the servers (keys under a random rcload:<hex>: prefix, deleted on exit)")
+	fs.StringVar(&c.serverBin, "server-bin", "", "prebuilt server binary (default: go build the module at -src)")
+	fs.StringVar(&c.src, "src", ".", "module root to build the server from when -server-bin is empty")
+	fs.IntVar(&c.group, "group", 50, "people per organization: each socket watches presenceChanged of its organization's account, so each change reaches this many watchers")
+	fs.StringVar(&c.jsonOut, "json", "", "also write the results as JSON to this file")
+	fs.BoolVar(&c.verbose, "v", false, "progress details")
+	fs.IntVar(&c.dialConc, "dial-concurrency", 64, "websocket handshakes in flight")
+
+	fs.IntVar(&c.p1Conns, "p1-conns", 19000, "P1: subscribed websockets on one node (target 50,000; capped by RLIMIT_NOFILE)")
+	fs.DurationVar(&c.idle, "idle", 30*time.Second, "P1: idle CPU window")
+	fs.DurationVar(&c.settle, "settle", 10*time.Second, "P1: wait after connecting before measuring RSS and idle CPU")
+
+	fs.IntVar(&c.p2Conns, "p2-conns", 20000, "P2: connections registered in presence.Redis")
+	fs.DurationVar(&c.p2Duration, "p2-duration", 5*time.Second, "P2: measuring time per batch size")
+	fs.StringVar(&c.p2Batches, "p2-batch", "1000,100", "P2: touches per pipeline (Run's heartbeat sends 1000), comma-separated")
+	fs.IntVar(&c.p2Workers, "p2-workers", 2, "P2: concurrent pipelines")
+
+	fs.IntVar(&c.p3Conns, "p3-conns", 10000, "P3: sockets open (target 50,000)")
+	fs.IntVar(&c.rate, "rate", 200, "P3: status changes per second (target 1,000), each to -group watchers")
+	fs.DurationVar(&c.p3Duration, "p3-duration", 20*time.Second, "P3: measuring time")
+	fs.StringVar(&c.fields, "fields", "full", "P3/P6 subscription selection: full = user{id} accountId presence{status connectedDevices lastActiveAt} at; lean = without user{id}")
+
+	fs.IntVar(&c.p4Conns, "p4-conns", 19000, "P4: connections on the killed node (target 20,000; capped by RLIMIT_NOFILE)")
+	fs.DurationVar(&c.ttl, "ttl", 30*time.Second, "PRESENCE_TTL of the servers")
+	fs.DurationVar(&c.grace, "grace", 5*time.Second, "PRESENCE_OFFLINE_GRACE of the servers")
+
+	fs.IntVar(&c.p5Conns, "p5-conns", 2000, "P5: clients over two nodes")
+	fs.DurationVar(&c.p5Duration, "p5-duration", 2*time.Minute, "P5: soak length (target 30m)")
+	fs.Float64Var(&c.reconnectPM, "reconnect", 0.01, "P5: share of clients that drop and reconnect within 2 s, per minute")
+
+	fs.IntVar(&c.p6Conns, "p6-conns", 5000, "P6: subscribed clients (1% stall)")
+	fs.IntVar(&c.p6Rate, "p6-rate", 200, "P6: status changes per second")
+	fs.DurationVar(&c.p6Phase, "p6-phase", 25*time.Second, "P6: length of the baseline phase and of the stalled phase")
+
+	fs.IntVar(&c.p7Sessions, "p7-sessions", 200, "P7: sessions signed out one after another")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if fs.NArg() > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(fs.Args(), " "))
+	}
+	all := []string{"p1", "p2", "p3", "p4", "p5", "p6", "p7"}
+	for _, s := range strings.Split(*scen, ",") {
+		s = strings.ToLower(strings.TrimSpace(s))
+		switch {
+		case s == "all":
+			c.scenarios = append(c.scenarios, all...)
+		case s == "":
+		case len(s) == 2 && s[0] == 'p' && s[1] >= '1' && s[1] <= '7':
+			c.scenarios = append(c.scenarios, s)
+		default:
+			return nil, fmt.Errorf("-scenario: unknown %q (p1..p7 or all)", s)
+		}
+	}
+	if len(c.scenarios) == 0 {
+		return nil, fmt.Errorf("-scenario: nothing to run")
+	}
+	if c.fields != "full" && c.fields != "lean" {
+		return nil, fmt.Errorf("-fields: full or lean")
+	}
+	if c.group < 2 {
+		return nil, fmt.Errorf("-group: at least 2")
+	}
+	return c, nil
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseFlags(args, stderr)
+	if err != nil {
+		if err == flag.ErrHelp {
+			return nil
+		}
+		return err
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+
+	e, err := newEnv(ctx, cfg, stdout)
+	if err != nil {
+		return err
+	}
+	defer e.close()
+
+	scenarios := map[string]func(context.Context, *env) error{
+		"p1": runP1, "p2": runP2, "p3": runP3, "p4": runP4, "p5": runP5, "p6": runP6, "p7": runP7,
+	}
+	for _, s := range cfg.scenarios {
+		if ctx.Err() != nil {
+			break
+		}
+		e.logf("=== %s (load average %s)", strings.ToUpper(s), loadavg())
+		start := time.Now()
+		if err := scenarios[s](ctx, e); err != nil {
+			e.logf("%s failed: %v", strings.ToUpper(s), err)
+			e.add(result{Scenario: strings.ToUpper(s), Metric: "run", Figure: "error: " + err.Error(), Status: "ERROR"})
+		}
+		e.stopNodes()
+		e.logf("%s took %s (load average %s)", strings.ToUpper(s), time.Since(start).Round(time.Second), loadavg())
+	}
+	e.printResults(stdout)
+	if cfg.jsonOut != "" {
+		out := struct {
+			Machine string   `json:"machine"`
+			Command string   `json:"command"`
+			Results []result `json:"results"`
+		}{e.machine(), "go run ./cmd/loadtest " + strings.Join(args, " "), e.results}
+		b, _ := json.MarshalIndent(out, "", "  ")
+		if err := os.WriteFile(cfg.jsonOut, b, 0o644); err != nil {
+			return err
+		}
+	}
+	return ctx.Err()
+}
+
+// result is one figure beside its target.
+type result struct {
+	Scenario string  `json:"scenario"`
+	Metric   string  `json:"metric"`
+	Value    float64 `json:"value"`
+	Unit     string  `json:"unit"`
+	Figure   string  `json:"figure"`
+	Target   string  `json:"target"`
+	// Status is PASS, MISS, INFO (no target) or ERROR.
+	Status string `json:"status"`
+	Note   string `json:"note,omitempty"`
+}
+
+func (e *env) add(r result) {
+	e.mu.Lock()
+	e.results = append(e.results, r)
+	e.mu.Unlock()
+	e.logf("  %s %-34s %-18s target %-14s %s %s", r.Scenario, r.Metric, r.Figure, r.Target, r.Status, r.Note)
+}
+
+// check adds a figure with its target: pass tells whether it is met.
+func (e *env) check(scenario, metric string, v float64, unit, figure, target string, pass bool, note string) {
+	st := "MISS"
+	if pass {
+		st = "PASS"
+	}
+	if target == "" {
+		st = "INFO"
+	}
+	e.add(result{Scenario: scenario, Metric: metric, Value: v, Unit: unit, Figure: figure, Target: target, Status: st, Note: note})
+}
+
+func (e *env) printResults(w io.Writer) {
+	fmt.Fprintf(w, "\nmachine: %s\n\n", e.machine())
+	fmt.Fprintf(w, "| # | metric | figure | target | status | note |\n|---|---|---:|---|---|---|\n")
+	for _, r := range e.results {
+		fmt.Fprintf(w, "| %s | %s | %s | %s | %s | %s |\n", r.Scenario, r.Metric, r.Figure, r.Target, r.Status, r.Note)
+	}
+}
+
+func (e *env) machine() string {
+	return fmt.Sprintf("%d CPUs (GOMAXPROCS %d), %s, %s, RLIMIT_NOFILE %d, Redis %s, store %s; clients, servers, Redis and the database share the CPUs",
+		runtime.NumCPU(), runtime.GOMAXPROCS(0), memTotal(), runtime.Version(), e.nofile, e.redisVersion, e.dbVersion)
+}
+
+// loadavg is the 1, 5 and 15-minute load averages of the machine (others
+// may be using the CPUs too).
+func loadavg() string {
+	b, _ := os.ReadFile("/proc/loadavg")
+	f := strings.Fields(string(b))
+	if len(f) < 3 {
+		return "?"
+	}
+	return strings.Join(f[:3], " ")
+}

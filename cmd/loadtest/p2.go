@@ -63,6 +63,7 @@ func p2Run(ctx context.Context, e *env, r *presence.Redis, ids []string, batch i
 	var firstErr atomic.Pointer[error]
 	_, cpu0, _ := procStat(selfPID())
 	redisCPU0 := redisCPU(ctx, e)
+	calls0, usec0 := evalStats(ctx, e)
 	deadline := time.Now().Add(e.cfg.p2Duration)
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -96,12 +97,15 @@ func p2Run(ctx context.Context, e *env, r *presence.Redis, ids []string, batch i
 	}
 	_, cpu1, _ := procStat(selfPID())
 	redisCores := (redisCPU(ctx, e) - redisCPU0) / took.Seconds()
+	calls1, usec1 := evalStats(ctx, e)
+	perCall := float64(usec1-usec0) / float64(max(calls1-calls0, 1))
 	rate := float64(touches.Load()) / took.Seconds()
 	p50, p99 := lat.pct(50), lat.pct(99)
 	perTouch99 := p99 / time.Duration(batch)
 	name := fmt.Sprintf("touches/s, batch %d, %d pipelines", batch, workers)
 	e.check("P2", name, rate, "touches/s", fmt.Sprintf("%.0f/s", rate), "≥ 80,000/s", rate >= 80000,
-		fmt.Sprintf("%d connections registered, %s; Redis %.2f cores, tool %.2f cores", len(ids), e.cfg.p2Duration, redisCores, (cpu1-cpu0).Seconds()/took.Seconds()))
+		fmt.Sprintf("%d connections registered, %s; Redis %.2f cores (%.0f touches per Redis CPU-second; touch script %.1f µs per call), tool %.2f cores",
+			len(ids), e.cfg.p2Duration, redisCores, rate/max(redisCores, 0.01), perCall, (cpu1-cpu0).Seconds()/took.Seconds()))
 	e.check("P2", fmt.Sprintf("pipeline latency p50/p99, batch %d", batch), float64(p99.Microseconds())/1000, "ms",
 		fmt.Sprintf("%s / %s", ms(p50), ms(p99)), "p99 ≤ 2 ms", p99 <= 2*time.Millisecond,
 		fmt.Sprintf("%d pipelines timed; a touch waits for its whole pipeline (p99 per touch of the pipeline's time: %s)", lat.n(), ms(perTouch99)))
@@ -125,4 +129,29 @@ func redisCPU(ctx context.Context, e *env) float64 {
 		}
 	}
 	return total
+}
+
+// evalStats is Redis's EVALSHA calls and their total time (µs).
+func evalStats(ctx context.Context, e *env) (calls, usec int64) {
+	info, err := e.rdb.Info(ctx, "commandstats").Result()
+	if err != nil {
+		return 0, 0
+	}
+	for _, l := range strings.Split(info, "\n") {
+		v, ok := strings.CutPrefix(strings.TrimSpace(l), "cmdstat_evalsha:")
+		if !ok {
+			continue
+		}
+		for _, kv := range strings.Split(v, ",") {
+			k, val, _ := strings.Cut(kv, "=")
+			n, _ := strconv.ParseInt(val, 10, 64)
+			switch k {
+			case "calls":
+				calls = n
+			case "usec":
+				usec = n
+			}
+		}
+	}
+	return calls, usec
 }

@@ -115,15 +115,23 @@ func (cs *clients) connect(ctx context.Context, n *node, u db.LoadUser, group in
 		}
 	}
 	_ = conn.SetReadDeadline(time.Time{})
-	if cs.pongDelay != nil {
-		conn.SetPingHandler(func(data string) error {
-			d := cs.pongDelay()
-			time.AfterFunc(d, func() {
-				_ = conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
-			})
+	// Pings are answered like gorilla's default handler, except by a
+	// stalled client (a frozen tab answers nothing, even while its reader
+	// happens to be waiting inside a read) and after -reconnect's jitter.
+	conn.SetPingHandler(func(data string) error {
+		if c.stalled.Load() != nil {
 			return nil
-		})
-	}
+		}
+		pong := func() {
+			_ = conn.WriteControl(websocket.PongMessage, []byte(data), time.Now().Add(5*time.Second))
+		}
+		if cs.pongDelay != nil {
+			time.AfterFunc(cs.pongDelay(), pong)
+		} else {
+			pong()
+		}
+		return nil
+	})
 	if account != 0 {
 		q := subscriptionFull
 		if cs.lean {

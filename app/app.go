@@ -159,7 +159,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Name: "rollcall_websockets_open", Help: "Websocket connections open on this node.",
 	}, func() float64 { return float64(ws.Count()) }))
 
-	live := presenceSource{a.presence}
+	access := newAccessWatchers()
+	a.presence.OnAccessChange(access.fire)
+	live := presenceSource{Service: a.presence, access: access}
 	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: live}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
@@ -211,13 +213,6 @@ func (a *App) Close() error {
 	a.closers = nil
 	return errors.Join(errs...)
 }
-
-// localNotifier delivers post-commit side effects inside this process.
-type localNotifier struct{}
-
-func (localNotifier) SessionsSignedOut(context.Context, int64, []int64)     {}
-func (localNotifier) SessionSignedIn(context.Context, *models.Session)      {}
-func (localNotifier) OrganizationAccessEnded(context.Context, int64, int64) {}
 
 // Shutdown closes live websockets with 1001 so clients reconnect to another
 // node; HTTP requests in flight are drained by the HTTP server.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/rollcall/rollcall/graph"
@@ -96,13 +97,82 @@ func (n sessionNotifier) publish(ctx context.Context, sc presence.SessionChange)
 	}
 }
 
-func (n sessionNotifier) OrganizationAccessEnded(ctx context.Context, userID, orgID int64) {
-	n.local.OrganizationAccessEnded(ctx, userID, orgID)
+// AccessChanged tells every node's subscriptions in the organization to
+// re-read who they may see.
+func (n sessionNotifier) AccessChanged(ctx context.Context, orgID int64) {
+	n.local.AccessChanged(ctx, orgID)
+	if err := n.presence.AnnounceAccessChange(context.WithoutCancel(ctx), orgID); err != nil {
+		n.log.WarnContext(ctx, "announce access change", "org", orgID, "err", err)
+	}
+}
+
+// accessWatchers is this node's index of live subscriptions by
+// organization, signalled when presence announces an access change.
+type accessWatchers struct {
+	mu    sync.Mutex
+	byOrg map[int64]map[chan struct{}]struct{}
+}
+
+func newAccessWatchers() *accessWatchers {
+	return &accessWatchers{byOrg: map[int64]map[chan struct{}]struct{}{}}
+}
+
+// fire signals every subscription of org; a signal already pending
+// absorbs this one (the subscriber re-reads everything anyway).
+func (a *accessWatchers) fire(org int64) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	for c := range a.byOrg[org] {
+		select {
+		case c <- struct{}{}:
+		default:
+		}
+	}
+}
+
+func (a *accessWatchers) watch(ctx context.Context, org int64) <-chan struct{} {
+	c := make(chan struct{}, 1)
+	a.mu.Lock()
+	if a.byOrg[org] == nil {
+		a.byOrg[org] = map[chan struct{}]struct{}{}
+	}
+	a.byOrg[org][c] = struct{}{}
+	a.mu.Unlock()
+	context.AfterFunc(ctx, func() {
+		a.mu.Lock()
+		defer a.mu.Unlock()
+		delete(a.byOrg[org], c)
+		if len(a.byOrg[org]) == 0 {
+			delete(a.byOrg, org)
+		}
+	})
+	return c
 }
 
 // presenceSource adapts the presence service to what the GraphQL layer
 // reads (models types only: graph never imports Redis).
-type presenceSource struct{ presence.Service }
+type presenceSource struct {
+	presence.Service
+	access *accessWatchers
+}
+
+// AccessChanges signals each change of the organization's memberships, on
+// any node, until ctx ends.
+func (p presenceSource) AccessChanges(ctx context.Context, orgID int64) <-chan struct{} {
+	return p.access.watch(ctx, orgID)
+}
+
+func toModel(st presence.State) models.Presence {
+	pr := models.Presence{Status: models.PresenceStatus(st.Status), ConnectedDevices: st.Devices}
+	if !st.LastActiveAt.IsZero() {
+		t := st.LastActiveAt.UTC()
+		pr.LastActiveAt = &t
+	}
+	if pr.Status == "" {
+		pr.Status = models.PresenceOffline
+	}
+	return pr
+}
 
 func (p presenceSource) UserPresence(ctx context.Context, userIDs []int64) (map[int64]models.Presence, error) {
 	states, err := p.States(ctx, userIDs)
@@ -111,45 +181,64 @@ func (p presenceSource) UserPresence(ctx context.Context, userIDs []int64) (map[
 	}
 	out := make(map[int64]models.Presence, len(states))
 	for id, st := range states {
-		pr := models.Presence{Status: models.PresenceStatus(st.Status), ConnectedDevices: st.Devices}
-		if !st.LastActiveAt.IsZero() {
-			t := st.LastActiveAt.UTC()
-			pr.LastActiveAt = &t
-		}
-		if pr.Status == "" {
-			pr.Status = models.PresenceOffline
-		}
-		out[id] = pr
+		out[id] = toModel(st)
 	}
 	return out, nil
 }
 
 // WatchPresence streams presence changes of userIDs as models events until
-// ctx ends or the watcher is dropped for falling behind.
-func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, userIDs []int64) (<-chan *models.PresenceEvent, error) {
+// ctx ends or the watcher is dropped for falling behind. Each list received
+// on follow replaces the people watched; those added who are not OFFLINE
+// are announced at once with their current state.
+func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, userIDs []int64, follow <-chan []int64) (<-chan *models.PresenceEvent, error) {
 	w, err := p.Watch(ctx, userIDs)
 	if err != nil {
 		return nil, err
+	}
+	watching := make(map[int64]bool, len(userIDs))
+	for _, id := range userIDs {
+		watching[id] = true
 	}
 	out := make(chan *models.PresenceEvent, 1)
 	go func() {
 		defer close(out)
 		defer w.Close()
+		// backlog holds what is ready to send; the watcher is read only
+		// when it is empty, so a slow reader is left to the watcher's
+		// bounded, coalescing queue (and its slow-consumer close).
+		var backlog []*models.PresenceEvent
+		// The states announced for people added and the watcher's events
+		// may overlap: only newer versions go out.
+		sent := map[int64]int64{}
+		queue := func(st presence.State, at time.Time) {
+			if st.Version <= sent[st.UserID] {
+				return
+			}
+			sent[st.UserID] = st.Version
+			backlog = append(backlog, &models.PresenceEvent{UserID: st.UserID, AccountID: accountID, Presence: toModel(st), At: at})
+		}
 		for {
+			var send chan<- *models.PresenceEvent
+			var head *models.PresenceEvent
+			events := w.C
+			if len(backlog) > 0 {
+				send, head, events = out, backlog[0], nil
+			}
 			select {
-			case ev, ok := <-w.C:
+			case ev, ok := <-events:
 				if !ok {
 					return
 				}
-				pr := models.Presence{Status: models.PresenceStatus(ev.State.Status), ConnectedDevices: ev.State.Devices}
-				if !ev.State.LastActiveAt.IsZero() {
-					t := ev.State.LastActiveAt.UTC()
-					pr.LastActiveAt = &t
+				queue(ev.State, ev.At)
+			case send <- head:
+				backlog = backlog[1:]
+			case ids := <-follow:
+				added, err := p.follow(ctx, w, watching, ids)
+				if err != nil {
+					slog.WarnContext(ctx, "presence: follow access change", "err", err)
 				}
-				select {
-				case out <- &models.PresenceEvent{UserID: ev.UserID, AccountID: accountID, Presence: pr, At: ev.At}:
-				case <-ctx.Done():
-					return
+				for _, st := range added {
+					queue(st, time.Now().UTC())
 				}
 			case <-w.Done():
 				return
@@ -159,6 +248,53 @@ func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, user
 		}
 	}()
 	return out, nil
+}
+
+// follow makes w watch exactly ids and returns the states of the people
+// added who are not OFFLINE.
+func (p presenceSource) follow(ctx context.Context, w *presence.Watcher, watching map[int64]bool, ids []int64) ([]presence.State, error) {
+	want := make(map[int64]bool, len(ids))
+	var add []int64
+	for _, id := range ids {
+		want[id] = true
+		if !watching[id] {
+			add = append(add, id)
+		}
+	}
+	var drop []int64
+	for id := range watching {
+		if !want[id] {
+			drop = append(drop, id)
+		}
+	}
+	if len(drop) > 0 {
+		w.Remove(drop...)
+	}
+	for id := range watching {
+		if !want[id] {
+			delete(watching, id)
+		}
+	}
+	if len(add) == 0 {
+		return nil, nil
+	}
+	if err := w.Add(ctx, add...); err != nil {
+		return nil, err
+	}
+	for _, id := range add {
+		watching[id] = true
+	}
+	states, err := p.States(ctx, add)
+	if err != nil {
+		return nil, err
+	}
+	var live []presence.State
+	for _, id := range add {
+		if st := states[id]; st.Status != presence.Offline && st.Status != "" {
+			live = append(live, st)
+		}
+	}
+	return live, nil
 }
 
 // WatchSessionEvents streams a person's session changes as models events.

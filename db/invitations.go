@@ -881,6 +881,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, in models.AcceptInvitation
 		return nil, err
 	}
 	s.sessionsReplaced(ctx, res, revoked)
+	s.opt.Notifier.AccessChanged(ctx, pre.OrganizationID)
 	return res, nil
 }
 

@@ -108,7 +108,11 @@ func (s *Store) UpdateMember(ctx context.Context, accountID, userID int64, upd m
 		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditMemberUpdated, TargetUserID: &userID,
 			TargetEmail: &email, AccountID: &acct.ID, Details: details(map[string]any{"before": before, "after": grantDetails(g)})})
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.opt.Notifier.AccessChanged(ctx, out.OrganizationID)
+	return out, nil
 }
 
 // GrantAccess gives an existing member of the organization access to more
@@ -185,7 +189,11 @@ func (s *Store) GrantAccess(ctx context.Context, userID int64, accountIDs []int6
 		}
 		return nil
 	})
-	return out, err
+	if err != nil {
+		return nil, err
+	}
+	s.opt.Notifier.AccessChanged(ctx, out[0].OrganizationID)
+	return out, nil
 }
 
 // RevokeAccess ends a member's direct access to one account (irreversibly)
@@ -249,7 +257,11 @@ func (s *Store) RevokeAccess(ctx context.Context, accountID, userID int64, reass
 		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditAccessRevoked, TargetUserID: &userID,
 			TargetEmail: &email, AccountID: &acct.ID, Details: details(map[string]any{"before": grantDetails(grantOf(m.Role, m.Permissions, m.Products, m.Restrictions)), "reassignedContacts": moved})})
 	})
-	return revoked, moved, err
+	if err != nil {
+		return nil, 0, err
+	}
+	s.opt.Notifier.AccessChanged(ctx, revoked.OrganizationID)
+	return revoked, moved, nil
 }
 
 // moveContacts reassigns the person's contacts in accounts to reassignTo
@@ -351,7 +363,7 @@ func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64,
 	if err != nil {
 		return err
 	}
-	s.opt.Notifier.OrganizationAccessEnded(ctx, userID, orgID)
+	s.opt.Notifier.AccessChanged(ctx, orgID)
 	return nil
 }
 

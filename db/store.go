@@ -104,8 +104,8 @@ func (s *Store) audit(ctx context.Context, tx *gorm.DB, ev *models.AuditEvent) e
 
 type nopNotifier struct{}
 
-func (nopNotifier) SessionsSignedOut(context.Context, int64, []int64)     {}
-func (nopNotifier) SessionSignedIn(context.Context, *models.Session)      {}
-func (nopNotifier) OrganizationAccessEnded(context.Context, int64, int64) {}
+func (nopNotifier) SessionsSignedOut(context.Context, int64, []int64) {}
+func (nopNotifier) SessionSignedIn(context.Context, *models.Session)  {}
+func (nopNotifier) AccessChanged(context.Context, int64)              {}
 
 func ptr[T any](v T) *T { return &v }

@@ -389,6 +389,12 @@ func expectPresence(t *testing.T, ws *wsClient, email, status string, devices in
 // their own events arrives, since a subscribe is set up asynchronously.
 func waitWatching(t *testing.T, ws *wsClient, owner *testenv.Client) {
 	t.Helper()
+	waitWatchingAs(t, ws, owner, "owner@example.com")
+}
+
+// waitWatchingAs is waitWatching with the person connected on ws.
+func waitWatchingAs(t *testing.T, ws *wsClient, owner *testenv.Client, email string) {
+	t.Helper()
 	stop := make(chan struct{})
 	done := make(chan struct{})
 	go func() {
@@ -409,7 +415,7 @@ func waitWatching(t *testing.T, ws *wsClient, owner *testenv.Client) {
 	}()
 	for {
 		m := ws.nextEvent("p")
-		if strings.Contains(mustJSON(m["payload"]), "owner@example.com") {
+		if strings.Contains(mustJSON(m["payload"]), email) {
 			break
 		}
 	}

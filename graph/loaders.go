@@ -36,7 +36,11 @@ type PresenceSource interface {
 	// WatchPresence streams the changes of userIDs, stamped with
 	// accountID, until ctx ends (the channel is then closed) or the
 	// subscriber falls too far behind (closed too).
-	WatchPresence(ctx context.Context, accountID int64, userIDs []int64) (<-chan *models.PresenceEvent, error)
+	// Each list received on follow replaces the people watched.
+	WatchPresence(ctx context.Context, accountID int64, userIDs []int64, follow <-chan []int64) (<-chan *models.PresenceEvent, error)
+	// AccessChanges signals each change of an organization's memberships,
+	// made on any node, until ctx ends.
+	AccessChanges(ctx context.Context, orgID int64) <-chan struct{}
 	// WatchSessionEvents streams the changes of one person's sessions, from
 	// every node, until ctx ends (the channel is then closed) or the
 	// subscriber falls too far behind (closed too).

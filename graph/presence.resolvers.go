@@ -79,11 +79,58 @@ func (r *subscriptionResolver) PresenceChanged(ctx context.Context, accountID st
 	if err != nil {
 		return nil, err
 	}
+	acct, err := r.Store.FindAccount(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	members, err := r.Store.EffectiveMemberIDs(ctx, id)
 	if err != nil {
 		return nil, err
 	}
-	return r.Presence.WatchPresence(ctx, id, members)
+	ctx, cancel := context.WithCancel(ctx)
+	changes := r.Presence.AccessChanges(ctx, acct.OrganizationID)
+	follow := make(chan []int64)
+	events, err := r.Presence.WatchPresence(ctx, id, members, follow)
+	if err != nil {
+		cancel()
+		return nil, err
+	}
+	out := make(chan *models.PresenceEvent)
+	go func() {
+		defer close(out)
+		defer cancel()
+		for {
+			select {
+			case ev, ok := <-events:
+				if !ok {
+					return
+				}
+				select {
+				case out <- ev:
+				case <-ctx.Done():
+					return
+				}
+			case <-changes:
+				ids, err := stillWatching(ctx, r.Store, id)
+				if err != nil {
+					// Access lost: the stream ends with an error saying why.
+					wstransport.AddSubscriptionError(ctx, models.Forbidden("your access to this account ended"))
+					return
+				}
+				if ids == nil {
+					continue // could not tell (logged): keep the current set
+				}
+				select {
+				case follow <- ids:
+				case <-ctx.Done():
+					return
+				}
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	return out, nil
 }
 
 func (r *subscriptionResolver) SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error) {

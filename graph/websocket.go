@@ -75,7 +75,7 @@ func (n SocketNotifier) SessionsSignedOut(_ context.Context, userID int64, sessi
 // SessionSignedIn has no socket to act on.
 func (SocketNotifier) SessionSignedIn(context.Context, *models.Session) {}
 
-// OrganizationAccessEnded has no organization-scoped socket to act on yet:
-// sockets are per session, and the organization-scoped subscriptions that
-// must end arrive with presence.
-func (SocketNotifier) OrganizationAccessEnded(context.Context, int64, int64) {}
+// AccessChanged has no socket to close: sockets belong to sessions, and the
+// subscriptions scoped to an organization follow access changes through
+// presence (see PresenceSource.AccessChanges).
+func (SocketNotifier) AccessChanged(context.Context, int64) {}

@@ -48,9 +48,10 @@ type Notifier interface {
 	SessionsSignedOut(ctx context.Context, userID int64, sessionIDs []int64)
 	// SessionSignedIn is called after a new session was created.
 	SessionSignedIn(ctx context.Context, s *Session)
-	// OrganizationAccessEnded is called after a person lost every access to
-	// an organization: their live connections to it must end.
-	OrganizationAccessEnded(ctx context.Context, userID, organizationID int64)
+	// AccessChanged is called after the memberships of an organization
+	// changed (granted, changed, revoked, removed, invitation accepted):
+	// live subscriptions in it must re-read who they may see.
+	AccessChanged(ctx context.Context, organizationID int64)
 }
 
 // Clock returns the current time; stores take one so tests can move time.

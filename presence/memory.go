@@ -19,6 +19,7 @@ type Memory struct {
 	mu       sync.Mutex
 	local    map[string]ConnInfo
 	onKick   func([]int64)
+	onAccess func(int64)
 	onActive func(int64, time.Time)
 	closed   bool
 	stop     chan struct{}
@@ -462,6 +463,32 @@ func (m *Memory) KickSessions(ctx context.Context, sessionIDs []int64) error {
 		f(append([]int64(nil), sessionIDs...))
 	}
 	return nil
+}
+
+// AnnounceAccessChange implements Service.
+func (m *Memory) AnnounceAccessChange(ctx context.Context, orgID int64) error {
+	s := m.store
+	s.mu.Lock()
+	var handlers []func(int64)
+	for n := range s.nodes {
+		n.mu.Lock()
+		if n.onAccess != nil && !n.closed {
+			handlers = append(handlers, n.onAccess)
+		}
+		n.mu.Unlock()
+	}
+	s.mu.Unlock()
+	for _, f := range handlers {
+		f(orgID)
+	}
+	return nil
+}
+
+// OnAccessChange implements Service.
+func (m *Memory) OnAccessChange(f func(orgID int64)) {
+	m.mu.Lock()
+	m.onAccess = f
+	m.mu.Unlock()
 }
 
 // OnKick implements Service.

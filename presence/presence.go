@@ -99,6 +99,13 @@ type Service interface {
 	// OnKick registers the handler for kick commands (replacing any previous
 	// one). It runs on the event loop and must not block.
 	OnKick(func(sessionIDs []int64))
+	// AnnounceAccessChange tells every node that the memberships of an
+	// organization changed: each node's OnAccessChange handler is called
+	// with its id (live subscriptions re-read who they may see).
+	AnnounceAccessChange(ctx context.Context, orgID int64) error
+	// OnAccessChange registers the handler for access changes (replacing
+	// any previous one). It runs on the event loop and must not block.
+	OnAccessChange(func(orgID int64))
 	// OnLastActive registers a write-behind hook, called (on one node only)
 	// when a user's last-active time moved by Options.LastActiveEvery since
 	// the last call, or when the user went OFFLINE. It must not block.

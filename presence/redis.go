@@ -24,6 +24,7 @@ type Redis struct {
 	mu       sync.Mutex
 	local    map[string]ConnInfo
 	onKick   func([]int64)
+	onAccess func(int64)
 	onActive func(int64, time.Time)
 	closed   bool
 	running  bool
@@ -452,6 +453,22 @@ func (r *Redis) KickSessions(ctx context.Context, sessionIDs []int64) error {
 	return nil
 }
 
+// AnnounceAccessChange implements Service. It shares the kick channel
+// (every node listens to it already) with an "a:" payload.
+func (r *Redis) AnnounceAccessChange(ctx context.Context, orgID int64) error {
+	if err := r.rdb.Publish(ctx, r.kickChannel(), "a:"+strconv.FormatInt(orgID, 10)).Err(); err != nil {
+		return fmt.Errorf("presence: announce access change: %w", err)
+	}
+	return nil
+}
+
+// OnAccessChange implements Service.
+func (r *Redis) OnAccessChange(f func(orgID int64)) {
+	r.mu.Lock()
+	r.onAccess = f
+	r.mu.Unlock()
+}
+
 // OnKick implements Service.
 func (r *Redis) OnKick(f func(sessionIDs []int64)) {
 	r.mu.Lock()
@@ -722,6 +739,16 @@ func (r *Redis) receiveLoop(ctx context.Context) {
 }
 
 func (r *Redis) handleMessage(m *redis.Message) {
+	if m.Channel == r.kickChannel() && strings.HasPrefix(m.Payload, "a:") {
+		org, err := strconv.ParseInt(m.Payload[2:], 10, 64)
+		r.mu.Lock()
+		f := r.onAccess
+		r.mu.Unlock()
+		if err == nil && f != nil {
+			f(org)
+		}
+		return
+	}
 	if m.Channel == r.kickChannel() {
 		var ids []int64
 		for _, p := range strings.Split(m.Payload, ",") {

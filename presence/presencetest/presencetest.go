@@ -79,6 +79,7 @@ func Run(t *testing.T, newService Factory) {
 		{"Errors", testErrors},
 		{"SessionChanges", testSessionChanges},
 		{"SessionChangesAfterCrash", testSessionChangesAfterCrash},
+		{"AccessChangeReachesEveryNode", testAccessChange},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -819,4 +820,41 @@ func testSessionChangesAfterCrash(t *testing.T, c *cluster) {
 	expectSession(t, w, 73, 730, presence.SessionConnected)
 	a.crash()
 	expectSession(t, w, 73, 730, presence.SessionDisconnected)
+}
+
+// An access change announced on one node reaches every node's handler.
+func testAccessChange(t *testing.T, c *cluster) {
+	a, b := c.node(), c.node()
+	got := make(chan int64, 4)
+	a.OnAccessChange(func(org int64) { got <- org })
+	b.OnAccessChange(func(org int64) { got <- org + 1000 })
+	kicked := make(chan []int64, 1)
+	b.OnKick(func(ids []int64) { kicked <- ids })
+	// Make sure both event loops are subscribed before announcing.
+	watch(t, a, 81)
+	watch(t, b, 81)
+	// Kick and access changes may share a channel: neither is mistaken
+	// for the other.
+	must(t, a.KickSessions(context.Background(), []int64{5}))
+	must(t, a.AnnounceAccessChange(context.Background(), 7))
+	seen := map[int64]bool{}
+	for len(seen) < 2 {
+		select {
+		case org := <-got:
+			seen[org] = true
+		case <-time.After(wait):
+			t.Fatalf("access change reached %v only", seen)
+		}
+	}
+	if !seen[7] || !seen[1007] {
+		t.Fatalf("handlers saw %v", seen)
+	}
+	select {
+	case ids := <-kicked:
+		if !slices.Equal(ids, []int64{5}) {
+			t.Fatalf("kick = %v", ids)
+		}
+	case <-time.After(wait):
+		t.Fatal("kick lost")
+	}
 }

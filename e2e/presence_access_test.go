@@ -1,0 +1,85 @@
+package e2e
+
+import (
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcall/rollcall/internal/testenv"
+	"github.com/rollcall/rollcall/models"
+)
+
+// expectEnded waits for the server to end subscription id on ws with an
+// error of the given code.
+func expectEnded(t *testing.T, ws *wsClient, id, code string) {
+	t.Helper()
+	deadline := time.Now().Add(10 * time.Second)
+	for time.Now().Before(deadline) {
+		m, closed := ws.read(time.Until(deadline))
+		if closed != 0 {
+			t.Fatalf("socket closed %d before %s ended", closed, id)
+		}
+		if m["id"] == id && m["type"] == "complete" {
+			t.Fatalf("subscription %s completed, want an error %s", id, code)
+		}
+		if m["id"] == id && m["type"] == "error" {
+			if got := mustJSON(m["payload"]); !strings.Contains(got, `"code":"`+code+`"`) {
+				t.Fatalf("subscription %s ended with %s, want %s", id, got, code)
+			}
+			return
+		}
+	}
+	t.Fatalf("subscription %s did not end", id)
+}
+
+// presenceChanged follows the people who gain access to the account after
+// the subscription started, and completes when the subscriber loses access.
+func TestPresenceChangedFollowsAccess(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		f := newOrg(t, n, "owner@example.com")
+		sub := f.createAccount(t, f.owner, f.rootID, "Support")
+		other := f.createAccount(t, f.owner, f.rootID, "Sales")
+		early := n.AddMember(t, other, "early@example.com", models.Grant{Role: models.RoleAgent})
+		late := n.AddMember(t, other, "late@example.com", models.Grant{Role: models.RoleAgent})
+		admin := n.AddMember(t, f.rootID, "admin@example.com", models.Grant{Role: models.RoleAdmin})
+
+		watch := watchPresence(t, n, f.owner, sub)
+		waitWatching(t, watch, f.owner)
+		adminWatch := watchPresence(t, n, admin, sub)
+		waitWatchingAs(t, adminWatch, admin, "admin@example.com")
+
+		// early is online before being given access: the grant announces
+		// their current state at once.
+		initWS(t, n, early)
+		grant := `mutation($u: ID!, $a: ID!) { grantAccess(input: {userId: $u, accountIds: [$a], role: AGENT}) { id } }`
+		var out map[string]any
+		f.owner.MustDo(t, grant, map[string]any{"u": userID(t, early), "a": sub}, &out)
+		expectPresence(t, watch, "early@example.com", "ONLINE", 1)
+
+		// late gets access first, then connects.
+		f.owner.MustDo(t, grant, map[string]any{"u": userID(t, late), "a": sub}, &out)
+		initWS(t, n, late)
+		expectPresence(t, watch, "late@example.com", "ONLINE", 1)
+
+		// The admin is removed from the organization: their stream ends;
+		// the owner's goes on.
+		f.owner.MustDo(t, `mutation($o: ID!, $u: ID!) { removeFromOrganization(input: {organizationId: $o, userId: $u}) }`,
+			map[string]any{"o": f.orgID, "u": userID(t, admin)}, &out)
+		expectEnded(t, adminWatch, "p", "FORBIDDEN")
+		// The socket itself stays: the admin still has a session.
+		adminWatch.send(map[string]any{"type": "ping"})
+		if m, code := adminWatch.read(5 * time.Second); code != 0 || m["type"] != "pong" {
+			t.Fatalf("admin's socket after the stream ended: %v %d", m, code)
+		}
+		f.owner.MustDo(t, `mutation($a: ID!, $u: ID!) { revokeAccess(input: {accountId: $a, userId: $u}) { reassignedContacts } }`,
+			map[string]any{"a": sub, "u": userID(t, late)}, &out)
+		time.Sleep(100 * time.Millisecond) // let the stream drop late
+		late.Do(t, `mutation { setPresence(input: {activity: AWAY}) { status } }`, nil)
+		early.Do(t, `mutation { setPresence(input: {activity: AWAY}) { status } }`, nil)
+		// The next event is early's: late's AWAY is no longer streamed.
+		if got := mustJSON(watch.nextEvent("p")["payload"]); !strings.Contains(got, "early@example.com") || !strings.Contains(got, `"AWAY"`) {
+			t.Fatalf("after late lost access, next event %s", got)
+		}
+	})
+}

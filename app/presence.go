@@ -325,3 +325,16 @@ func (p presenceSource) WatchSessionEvents(ctx context.Context, userID int64) (<
 	}()
 	return out, nil
 }
+
+// LiveStatuses lists everyone who is not OFFLINE.
+func (p presenceSource) LiveStatuses(ctx context.Context) (map[int64]models.PresenceStatus, error) {
+	live, err := p.Live(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := make(map[int64]models.PresenceStatus, len(live))
+	for id, st := range live {
+		out[id] = models.PresenceStatus(st)
+	}
+	return out, nil
+}

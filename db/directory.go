@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -301,6 +302,18 @@ func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error
 		where += " AND m.role_rank IN ?"
 		args = append(args, ranks)
 	}
+	// Id lists are written inline (they are integers): a list of online
+	// people can outgrow the 65,535 placeholders of a prepared statement.
+	if q.UserIDsIn != nil {
+		if len(q.UserIDsIn) == 0 {
+			where += " AND 1 = 0"
+		} else {
+			where += " AND m.user_id IN (" + joinIDs(q.UserIDsIn) + ")"
+		}
+	}
+	if len(q.UserIDsNotIn) > 0 {
+		where += " AND m.user_id NOT IN (" + joinIDs(q.UserIDsNotIn) + ")"
+	}
 	return where, args, nil
 }
 
@@ -370,4 +383,15 @@ func (s *Store) EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int6
 	var ids []int64
 	err = s.conn(ctx).Raw("SELECT m.user_id FROM memberships m WHERE "+where, args...).Scan(&ids).Error
 	return ids, translate(err)
+}
+
+func joinIDs(ids []int64) string {
+	var b strings.Builder
+	for i, id := range ids {
+		if i > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(strconv.FormatInt(id, 10))
+	}
+	return b.String()
 }

@@ -83,3 +83,70 @@ func TestPresenceChangedFollowsAccess(t *testing.T) {
 		}
 	})
 }
+
+// The members filter on presence keeps exactly the people in the asked
+// statuses, with a matching total, in every order.
+func TestMembersPresenceFilter(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		f := newOrg(t, n, "owner@example.com")
+		online := n.AddMember(t, f.rootID, "online@example.com", models.Grant{Role: models.RoleAgent})
+		away := n.AddMember(t, f.rootID, "away@example.com", models.Grant{Role: models.RoleAgent})
+		n.SeedMember(t, f.rootID, "offline@example.com", models.Grant{Role: models.RoleAgent})
+		other := newOrg(t, n, "stranger@example.com") // online, but not a member
+		initWS(t, n, other.owner)
+		initWS(t, n, online)
+		initWS(t, n, away)
+		var out map[string]any
+		away.MustDo(t, `mutation { setPresence(input: {activity: AWAY}) { status } }`, nil, &out)
+
+		list := func(statuses []string, order string) (emails []string, total int) {
+			t.Helper()
+			var res struct {
+				Node struct {
+					Members struct {
+						TotalCount int `json:"totalCount"`
+						Edges      []struct {
+							Node struct {
+								User struct {
+									Email    string `json:"email"`
+									Presence struct {
+										Status string `json:"status"`
+									} `json:"presence"`
+								} `json:"user"`
+							} `json:"node"`
+						} `json:"edges"`
+					} `json:"members"`
+				} `json:"node"`
+			}
+			f.owner.MustDo(t, `query($a: ID!, $p: [PresenceStatus!], $o: MemberOrderField!) { node(id: $a) { ... on Account {
+				members(filter: {presence: $p}, orderBy: {field: $o, direction: ASC}, first: 2) { totalCount edges { node { user { email presence { status } } } } } } } }`,
+				map[string]any{"a": f.rootID, "p": statuses, "o": order}, &res)
+			for _, e := range res.Node.Members.Edges {
+				emails = append(emails, e.Node.User.Email+":"+e.Node.User.Presence.Status)
+			}
+			return emails, res.Node.Members.TotalCount
+		}
+		for _, order := range []string{"EMAIL", "NAME", "LAST_ACTIVE"} {
+			if got, total := list([]string{"ONLINE"}, order); total != 1 || strings.Join(got, ",") != "online@example.com:ONLINE" {
+				t.Fatalf("%s ONLINE: %v (%d)", order, got, total)
+			}
+			if got, total := list([]string{"AWAY"}, order); total != 1 || strings.Join(got, ",") != "away@example.com:AWAY" {
+				t.Fatalf("%s AWAY: %v (%d)", order, got, total)
+			}
+			// The owner has no socket here: OFFLINE.
+			if got, total := list([]string{"OFFLINE"}, "EMAIL"); total != 2 || strings.Join(got, ",") != "offline@example.com:OFFLINE,owner@example.com:OFFLINE" {
+				t.Fatalf("OFFLINE: %v (%d)", got, total)
+			}
+			if _, total := list([]string{"ONLINE", "AWAY"}, order); total != 2 {
+				t.Fatalf("%s ONLINE+AWAY total %d", order, total)
+			}
+			if _, total := list([]string{"ONLINE", "AWAY", "OFFLINE"}, order); total != 4 {
+				t.Fatalf("%s every status total %d", order, total)
+			}
+			if got, total := list([]string{}, order); total != 4 || len(got) != 2 {
+				t.Fatalf("%s empty filter: %v (%d)", order, got, total)
+			}
+		}
+	})
+}

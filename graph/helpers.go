@@ -216,3 +216,45 @@ func stillWatching(ctx context.Context, store Store, accountID int64) ([]int64, 
 	slog.WarnContext(ctx, "presenceChanged: re-read members", "account", accountID, "err", err)
 	return nil, nil
 }
+
+// presenceFilter turns the members filter on live status into a list of
+// people to keep (statuses without OFFLINE) or to drop (with OFFLINE), from
+// one read of who is not OFFLINE.
+func presenceFilter(ctx context.Context, p PresenceSource, want []models.PresenceStatus, q *models.MemberQuery) error {
+	if len(want) == 0 {
+		return nil
+	}
+	keep := map[models.PresenceStatus]bool{}
+	for _, st := range want {
+		switch st {
+		case models.PresenceOnline, models.PresenceAway, models.PresenceOffline:
+			keep[st] = true
+		default:
+			return models.InvalidInput("presence", "unknown presence status %q", st)
+		}
+	}
+	if len(keep) == 3 {
+		return nil
+	}
+	live, err := p.LiveStatuses(ctx)
+	if err != nil {
+		slog.WarnContext(ctx, "members presence filter", "err", err)
+		return &models.Error{Code: models.CodeUnavailable, Message: "presence is unavailable right now: try again, or list members without the presence filter"}
+	}
+	if keep[models.PresenceOffline] {
+		q.UserIDsNotIn = []int64{}
+		for id, st := range live {
+			if !keep[st] {
+				q.UserIDsNotIn = append(q.UserIDsNotIn, id)
+			}
+		}
+		return nil
+	}
+	q.UserIDsIn = []int64{}
+	for id, st := range live {
+		if keep[st] {
+			q.UserIDsIn = append(q.UserIDsIn, id)
+		}
+	}
+	return nil
+}

@@ -29,6 +29,8 @@ type PresenceSource interface {
 	SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)
 	// UserPresence answers people's live status in one round trip.
 	UserPresence(ctx context.Context, userIDs []int64) (map[int64]models.Presence, error)
+	// LiveStatuses lists everyone who is not OFFLINE, in one round trip.
+	LiveStatuses(ctx context.Context) (map[int64]models.PresenceStatus, error)
 	// SetActivity records a device's ACTIVE (idle false) or IDLE report.
 	SetActivity(ctx context.Context, connID string, idle bool) error
 	// SetManualAway sets or clears a person's manual AWAY.

@@ -20,6 +20,9 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 	q := models.MemberQuery{Order: models.MemberOrderName}
 	if filter != nil {
 		q.Search, q.Roles = deref(filter.Search), filter.Roles
+		if err := presenceFilter(ctx, r.Presence, filter.Presence, &q); err != nil {
+			return nil, err
+		}
 	}
 	if orderBy != nil {
 		q.Order, q.Desc = models.MemberOrderField(orderBy.Field), orderBy.Direction == model.OrderDirectionDesc

@@ -87,6 +87,11 @@ type MemberQuery struct {
 	Roles  []Role
 	Order  MemberOrderField
 	Desc   bool
+	// UserIDsIn, when not nil, keeps only these people (an empty list
+	// keeps no one); UserIDsNotIn drops these people. The presence filter
+	// is turned into one of them from the live statuses.
+	UserIDsIn    []int64
+	UserIDsNotIn []int64
 	// NoTotal skips counting (Total is then -1), for walks that do not
 	// show a total, such as the CSV export.
 	NoTotal bool

@@ -14,6 +14,8 @@ import "github.com/redis/go-redis/v9"
 //	                    idl earliest time a non-idle device turns idle (ms),
 //	                    ss sessions with a live connection ("id,id,...")
 //	KEYS[4] due    ZSET userID -> next time a sweeper must run (shard of the user)
+//	KEYS[5] live   HASH userID -> status, for the users of the shard who are
+//	                    not OFFLINE (the members filter reads it)
 //
 //	ARGV[1] now (ms), ARGV[2] userID, ARGV[3] idleAfter (ms),
 //	ARGV[4] lastActiveEvery (ms), ARGV[5] event channel, ARGV[6..] per script.
@@ -27,7 +29,7 @@ import "github.com/redis/go-redis/v9"
 // whether the last-active hook is due. It returns
 // {changed, version, status, devices, lastActive, hook}.
 const luaPrelude = `
-local KC, KM, KS, KD = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local KC, KM, KS, KD, KL = KEYS[1], KEYS[2], KEYS[3], KEYS[4], KEYS[5]
 local now = tonumber(ARGV[1])
 local uid = ARGV[2]
 local idleAfter = tonumber(ARGV[3])
@@ -113,6 +115,7 @@ local function finish(s)
     'off', s.off, 'lw', s.lw, 'idl', idl, 'ss', ss)
   if due > 0 then redis.call('ZADD', KD, due, uid) else redis.call('ZREM', KD, uid) end
   if changed then
+    if st == 'OFFLINE' then redis.call('HDEL', KL, uid) else redis.call('HSET', KL, uid, st) end
     redis.call('PUBLISH', chan, uid .. '|' .. s.v .. '|' .. st .. '|' .. dv .. '|' .. s.la .. '|' .. now)
   end
   return {changed and 1 or 0, s.v, st, dv, s.la, hook}

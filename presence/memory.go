@@ -396,6 +396,20 @@ func (m *Memory) States(ctx context.Context, userIDs []int64) (map[int64]State, 
 	return out, nil
 }
 
+// Live implements Service.
+func (m *Memory) Live(ctx context.Context) (map[int64]Status, error) {
+	s := m.store
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := map[int64]Status{}
+	for id, u := range s.users {
+		if u.st != Offline && u.st != "" {
+			out[id] = u.st
+		}
+	}
+	return out, nil
+}
+
 // SessionConnected implements Service.
 func (m *Memory) SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error) {
 	out := make(map[int64]bool, len(sessionIDs))

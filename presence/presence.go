@@ -86,6 +86,9 @@ type Service interface {
 	// States returns the state of every asked user (OFFLINE with version 0
 	// for users never seen) in one round trip.
 	States(ctx context.Context, userIDs []int64) (map[int64]State, error)
+	// Live returns every user who is not OFFLINE, with their status, in
+	// one round trip (the members directory filters on it).
+	Live(ctx context.Context) (map[int64]Status, error)
 	// SessionConnected reports for each session whether it has at least one
 	// live connection on any node, in one round trip.
 	SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)

@@ -77,7 +77,7 @@ func (r *Redis) dueKey(shard int) string {
 
 func (r *Redis) userKeys(uid int64) []string {
 	t, id := r.tag(uid), strconv.FormatInt(uid, 10)
-	return []string{t + ":c:" + id, t + ":m:" + id, t + ":s:" + id, t + ":due"}
+	return []string{t + ":c:" + id, t + ":m:" + id, t + ":s:" + id, t + ":due", t + ":live"}
 }
 
 func (r *Redis) sessionKey(sid int64) string {
@@ -389,6 +389,29 @@ func parseState(uid int64, v []any) State {
 	la, _ := strconv.ParseInt(str(v[3]), 10, 64)
 	st.LastActiveAt = fromMS(la)
 	return st
+}
+
+// Live implements Service: one HGETALL per shard, in one round trip.
+func (r *Redis) Live(ctx context.Context) (map[int64]Status, error) {
+	cmds := make([]*redis.MapStringStringCmd, r.opts.Shards)
+	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i := range cmds {
+			cmds[i] = p.HGetAll(ctx, r.opts.Prefix+"{"+strconv.Itoa(i)+"}:live")
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("presence: live: %w", err)
+	}
+	out := map[int64]Status{}
+	for _, c := range cmds {
+		for k, v := range c.Val() {
+			if id, err := strconv.ParseInt(k, 10, 64); err == nil {
+				out[id] = Status(v)
+			}
+		}
+	}
+	return out, nil
 }
 
 // SessionConnected implements Service: one pipelined ZCOUNT per session.

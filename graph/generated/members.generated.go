@@ -323,7 +323,7 @@ func (ec *executionContext) unmarshalInputMemberFilter(ctx context.Context, obj 
 		asMap[k] = v
 	}
 
-	fieldsInOrder := [...]string{"search", "roles"}
+	fieldsInOrder := [...]string{"search", "roles", "presence"}
 	for _, k := range fieldsInOrder {
 		v, ok := asMap[k]
 		if !ok {
@@ -344,6 +344,13 @@ func (ec *executionContext) unmarshalInputMemberFilter(ctx context.Context, obj 
 				return it, err
 			}
 			it.Roles = data
+		case "presence":
+			ctx := graphql.WithPathContext(ctx, graphql.NewPathWithField("presence"))
+			data, err := ec.unmarshalOPresenceStatus2ᚕgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐPresenceStatusᚄ(ctx, v)
+			if err != nil {
+				return it, err
+			}
+			it.Presence = data
 		}
 	}
 	return it, nil

@@ -679,4 +679,40 @@ func (ec *executionContext) unmarshalNSetPresenceInput2githubᚗcomᚋrollcall�
 	return res, graphql.ErrorOnPath(ctx, err)
 }
 
+func (ec *executionContext) unmarshalOPresenceStatus2ᚕgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐPresenceStatusᚄ(ctx context.Context, v any) ([]models.PresenceStatus, error) {
+	if v == nil {
+		return nil, nil
+	}
+	vSlice := graphql.CoerceList(v)
+	var err error
+	res := make([]models.PresenceStatus, len(vSlice))
+	for i := range vSlice {
+		ctx := graphql.WithPathContext(ctx, graphql.NewPathWithIndex(i))
+		res[i], err = ec.unmarshalNPresenceStatus2githubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐPresenceStatus(ctx, vSlice[i])
+		if err != nil {
+			return nil, err
+		}
+	}
+	return res, nil
+}
+
+func (ec *executionContext) marshalOPresenceStatus2ᚕgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐPresenceStatusᚄ(ctx context.Context, sel ast.SelectionSet, v []models.PresenceStatus) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	ret := graphql.MarshalSliceConcurrently(ctx, len(v), 0, false, func(ctx context.Context, i int) graphql.Marshaler {
+		fc := graphql.GetFieldContext(ctx)
+		fc.Result = &v[i]
+		return ec.marshalNPresenceStatus2githubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐPresenceStatus(ctx, sel, v[i])
+	})
+
+	for _, e := range ret {
+		if e == graphql.Null {
+			return graphql.Null
+		}
+	}
+
+	return ret
+}
+
 // endregion ***************************** type.gotpl *****************************

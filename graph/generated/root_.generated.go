@@ -2007,6 +2007,12 @@ input MemberFilter {
   "Case-insensitive substring of first, last or display name, or email."
   search: String
   roles: [Role!]
+  """
+  Live status, read from presence in one round trip when the page is asked
+  for. Pages are cut on the status at that moment: someone who changes
+  status between two pages may be skipped or shown twice.
+  """
+  presence: [PresenceStatus!]
 }
 
 input MemberOrder {

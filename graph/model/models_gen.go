@@ -146,6 +146,10 @@ type MemberFilter struct {
 	// Case-insensitive substring of first, last or display name, or email.
 	Search *string       `json:"search,omitempty"`
 	Roles  []models.Role `json:"roles,omitempty"`
+	// Live status, read from presence in one round trip when the page is asked
+	// for. Pages are cut on the status at that moment: someone who changes
+	// status between two pages may be skipped or shown twice.
+	Presence []models.PresenceStatus `json:"presence,omitempty"`
 }
 
 type MemberOrder struct {

@@ -80,6 +80,7 @@ func Run(t *testing.T, newService Factory) {
 		{"SessionChanges", testSessionChanges},
 		{"SessionChangesAfterCrash", testSessionChangesAfterCrash},
 		{"AccessChangeReachesEveryNode", testAccessChange},
+		{"LiveLists", testLive},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -856,5 +857,35 @@ func testAccessChange(t *testing.T, c *cluster) {
 		}
 	case <-time.After(wait):
 		t.Fatal("kick lost")
+	}
+}
+
+// Live lists exactly the people who are not OFFLINE, as States reports them.
+func testLive(t *testing.T, c *cluster) {
+	a, b := c.node(), c.node()
+	ctx := context.Background()
+	w := watch(t, b, 91, 92, 93)
+	c91 := conn(91, 910)
+	must(t, a.Connect(ctx, c91))
+	expect(t, w, 91, presence.Online, 1)
+	must(t, b.Connect(ctx, conn(92, 920)))
+	expect(t, w, 92, presence.Online, 1)
+	must(t, b.SetManualAway(ctx, 92, true))
+	expect(t, w, 92, presence.Away, 1)
+	must(t, b.SetManualAway(ctx, 93, true)) // away but not connected: OFFLINE
+	live, err := b.Live(ctx)
+	must(t, err)
+	if live[91] != presence.Online || live[92] != presence.Away || len(live) != 2 {
+		t.Fatalf("Live = %v", live)
+	}
+	must(t, a.Disconnect(ctx, c91.ConnID))
+	if live, _ := a.Live(ctx); live[91] != presence.Online {
+		t.Fatalf("during the offline grace 91 is still ONLINE, Live = %v", live)
+	}
+	expect(t, w, 91, presence.Offline, 0)
+	live, err = a.Live(ctx)
+	must(t, err)
+	if _, ok := live[91]; ok || len(live) != 1 {
+		t.Fatalf("after OFFLINE, Live = %v", live)
 	}
 }

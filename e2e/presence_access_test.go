@@ -150,3 +150,38 @@ func TestMembersPresenceFilter(t *testing.T) {
 		}
 	})
 }
+
+// Presence reports are throttled per session: a burst passes, a runaway
+// loop gets RATE_LIMITED with a retry delay, and other sessions are not
+// affected.
+func TestSetPresenceRateLimited(t *testing.T) {
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{Redis: true})
+	f := newOrg(t, n, "owner@example.com")
+	limited := false
+	for i := 0; i < 20 && !limited; i++ {
+		r := f.owner.Do(t, `mutation { setPresence(input: {activity: ACTIVE}) { status } }`, nil)
+		switch r.Code() {
+		case "":
+			if i >= 15 {
+				t.Fatalf("report %d passed: no limit", i+1)
+			}
+		case "RATE_LIMITED":
+			if i < 10 {
+				t.Fatalf("limited after %d reports, want a burst of 10", i)
+			}
+			if retry, _ := r.Errors[0].Extensions["retryAfterSeconds"].(float64); retry < 1 {
+				t.Fatalf("retryAfterSeconds = %v", r.Errors[0].Extensions)
+			}
+			limited = true
+		default:
+			t.Fatalf("report %d: %s", i+1, r.Code())
+		}
+	}
+	if !limited {
+		t.Fatal("20 reports in a row were never limited")
+	}
+	other, _ := signInDevice(t, n, "owner@example.com", "")
+	if r := other.Do(t, `mutation { setPresence(input: {activity: ACTIVE}) { status } }`, nil); r.Code() != "" {
+		t.Fatalf("another session of the same person is limited too: %s", r.Code())
+	}
+}

@@ -19,6 +19,9 @@ func (r *mutationResolver) SetPresence(ctx context.Context, input model.SetPrese
 	if err != nil {
 		return nil, err
 	}
+	if err := r.throttleActivity(ctx, v); err != nil {
+		return nil, err
+	}
 	conn := wstransport.ConnFromContext(ctx)
 	switch input.Activity {
 	case models.ActivityAway:

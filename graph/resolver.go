@@ -5,6 +5,9 @@ package graph
 
 import (
 	"context"
+	"log/slog"
+	"strconv"
+	"time"
 
 	"github.com/rollcall/rollcall/models"
 )
@@ -28,7 +31,15 @@ type Resolver struct {
 	PublicURL string
 	// Presence is the live side of people.
 	Presence PresenceSource
+	// Limiter throttles presence reports (nil: no limit).
+	Limiter models.RateLimiter
 }
+
+// ActivityLimit bounds setPresence per session: a client reports ACTIVE or
+// IDLE when its state flips (and ACTIVE about once a minute while in use),
+// so this leaves room for bursts of tab switching and stops a runaway loop
+// from turning into a stream of presence events.
+var ActivityLimit = models.Limit{Rate: 30, Burst: 10, Period: time.Minute}
 
 // AccountSecurity is the person's own sessions, password and profile.
 type AccountSecurity interface {
@@ -91,4 +102,21 @@ type Directory interface {
 	// EffectiveMemberIDs lists the people with access to an account.
 	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)
 	FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest, after string) (models.Page[models.Edge[*models.User]], error)
+}
+
+// throttleActivity counts one presence report of the viewer's session. A
+// limiter outage lets the report through (logged).
+func (r *Resolver) throttleActivity(ctx context.Context, v *models.Viewer) error {
+	if r.Limiter == nil {
+		return nil
+	}
+	ok, retry, err := r.Limiter.Allow(ctx, "presence:"+strconv.FormatInt(v.SessionID, 10), ActivityLimit, 1)
+	if err != nil {
+		slog.WarnContext(ctx, "rate limiter unavailable", "err", err)
+		return nil
+	}
+	if !ok {
+		return models.RateLimited(int((retry + time.Second - 1) / time.Second))
+	}
+	return nil
 }

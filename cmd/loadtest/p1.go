@@ -55,6 +55,7 @@ func runP1(ctx context.Context, e *env) error {
 	open, _ := nd.metric("rollcall_websockets_open")
 	goroutines, _ := nd.metric("go_goroutines")
 	heap, _ := nd.metric("go_memstats_heap_inuse_bytes")
+	stacks, _ := nd.metric("go_memstats_stack_inuse_bytes")
 	rss1, cpu0, err := procStat(nd.pid())
 	if err != nil {
 		return err
@@ -78,8 +79,8 @@ func runP1(ctx context.Context, e *env) error {
 	}
 	e.check("P1", "sockets open (subscribed)", open, "sockets", fmt.Sprintf("%.0f", open), "50,000", open >= target, note)
 	e.check("P1", "server RSS per socket", per, "KiB", fmt.Sprintf("%.1f KiB", per), "≤ 25 KiB", per <= 25,
-		fmt.Sprintf("VmRSS %.0f→%.0f MiB after %s settle (%.1f KiB/socket after the idle window); heap in use %.0f MiB, %0.f goroutines",
-			mib(rss0), mib(rss1), e.cfg.settle, perEnd, heap/1024/1024, goroutines))
+		fmt.Sprintf("VmRSS %.0f→%.0f MiB after %s settle (%.1f KiB/socket after the idle window); heap in use %.0f MiB (%.1f KiB/socket, garbage included), goroutine stacks %.0f MiB (%.1f KiB/socket), %.0f goroutines (%.1f/socket)",
+			mib(rss0), mib(rss1), e.cfg.settle, perEnd, heap/1024/1024, heap/1024/float64(n), stacks/1024/1024, stacks/1024/float64(n), goroutines, goroutines/float64(n)))
 	proj := cores * target / float64(n)
 	e.check("P1", "idle CPU of the server", cores, "cores", fmt.Sprintf("%.3f cores", cores), "≤ 0.4 core", proj <= 0.4,
 		fmt.Sprintf("over %s with %d sockets (pings every 10s, heartbeats every TTL/3); %.3f cores projected linearly to 50,000", e.cfg.idle, n, proj))

@@ -41,6 +41,8 @@ type clients struct {
 
 	onEvent func(c *wsClient, ev presenceEvent)
 	onClose func(c *wsClient, code int)
+	// mutationErrors counts setPresence answers carrying errors.
+	mutationErrors atomic.Int64
 	// pongDelay, when set, delays each answer to a server ping (P5 jitter).
 	pongDelay func() time.Duration
 }
@@ -235,6 +237,7 @@ var (
 	keyUser    = []byte(`"user":{"id":"`)
 	keyPing    = []byte(`"type":"ping"`)
 	keyError   = []byte(`"type":"error"`)
+	keyErrors  = []byte(`"errors":`)
 )
 
 // handle reads what the scenarios need from a message with a few byte
@@ -250,6 +253,11 @@ func (c *wsClient) handle(msg []byte, recv time.Time) {
 		return
 	}
 	if !bytes.Contains(msg, keyEvent) {
+		if bytes.Contains(msg, keyErrors) {
+			// A mutation answered with errors (RATE_LIMITED, ...).
+			c.cs.mutationErrors.Add(1)
+			c.cs.e.debugf("mutation of user %d: %s", c.user.UserID, msg)
+		}
 		return
 	}
 	ev := presenceEvent{recv: recv}

@@ -113,7 +113,7 @@ func runP3(ctx context.Context, e *env) error {
 		note = fmt.Sprintf("scaled: %d sockets (target 50,000), %d changes/s (target 1,000)", n, e.cfg.rate)
 	}
 	e.check("P3", "status changes driven", rate, "changes/s", fmt.Sprintf("%.0f/s", rate), "1,000/s", rate >= 1000,
-		fmt.Sprintf("setPresence IDLE/ACTIVE over the sockets, %d groups of %d watchers, %s window, %d write errors; %s", len(groups), e.cfg.group, e.cfg.p3Duration, d.errs.Load(), note))
+		fmt.Sprintf("setPresence IDLE/ACTIVE over the sockets, %d groups of %d watchers, %s window, %d write errors, %d answered with errors; %s", len(groups), e.cfg.group, e.cfg.p3Duration, d.errs.Load(), cs.mutationErrors.Load(), note))
 	e.check("P3", "deliveries", deliveries, "events/s", fmt.Sprintf("%.0f/s", deliveries), "", true,
 		fmt.Sprintf("%d events timed (selection %s); server %.2f cores, load tool %.2f cores, database %.0f SELECT/s", lat.n(), e.cfg.fields,
 			(cpu1-cpu0).Seconds()/took.Seconds(), (self1-self0).Seconds()/took.Seconds(), selects))

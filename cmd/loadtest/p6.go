@@ -147,8 +147,8 @@ func runP6(ctx context.Context, e *env) error {
 	rise := (float64(s99) - float64(b99)) / float64(b99) * 100
 	held := float64(peak-rss0) / float64(len(stalled)) / 1024
 	e.check("P6", "others' p99, baseline → while stalled", rise, "%", fmt.Sprintf("%s → %s (%+.0f%%)", ms(b99), ms(s99), rise), "rise ≤ 10%", rise <= 10,
-		fmt.Sprintf("%d clients, %d stalled, %d changes/s; baseline %s, stalled until the first stalled socket closed (%s); p50 %s → %s; %d / %d events timed; %d other sockets closed %s",
-			len(order), len(stalled), e.cfg.p6Rate, e.cfg.p6Phase, secs(firstClosed), ms(base.pct(50)), ms(stalledPhase.pct(50)), base.n(), stalledPhase.n(), otherCloses.Load(), note))
+		fmt.Sprintf("%d clients, %d stalled, %d changes/s; baseline %s, stalled until the first stalled socket closed (%s); p50 %s → %s; %d / %d events timed; %d other sockets closed; %d setPresence answered with errors %s",
+			len(order), len(stalled), e.cfg.p6Rate, e.cfg.p6Phase, secs(firstClosed), ms(base.pct(50)), ms(stalledPhase.pct(50)), base.n(), stalledPhase.n(), otherCloses.Load(), cs.mutationErrors.Load(), note))
 	c99 := closing.pct(99)
 	e.check("P6", "others' p99 while the stalled close", float64(c99.Microseconds())/1000, "ms", ms(c99), "", true,
 		fmt.Sprintf("after the first stalled socket closed (their OFFLINE fan-out included): p50 %s, %d events timed", ms(closing.pct(50)), closing.n()))

@@ -126,7 +126,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.p2Workers, "p2-workers", 2, "P2: concurrent pipelines")
 
 	fs.IntVar(&c.p3Conns, "p3-conns", 10000, "P3: sockets open (target 50,000)")
-	fs.IntVar(&c.rate, "rate", 200, "P3: status changes per second (target 1,000), each to -group watchers")
+	fs.IntVar(&c.rate, "rate", 20, "P3: status changes per second (target 1,000), each to -group watchers")
 	fs.DurationVar(&c.p3Duration, "p3-duration", 20*time.Second, "P3: measuring time")
 	fs.StringVar(&c.fields, "fields", "full", "P3/P6 subscription selection: full = user{id} accountId presence{status connectedDevices lastActiveAt} at; lean = without user{id}")
 
@@ -139,7 +139,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&c.reconnectPM, "reconnect", 0.01, "P5: share of clients that drop and reconnect within 2 s, per minute")
 
 	fs.IntVar(&c.p6Conns, "p6-conns", 5000, "P6: subscribed clients (1% stall)")
-	fs.IntVar(&c.p6Rate, "p6-rate", 200, "P6: status changes per second")
+	fs.IntVar(&c.p6Rate, "p6-rate", 10, "P6: status changes per second")
 	fs.DurationVar(&c.p6Phase, "p6-phase", 25*time.Second, "P6: length of the baseline phase and of the stalled phase")
 
 	fs.IntVar(&c.p7Sessions, "p7-sessions", 200, "P7: sessions signed out one after another")

@@ -101,7 +101,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return nil, fmt.Errorf("connect to Redis (REDIS_URL): %w", err)
 		}
 		limiter = ratelimit.NewRedis(rdb, opt.RedisPrefix+"rl:")
-		checks = append(checks, httpapi.Check{Name: "redis", Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+		checks = append(checks, httpapi.Check{Name: "redis", Degrades: true, Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
 	}
 
 	sender, err := mailer.Open(cfg.MailURL, log)

@@ -191,9 +191,11 @@ func (p presenceSource) UserPresence(ctx context.Context, userIDs []int64) (map[
 // on follow replaces the people watched; those added who are not OFFLINE
 // are announced at once with their current state.
 func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, userIDs []int64, follow <-chan []int64) (<-chan *models.PresenceEvent, error) {
-	w, err := p.Watch(ctx, userIDs)
+	wctx, cancel := context.WithTimeout(ctx, watchTimeout)
+	w, err := p.Watch(wctx, userIDs)
+	cancel()
 	if err != nil {
-		return nil, err
+		return nil, watchFailed(ctx, err)
 	}
 	watching := make(map[int64]bool, len(userIDs))
 	for _, id := range userIDs {
@@ -299,9 +301,11 @@ func (p presenceSource) follow(ctx context.Context, w *presence.Watcher, watchin
 
 // WatchSessionEvents streams a person's session changes as models events.
 func (p presenceSource) WatchSessionEvents(ctx context.Context, userID int64) (<-chan *models.SessionEvent, error) {
-	w, err := p.WatchSessions(ctx, userID)
+	wctx, cancel := context.WithTimeout(ctx, watchTimeout)
+	w, err := p.WatchSessions(wctx, userID)
+	cancel()
 	if err != nil {
-		return nil, err
+		return nil, watchFailed(ctx, err)
 	}
 	out := make(chan *models.SessionEvent, 1)
 	go func() {
@@ -337,4 +341,17 @@ func (p presenceSource) LiveStatuses(ctx context.Context) (map[int64]models.Pres
 		out[id] = models.PresenceStatus(st)
 	}
 	return out, nil
+}
+
+// watchTimeout bounds the wait for a subscription to become effective on
+// Redis: while Redis is unreachable a subscribe fails with UNAVAILABLE
+// instead of hanging, and the client retries.
+const watchTimeout = 5 * time.Second
+
+func watchFailed(ctx context.Context, err error) error {
+	if models.ErrorCode(err) != models.CodeInternal || ctx.Err() != nil {
+		return err
+	}
+	slog.WarnContext(ctx, "presence subscription not effective", "err", err)
+	return &models.Error{Code: models.CodeUnavailable, Message: "live presence is unavailable right now: subscribe again in a moment"}
 }

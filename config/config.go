@@ -42,8 +42,9 @@ type Config struct {
 	// heartbeat: a killed node's devices go OFFLINE within PresenceTTL plus
 	// one sweep (1 s) plus PresenceOfflineGrace.
 	PresenceTTL time.Duration
-	// PresenceOfflineGrace is the delay between a person's last device
-	// leaving and OFFLINE; a reconnect within it is invisible.
+	// PresenceOfflineGrace is how long a person stays as they were after
+	// their last device closed; OFFLINE follows within one sweep (1 s) after
+	// it, and a reconnect within it is invisible.
 	PresenceOfflineGrace time.Duration
 }
 

@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
 
 	"github.com/rollcall/rollcall/graph/model"
@@ -257,4 +258,40 @@ func presenceFilter(ctx context.Context, p PresenceSource, want []models.Presenc
 		}
 	}
 	return nil
+}
+
+// errPresenceUnavailable is reported once per response whose presence
+// fields fell back because presence (Redis) could not be read.
+var errPresenceUnavailable = &models.Error{Code: models.CodeUnavailable,
+	Message: "presence is unavailable right now: statuses read OFFLINE and last active times may be late"}
+
+// livePresence is a person's live presence, or, when presence cannot be
+// read, OFFLINE with no device (the stored last-active time fills in) and
+// one UNAVAILABLE error in the response: the rest of the data stands.
+func livePresence(ctx context.Context, userID int64) models.Presence {
+	p, err := LoadersFrom(ctx).UserPresence.Load(ctx, userID)
+	if err != nil {
+		presenceUnavailable(ctx, err)
+		return models.Presence{Status: models.PresenceOffline}
+	}
+	return p
+}
+
+func presenceUnavailable(ctx context.Context, err error) {
+	if !models.RequestCacheFrom(ctx).Claim("presence-unavailable") {
+		return
+	}
+	slog.WarnContext(ctx, "presence read failed: answering OFFLINE", "err", err)
+	graphql.AddError(ctx, errPresenceUnavailable)
+}
+
+// presenceWriteFailed turns a presence outage into UNAVAILABLE (domain
+// errors pass through). A manual AWAY is already stored by then and applies
+// from the next connection.
+func presenceWriteFailed(ctx context.Context, err error) error {
+	if models.ErrorCode(err) != models.CodeInternal {
+		return err
+	}
+	slog.WarnContext(ctx, "presence write failed", "err", err)
+	return &models.Error{Code: models.CodeUnavailable, Message: "presence is unavailable right now: try again in a moment"}
 }

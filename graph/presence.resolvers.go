@@ -45,11 +45,11 @@ func (r *mutationResolver) SetPresence(ctx context.Context, input model.SetPrese
 		return nil, models.InvalidInput("activity", "unknown activity %q", input.Activity)
 	}
 	if err != nil {
-		return nil, err
+		return nil, presenceWriteFailed(ctx, err)
 	}
 	states, err := r.Presence.UserPresence(ctx, []int64{v.UserID})
 	if err != nil {
-		return nil, err
+		return nil, presenceWriteFailed(ctx, err)
 	}
 	p := states[v.UserID]
 	if p.Status == "" {
@@ -145,10 +145,7 @@ func (r *subscriptionResolver) SessionsChanged(ctx context.Context) (<-chan *mod
 }
 
 func (r *userResolver) Presence(ctx context.Context, obj *models.User) (*models.Presence, error) {
-	p, err := LoadersFrom(ctx).UserPresence.Load(ctx, obj.ID)
-	if err != nil {
-		return nil, err
-	}
+	p := livePresence(ctx, obj.ID)
 	if p.LastActiveAt == nil {
 		p.LastActiveAt = obj.LastActiveAt
 	}

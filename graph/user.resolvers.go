@@ -23,7 +23,12 @@ func (r *sessionResolver) Current(ctx context.Context, obj *models.Session) (boo
 }
 
 func (r *sessionResolver) Connected(ctx context.Context, obj *models.Session) (bool, error) {
-	return LoadersFrom(ctx).SessionConnected.Load(ctx, obj.ID)
+	connected, err := LoadersFrom(ctx).SessionConnected.Load(ctx, obj.ID)
+	if err != nil {
+		presenceUnavailable(ctx, err)
+		return false, nil
+	}
+	return connected, nil
 }
 
 func (r *userResolver) ID(ctx context.Context, obj *models.User) (string, error) {
@@ -41,9 +46,9 @@ func (r *userResolver) DisplayName(ctx context.Context, obj *models.User) (strin
 func (r *userResolver) LastActiveAt(ctx context.Context, obj *models.User) (*time.Time, error) {
 	// Live from presence, which is ahead of the stored value (written
 	// behind, at most once a minute).
-	p, err := LoadersFrom(ctx).UserPresence.Load(ctx, obj.ID)
-	if err != nil || p.LastActiveAt == nil {
-		return obj.LastActiveAt, err
+	p := livePresence(ctx, obj.ID)
+	if p.LastActiveAt == nil {
+		return obj.LastActiveAt, nil
 	}
 	if obj.LastActiveAt != nil && obj.LastActiveAt.After(*p.LastActiveAt) {
 		return obj.LastActiveAt, nil

@@ -26,6 +26,10 @@ import (
 type Check struct {
 	Name string
 	Ping func(ctx context.Context) error
+	// Degrades marks a dependency the node can serve without (Redis: only
+	// presence is affected): its failure answers 200 "degraded", so a load
+	// balancer keeps the node, instead of 503.
+	Degrades bool
 }
 
 // Config is what the router needs.
@@ -65,16 +69,24 @@ func New(cfg Config) http.Handler {
 		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
 		defer cancel()
 		w.Header().Set("Content-Type", "application/json")
-		var failed []string
+		var failed, degraded []string
 		for _, chk := range cfg.Ready {
 			if err := chk.Ping(ctx); err != nil {
 				cfg.Logger.WarnContext(ctx, "readiness check failed", "check", chk.Name, "err", err)
-				failed = append(failed, `"`+chk.Name+`"`)
+				if chk.Degrades {
+					degraded = append(degraded, `"`+chk.Name+`"`)
+				} else {
+					failed = append(failed, `"`+chk.Name+`"`)
+				}
 			}
 		}
 		if len(failed) > 0 {
 			w.WriteHeader(http.StatusServiceUnavailable)
-			_, _ = w.Write([]byte(`{"status":"unavailable","failed":[` + strings.Join(failed, ",") + `]}`))
+			_, _ = w.Write([]byte(`{"status":"unavailable","failed":[` + strings.Join(append(failed, degraded...), ",") + `]}`))
+			return
+		}
+		if len(degraded) > 0 {
+			_, _ = w.Write([]byte(`{"status":"degraded","degraded":[` + strings.Join(degraded, ",") + `]}`))
 			return
 		}
 		_, _ = w.Write([]byte(`{"status":"ready"}`))

@@ -95,3 +95,18 @@ func (c *RequestCache) Set(key string, v any) {
 	c.m[key] = v
 	c.mu.Unlock()
 }
+
+// Claim sets key if it is absent and reports whether this call set it (one
+// caller per response wins, e.g. to report a problem once).
+func (c *RequestCache) Claim(key string) bool {
+	if c == nil {
+		return true
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if _, ok := c.m[key]; ok {
+		return false
+	}
+	c.m[key] = true
+	return true
+}

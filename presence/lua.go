@@ -89,7 +89,9 @@ local function finish(s)
     st, dv = 'OFFLINE', 0
   end
   local changed = (st ~= s.st) or (dv ~= s.dv)
-  if changed then s.v = s.v + 1 end
+  -- Versions are the time in ms, or one more than the last when changes
+  -- come faster: they keep going up even after Redis lost its data.
+  if changed then s.v = math.max(s.v + 1, now) end
   local hook = 0
   if s.la > s.lw and ((s.la - s.lw >= laEvery) or (changed and st == 'OFFLINE')) then
     s.lw = s.la

@@ -159,7 +159,7 @@ func (m *Memory) recompute(uid int64, u *memUser, now int64) lastActive {
 	changed := st != u.st || dv != u.dv
 	u.st, u.dv, u.due, u.idl = st, dv, due, idl
 	if changed {
-		u.v++
+		u.v = max(u.v+1, now) // as in the scripts: time-based, survives a reset
 	}
 	var hook lastActive
 	if u.la > u.lw && (u.la-u.lw >= m.opts.LastActiveEvery.Milliseconds() || (changed && st == Offline)) {

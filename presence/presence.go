@@ -23,8 +23,11 @@ const (
 	Offline Status = "OFFLINE"
 )
 
-// State is the presence of one user. Version only goes up: it is bumped by
-// every transition that changes Status or Devices.
+// State is the presence of one user. Version only goes up: every
+// transition that changes Status or Devices sets it to the time in ms, or
+// to one more than before when changes come faster, so versions keep going
+// up even when Redis restarts empty and a subscriber's last seen version
+// would otherwise hide the new states.
 type State struct {
 	UserID       int64
 	Status       Status

@@ -544,18 +544,36 @@ func (r *Redis) Run(ctx context.Context) error {
 	return nil
 }
 
+// heartbeatLoop refreshes local connections every HeartbeatInterval. While
+// Redis is unreachable it retries every SweepInterval, so that when Redis
+// returns (even empty, after a restart) this node's live connections are
+// registered again within about a second.
 func (r *Redis) heartbeatLoop(ctx context.Context) {
-	t := time.NewTicker(r.opts.HeartbeatInterval)
+	t := time.NewTimer(r.opts.HeartbeatInterval)
 	defer t.Stop()
+	down := false
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := r.touchAll(ctx); err != nil && ctx.Err() == nil {
-				r.opts.Logger.Warn("presence: heartbeat", "err", err)
-			}
 		}
+		if err := r.touchAll(ctx); err != nil {
+			if ctx.Err() != nil {
+				return
+			}
+			if !down {
+				r.opts.Logger.Warn("presence: heartbeat failed, retrying every sweep interval", "err", err)
+			}
+			down = true
+			t.Reset(r.opts.SweepInterval)
+			continue
+		}
+		if down {
+			r.opts.Logger.Info("presence: Redis is back, local connections registered again")
+			down = false
+		}
+		t.Reset(r.opts.HeartbeatInterval)
 	}
 }
 
@@ -577,20 +595,43 @@ func (r *Redis) touchAll(ctx context.Context) error {
 	return nil
 }
 
+// sweepLoop sweeps every SweepInterval. After Redis was unreachable it
+// holds off for a few intervals once Redis answers again: every node's
+// heartbeat is retrying meanwhile, and live connections whose expiry passed
+// during the outage must be refreshed before anyone sweeps them (no
+// spurious OFFLINE); a node that really died is swept right after.
 func (r *Redis) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(r.opts.SweepInterval)
 	defer t.Stop()
+	failed := false
+	var hold time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if err := r.sweepOnce(ctx); err != nil && ctx.Err() == nil {
-				r.opts.Logger.Warn("presence: sweep", "err", err)
+		}
+		if time.Now().Before(hold) {
+			continue
+		}
+		if failed {
+			if r.rdb.Ping(ctx).Err() != nil {
+				continue
 			}
+			failed = false
+			hold = time.Now().Add(sweepHoldIntervals * r.opts.SweepInterval)
+			continue
+		}
+		if err := r.sweepOnce(ctx); err != nil && ctx.Err() == nil {
+			r.opts.Logger.Warn("presence: sweep failed", "err", err)
+			failed = true
 		}
 	}
 }
+
+// sweepHoldIntervals is how many sweep intervals the sweeper waits after
+// Redis comes back (heartbeats retry once per interval while it is down).
+const sweepHoldIntervals = 3
 
 // sweepOnce reads the due users of every shard (one round trip) and runs the
 // sweep script for them (one more), repeating while shards return full
@@ -817,19 +858,39 @@ func parseEvent(s string) (Event, bool) {
 }
 
 // resync re-reads the watched users after the pub/sub connection came back
-// and emits what changed meanwhile (the hub drops what is not newer).
+// and emits what changed meanwhile (the hub drops what is not newer). It
+// first waits as long as sweepers hold off after an outage, so that every
+// node has registered its live connections again (Redis may have come back
+// empty), and retries until Redis answers.
 func (r *Redis) resync(ctx context.Context) {
+	wait := sweepHoldIntervals * r.opts.SweepInterval
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-time.After(wait):
+		}
+		if err := r.resyncOnce(ctx); err == nil || ctx.Err() != nil {
+			return
+		} else {
+			r.opts.Logger.Warn("presence: resync failed, retrying", "err", err)
+		}
+		wait = min(2*wait, 5*time.Second)
+	}
+}
+
+func (r *Redis) resyncOnce(ctx context.Context) error {
 	ids := r.hub.watchedUsers()
 	for len(ids) > 0 {
 		n := min(len(ids), 1000)
 		states, err := r.States(ctx, ids[:n])
 		if err != nil {
-			r.opts.Logger.Warn("presence: resync", "err", err)
-			return
+			return err
 		}
 		r.hub.resync(states, r.opts.Now())
 		ids = ids[n:]
 	}
+	return nil
 }
 
 // Shutdown implements Service.

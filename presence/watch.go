@@ -370,10 +370,26 @@ func (h *hub) watchedUsers() []int64 {
 
 // resync emits, as events, the states newer than what this node last saw
 // (used after the event stream was interrupted).
+//
+// A user Redis no longer knows (version 0: Redis restarted empty) whom this
+// node last saw connected is announced OFFLINE, one version above the last
+// seen; if their device is in fact alive, its node registers it again with
+// a time-based version, which is newer still.
 func (h *hub) resync(states map[int64]State, at time.Time) {
 	for _, st := range states {
 		if st.Version > 0 {
 			h.publish(Event{UserID: st.UserID, State: st, At: at})
+			continue
+		}
+		h.mu.Lock()
+		var last State
+		if u := h.users[st.UserID]; u != nil {
+			last = u.last
+		}
+		h.mu.Unlock()
+		if last.Version > 0 && last.Status != Offline {
+			gone := State{UserID: st.UserID, Status: Offline, LastActiveAt: last.LastActiveAt, Version: last.Version + 1}
+			h.publish(Event{UserID: st.UserID, State: gone, At: at})
 		}
 	}
 }

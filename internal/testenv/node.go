@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -91,7 +92,7 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 	return &Node{App: a, Server: srv, MailDir: mailDir, t: t}
 }
 
-func testingVerbose() bool { return false }
+func testingVerbose() bool { return os.Getenv("ROLLCALL_TEST_LOG") != "" }
 
 type testWriter struct{ t testing.TB }
 

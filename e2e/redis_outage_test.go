@@ -1,0 +1,142 @@
+package e2e
+
+import (
+	"context"
+	"encoding/json"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcall/rollcall/internal/testenv"
+	"github.com/rollcall/rollcall/models"
+)
+
+// A Redis outage, seen through a proxy the test cuts: what does not need
+// presence keeps working, presence reads degrade as documented (OFFLINE plus
+// one UNAVAILABLE error, the rest of the data intact), and when Redis comes
+// back — even empty — the node registers its live sockets again and the
+// watcher receives the corrected state, with no restart.
+func TestRedisOutage(t *testing.T) {
+	redisURL, prefix, proxy, direct := testenv.RedisViaProxy(t)
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is needed")
+	}
+	store := testenv.Stores(t)[0]
+	n := testenv.StartNode(t, store, testenv.NodeOptions{RedisPrefix: prefix, Env: map[string]string{
+		"REDIS_URL": redisURL, "PRESENCE_TTL": "3s",
+	}})
+	f := newOrg(t, n, "owner@example.com")
+	stays := n.AddMember(t, f.rootID, "stays@example.com", models.Grant{Role: models.RoleAgent})
+	leaves := n.AddMember(t, f.rootID, "leaves@example.com", models.Grant{Role: models.RoleAgent})
+	comes := n.AddMember(t, f.rootID, "comes@example.com", models.Grant{Role: models.RoleAgent})
+	watch := watchPresence(t, n, f.owner, f.rootID)
+	waitWatching(t, watch, f.owner)
+	initWS(t, n, stays)
+	expectPresence(t, watch, "stays@example.com", "ONLINE", 1)
+	gone := initWS(t, n, leaves)
+	expectPresence(t, watch, "leaves@example.com", "ONLINE", 1)
+
+	proxy.Cut()
+
+	// Queries and mutations that do not need presence keep working.
+	var me struct {
+		Me struct{ Email string } `json:"me"`
+	}
+	f.owner.MustDo(t, `{ me { email } }`, nil, &me)
+	if me.Me.Email != "owner@example.com" {
+		t.Fatalf("me during the outage: %+v", me)
+	}
+	if _, id := signInDevice(t, n, "owner@example.com", ""); id == "" {
+		t.Fatal("sign-in during the outage gave no session")
+	}
+	var created map[string]any
+	f.owner.MustDo(t, `mutation($p: ID!) { createAccount(input: {parentId: $p, name: "During"}) { id } }`, map[string]any{"p": f.rootID}, &created)
+	if r := send(t, n, "GET", "/readyz", "", "", "", nil); r.status != 200 || r.body["status"] != "degraded" {
+		t.Fatalf("readyz during the outage: %d %v", r.status, r.body)
+	}
+
+	// Presence reads: OFFLINE, the data intact, one UNAVAILABLE error.
+	r := f.owner.Do(t, `query($a: ID!) { node(id: $a) { ... on Account { members(first: 10) { totalCount edges { node { user { email lastActiveAt presence { status connectedDevices } } } } } } }
+		me { sessions { id connected } } }`, map[string]any{"a": f.rootID})
+	if len(r.Errors) != 1 || r.Code() != "UNAVAILABLE" {
+		t.Fatalf("want one UNAVAILABLE error, got %+v", r.Errors)
+	}
+	var page struct {
+		Node struct {
+			Members struct {
+				TotalCount int `json:"totalCount"`
+				Edges      []struct {
+					Node struct {
+						User struct {
+							Email        string  `json:"email"`
+							LastActiveAt *string `json:"lastActiveAt"`
+							Presence     struct {
+								Status string `json:"status"`
+							} `json:"presence"`
+						} `json:"user"`
+					} `json:"node"`
+				} `json:"edges"`
+			} `json:"members"`
+		} `json:"node"`
+	}
+	if err := json.Unmarshal(r.Data, &page); err != nil || page.Node.Members.TotalCount != 4 || len(page.Node.Members.Edges) != 4 {
+		t.Fatalf("members during the outage: %s (%v)", r.Data, err)
+	}
+	for _, e := range page.Node.Members.Edges {
+		if e.Node.User.Presence.Status != "OFFLINE" {
+			t.Fatalf("%s reads %s during the outage", e.Node.User.Email, e.Node.User.Presence.Status)
+		}
+	}
+	if r := f.owner.Do(t, `query($a: ID!) { node(id: $a) { ... on Account { members(filter: {presence: [ONLINE]}) { totalCount } } } }`, map[string]any{"a": f.rootID}); r.Code() != "UNAVAILABLE" {
+		t.Fatalf("presence filter during the outage: %s", r.Code())
+	}
+	if r := stays.Do(t, `mutation { setPresence(input: {activity: ACTIVE}) { status } }`, nil); r.Code() != "UNAVAILABLE" {
+		t.Fatalf("setPresence during the outage: %s %+v", r.Code(), r.Errors)
+	}
+
+	// Meanwhile one device leaves and another arrives, and Redis loses
+	// everything (a restart without persistence).
+	gone.conn.Close()
+	initWS(t, n, comes)
+	time.Sleep(300 * time.Millisecond)
+	ctx := context.Background()
+	keys, err := direct.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dropped []string
+	for _, k := range keys {
+		if !strings.Contains(k, ":rl:") { // presence state only
+			dropped = append(dropped, k)
+		}
+	}
+	if len(dropped) > 0 {
+		direct.Del(ctx, dropped...)
+	}
+
+	proxy.Restore()
+
+	// The watcher is told the corrected state: the device that arrived is
+	// ONLINE, the one that left OFFLINE; the one that stayed is ONLINE.
+	want := map[string]string{"comes@example.com": "ONLINE", "leaves@example.com": "OFFLINE", "stays@example.com": "ONLINE"}
+	deadline := time.Now().Add(15 * time.Second)
+	for len(want) > 0 && time.Now().Before(deadline) {
+		m := watch.nextEvent("p")
+		got := mustJSON(m["payload"])
+		for email, st := range want {
+			if strings.Contains(got, email) && strings.Contains(got, `"status":"`+st+`"`) {
+				delete(want, email)
+			}
+		}
+	}
+	if len(want) > 0 {
+		t.Fatalf("after Redis came back, the watcher never saw %v", want)
+	}
+	waitFor(t, "readyz back to ready", func() bool {
+		r := send(t, n, "GET", "/readyz", "", "", "", nil)
+		return r.status == 200 && r.body["status"] == "ready"
+	})
+	if got := presenceOf(t, comes); got.Status != "ONLINE" || got.ConnectedDevices != 1 {
+		t.Fatalf("comes after the outage: %+v", got)
+	}
+}

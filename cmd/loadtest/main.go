@@ -83,6 +83,7 @@ type config struct {
 	p6Conns int
 	p6Rate  int
 	p6Phase time.Duration
+	p6Stall float64
 
 	p7Sessions int
 }
@@ -141,6 +142,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.p6Conns, "p6-conns", 5000, "P6: subscribed clients (1% stall)")
 	fs.IntVar(&c.p6Rate, "p6-rate", 10, "P6: status changes per second")
 	fs.DurationVar(&c.p6Phase, "p6-phase", 25*time.Second, "P6: length of the baseline phase and of the stalled phase")
+	fs.Float64Var(&c.p6Stall, "p6-stall", 0.01, "P6: share of clients that stop reading (0 gives a control run: two baselines)")
 
 	fs.IntVar(&c.p7Sessions, "p7-sessions", 200, "P7: sessions signed out one after another")
 	if err := fs.Parse(args); err != nil {

@@ -85,8 +85,12 @@ func runP6(ctx context.Context, e *env) error {
 	order := shuffled(conns)
 	var stalled []*wsClient
 	var active []*wsClient
+	every := 0
+	if e.cfg.p6Stall > 0 {
+		every = max(int(1/e.cfg.p6Stall+0.5), 1)
+	}
 	for i, c := range order {
-		if i%100 == 0 {
+		if every > 0 && i%every == 0 {
 			stalled = append(stalled, c)
 			isStalled[c.user.UserID] = true
 		} else {
@@ -145,7 +149,7 @@ func runP6(ctx context.Context, e *env) error {
 	smu.Unlock()
 	b99, s99 := base.pct(99), stalledPhase.pct(99)
 	rise := (float64(s99) - float64(b99)) / float64(b99) * 100
-	held := float64(peak-rss0) / float64(len(stalled)) / 1024
+	held := float64(peak-rss0) / float64(max(len(stalled), 1)) / 1024
 	e.check("P6", "others' p99, baseline → while stalled", rise, "%", fmt.Sprintf("%s → %s (%+.0f%%)", ms(b99), ms(s99), rise), "rise ≤ 10%", rise <= 10,
 		fmt.Sprintf("%d clients, %d stalled, %d changes/s; baseline %s, stalled until the first stalled socket closed (%s); p50 %s → %s; %d / %d events timed; %d other sockets closed; %d setPresence answered with errors %s",
 			len(order), len(stalled), e.cfg.p6Rate, e.cfg.p6Phase, secs(firstClosed), ms(base.pct(50)), ms(stalledPhase.pct(50)), base.n(), stalledPhase.n(), otherCloses.Load(), cs.mutationErrors.Load(), note))

@@ -125,14 +125,20 @@ end
 `
 
 // ARGV[6] conn, ARGV[7] expiry, ARGV[8] metadata, ARGV[9] manual away
-// "0"/"1", or "-" to keep it.
+// "0"/"1", or "?0"/"?1" to apply only when Redis no longer knows it (a
+// connection registered again after Redis restarted empty).
 var luaConnect = redis.NewScript(luaPrelude + `
 local s = load()
 local c = ARGV[6]
 redis.call('ZADD', KC, ARGV[7], c)
 redis.call('HSET', KM, 'm:' .. c, ARGV[8], 'i:' .. c, '0', 'a:' .. c, now)
 if now > s.la then s.la = now end
-if ARGV[9] ~= '-' then s.ma = ARGV[9] end
+local ma = ARGV[9]
+if string.sub(ma, 1, 1) == '?' then
+  if redis.call('HEXISTS', KS, 'ma') == 0 then s.ma = string.sub(ma, 2) end
+else
+  s.ma = ma
+end
 return finish(s)
 `)
 

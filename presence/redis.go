@@ -249,13 +249,19 @@ func (r *Redis) Touch(ctx context.Context, connIDs ...string) error {
 	if err != nil {
 		return fmt.Errorf("presence: touch: %w", err)
 	}
-	// Connections a sweeper removed while this node stalled come back.
+	// Connections a sweeper removed while this node stalled, or that
+	// Redis lost, come back (with the person's manual AWAY as this node
+	// last knew it, if Redis lost that too).
 	var again []scriptCall
 	var extras []func(redis.Pipeliner)
 	var uids []int64
 	for i, c := range cmds {
 		if n, _ := c.Int64(); n == 0 {
-			call, extra := r.connectCall(infos[i], now, "-")
+			manual := "?0"
+			if infos[i].ManualAway {
+				manual = "?1"
+			}
+			call, extra := r.connectCall(infos[i], now, manual)
 			again, extras, uids = append(again, call), append(extras, extra), append(uids, infos[i].UserID)
 		}
 	}
@@ -307,6 +313,14 @@ func (r *Redis) SetManualAway(ctx context.Context, userID int64, away bool) erro
 	if away {
 		flag = "1"
 	}
+	r.mu.Lock()
+	for id, c := range r.local {
+		if c.UserID == userID {
+			c.ManualAway = away
+			r.local[id] = c
+		}
+	}
+	r.mu.Unlock()
 	cmds, err := r.exec(ctx, []scriptCall{{luaManual, r.userKeys(userID), r.scriptArgs(userID, ms(r.opts.Now()), flag)}}, nil)
 	if err != nil {
 		return fmt.Errorf("presence: manual away: %w", err)

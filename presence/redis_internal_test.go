@@ -277,3 +277,44 @@ func TestRedisPubSubReconnectResyncs(t *testing.T) {
 		t.Fatalf("%+v", e)
 	}
 }
+
+// Redis restarting empty: the next heartbeat registers the node's live
+// connections again, with the manual AWAY the node last knew, and the
+// version is newer than any seen before the loss.
+func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
+	rdb := RedisForTest(t)
+	prefix := PrefixForTest(t, rdb)
+	a := NewRedis(rdb, testOptions(prefix, "a"))
+	ctx := context.Background()
+	c := ConnInfo{ConnID: "c1", UserID: 5, SessionID: 50}
+	if err := a.Connect(ctx, c); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.SetManualAway(ctx, 5, true); err != nil {
+		t.Fatal(err)
+	}
+	before, err := a.States(ctx, []int64{5})
+	if err != nil || before[5].Status != Away {
+		t.Fatalf("before: %+v %v", before, err)
+	}
+	keys, _ := rdb.Keys(ctx, prefix+"*").Result()
+	if len(keys) == 0 {
+		t.Fatal("no keys to lose")
+	}
+	rdb.Del(ctx, keys...)
+	time.Sleep(2 * time.Millisecond) // versions are milliseconds: a real outage lasts longer
+	if err := a.Touch(ctx, "c1"); err != nil {
+		t.Fatal(err)
+	}
+	after, err := a.States(ctx, []int64{5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := after[5]; st.Status != Away || st.Devices != 1 || st.Version <= before[5].Version {
+		t.Fatalf("after the loss: %+v, before %+v", st, before[5])
+	}
+	connected, err := a.SessionConnected(ctx, []int64{50})
+	if err != nil || !connected[50] {
+		t.Fatalf("session after the loss: %v %v", connected, err)
+	}
+}

@@ -15,16 +15,26 @@ const signInMutation = `mutation($in: SignInInput!) { signIn(input: $in) { token
 // signInAgain opens another session (device) for email.
 func signInAgain(t *testing.T, n *testenv.Node, email, password, ua string) *testenv.Client {
 	t.Helper()
+	c, _ := signInAs(t, n, email, password, ua)
+	return c
+}
+
+// signInAs signs in and returns the client and its session's id.
+func signInAs(t *testing.T, n *testenv.Node, email, password, ua string) (*testenv.Client, string) {
+	t.Helper()
 	c := n.Client()
 	c.UserAgent = ua
 	var out struct {
 		SignIn struct {
-			Token string `json:"token"`
+			Token   string `json:"token"`
+			Session struct {
+				ID string `json:"id"`
+			} `json:"session"`
 		} `json:"signIn"`
 	}
 	c.MustDo(t, signInMutation, map[string]any{"in": map[string]any{"email": email, "password": password}}, &out)
 	c.Token = out.SignIn.Token
-	return c
+	return c, out.SignIn.Session.ID
 }
 
 func refused(t *testing.T, c *testenv.Client) bool {

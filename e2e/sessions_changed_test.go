@@ -86,19 +86,7 @@ func watchSessions(t *testing.T, n, other *testenv.Node, owner *testenv.Client, 
 
 func signInDevice(t *testing.T, n *testenv.Node, email, ua string) (*testenv.Client, string) {
 	t.Helper()
-	c := n.Client()
-	c.UserAgent = ua
-	var out struct {
-		SignIn struct {
-			Token   string `json:"token"`
-			Session struct {
-				ID string `json:"id"`
-			} `json:"session"`
-		} `json:"signIn"`
-	}
-	c.MustDo(t, signInMutation, map[string]any{"in": map[string]any{"email": email, "password": "correct horse battery"}}, &out)
-	c.Token = out.SignIn.Token
-	return c, out.SignIn.Session.ID
+	return signInAs(t, n, email, "correct horse battery", ua)
 }
 
 // checkSessionsChanged drives a device through its life on node b while the
@@ -142,14 +130,7 @@ func TestSessionsChanged(t *testing.T) {
 }
 
 func TestSessionsChangedAcrossNodes(t *testing.T) {
-	url := testenv.MySQL(t)
-	redisURL, prefix := testenv.Redis(t)
-	if url == "" || redisURL == "" {
-		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several nodes")
-	}
-	store := testenv.Store{Name: "mysql", URL: url}
-	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
-	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	a, b := twoNodes(t)
 	checkSessionsChanged(t, a, b)
 }
 

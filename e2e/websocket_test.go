@@ -219,14 +219,7 @@ func TestSessionConnectedFollowsTheSocket(t *testing.T) {
 // A device signed out on node A has its socket on node B closed: the
 // command crosses nodes through Redis.
 func TestSignOutClosesSocketsOnEveryNode(t *testing.T) {
-	url := testenv.MySQL(t)
-	redisURL, prefix := testenv.Redis(t)
-	if url == "" || redisURL == "" {
-		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several nodes")
-	}
-	store := testenv.Store{Name: "mysql", URL: url}
-	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
-	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	a, b := twoNodes(t)
 	owner, _ := signUp(t, a, "ada@example.com")
 	phone := signInAgain(t, b, "ada@example.com", "correct horse battery", safariIOS)
 	ws, _, err := dialWS(t, b, "graphql-transport-ws", "")
@@ -450,14 +443,7 @@ func TestPresenceChangedSubscription(t *testing.T) {
 
 // A watcher on node A sees a device connect and leave on node B.
 func TestPresenceChangedAcrossNodes(t *testing.T) {
-	url := testenv.MySQL(t)
-	redisURL, prefix := testenv.Redis(t)
-	if url == "" || redisURL == "" {
-		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several nodes")
-	}
-	store := testenv.Store{Name: "mysql", URL: url}
-	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
-	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	a, b := twoNodes(t)
 	f := newOrg(t, a, "owner@example.com")
 	agent := b.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
 	watch := watchPresence(t, a, f.owner, f.rootID)
@@ -466,4 +452,19 @@ func TestPresenceChangedAcrossNodes(t *testing.T) {
 	expectPresence(t, watch, "agent@example.com", "ONLINE", 1)
 	dev.conn.Close()
 	expectPresence(t, watch, "agent@example.com", "OFFLINE", 0)
+}
+
+// twoNodes starts two in-process nodes sharing a MariaDB database and a
+// Redis key space (skipped without them outside CI).
+func twoNodes(t *testing.T) (a, b *testenv.Node) {
+	t.Helper()
+	url := testenv.MySQL(t)
+	redisURL, prefix := testenv.Redis(t)
+	if url == "" || redisURL == "" {
+		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several nodes")
+	}
+	store := testenv.Store{Name: "mysql", URL: url}
+	a = testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	b = testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	return a, b
 }

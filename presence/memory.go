@@ -462,40 +462,44 @@ func (m *Memory) KickSessions(ctx context.Context, sessionIDs []int64) error {
 	if len(sessionIDs) == 0 {
 		return nil
 	}
-	s := m.store
-	s.mu.Lock()
-	var handlers []func([]int64)
-	for n := range s.nodes {
+	for _, n := range m.liveNodes() {
 		n.mu.Lock()
-		if n.onKick != nil && !n.closed {
-			handlers = append(handlers, n.onKick)
-		}
+		f := n.onKick
 		n.mu.Unlock()
-	}
-	s.mu.Unlock()
-	for _, f := range handlers {
-		f(append([]int64(nil), sessionIDs...))
+		if f != nil {
+			f(append([]int64(nil), sessionIDs...))
+		}
 	}
 	return nil
 }
 
 // AnnounceAccessChange implements Service.
 func (m *Memory) AnnounceAccessChange(ctx context.Context, orgID int64) error {
+	for _, n := range m.liveNodes() {
+		n.mu.Lock()
+		f := n.onAccess
+		n.mu.Unlock()
+		if f != nil {
+			f(orgID)
+		}
+	}
+	return nil
+}
+
+// liveNodes lists the nodes sharing this state that are not shut down.
+func (m *Memory) liveNodes() []*Memory {
 	s := m.store
 	s.mu.Lock()
-	var handlers []func(int64)
+	defer s.mu.Unlock()
+	var out []*Memory
 	for n := range s.nodes {
 		n.mu.Lock()
-		if n.onAccess != nil && !n.closed {
-			handlers = append(handlers, n.onAccess)
+		if !n.closed {
+			out = append(out, n)
 		}
 		n.mu.Unlock()
 	}
-	s.mu.Unlock()
-	for _, f := range handlers {
-		f(orgID)
-	}
-	return nil
+	return out
 }
 
 // OnAccessChange implements Service.

@@ -355,3 +355,12 @@ func watchFailed(ctx context.Context, err error) error {
 	slog.WarnContext(ctx, "presence subscription not effective", "err", err)
 	return &models.Error{Code: models.CodeUnavailable, Message: "live presence is unavailable right now: subscribe again in a moment"}
 }
+
+// SessionsConnected answers whether sessions have a live websocket now.
+func (p presenceSource) SessionsConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error) {
+	refs := make([]presence.SessionRef, len(sessions))
+	for i, s := range sessions {
+		refs[i] = presence.SessionRef{UserID: s.UserID, SessionID: s.SessionID}
+	}
+	return p.SessionConnected(ctx, refs)
+}

@@ -25,8 +25,8 @@ type Finder interface {
 // PresenceSource is the live side of people: who is connected, their
 // status, and the activity their devices report.
 type PresenceSource interface {
-	// SessionConnected answers whether sessions have a live websocket now.
-	SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)
+	// SessionsConnected answers whether sessions have a live websocket now.
+	SessionsConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error)
 	// UserPresence answers people's live status in one round trip.
 	UserPresence(ctx context.Context, userIDs []int64) (map[int64]models.Presence, error)
 	// LiveStatuses lists everyone who is not OFFLINE, in one round trip.
@@ -59,7 +59,7 @@ type Loaders struct {
 	Session      *dataloadgen.Loader[int64, *models.Session]
 	// SessionConnected asks presence about every session of a response in
 	// one round trip.
-	SessionConnected *dataloadgen.Loader[int64, bool]
+	SessionConnected *dataloadgen.Loader[models.SessionRef, bool]
 	// UserPresence asks presence about every person of a response in one
 	// round trip.
 	UserPresence *dataloadgen.Loader[int64, models.Presence]
@@ -85,14 +85,14 @@ func NewLoaders(f Finder, p PresenceSource) *Loaders {
 			}
 			return out, nil
 		}, dataloadgen.WithWait(loaderWait)),
-		SessionConnected: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]bool, error) {
-			got, err := p.SessionConnected(ctx, ids)
+		SessionConnected: dataloadgen.NewMappedLoader(func(ctx context.Context, refs []models.SessionRef) (map[models.SessionRef]bool, error) {
+			got, err := p.SessionsConnected(ctx, refs)
 			if err != nil {
 				return nil, err
 			}
-			out := make(map[int64]bool, len(ids))
-			for _, id := range ids {
-				out[id] = got[id]
+			out := make(map[models.SessionRef]bool, len(refs))
+			for _, r := range refs {
+				out[r] = got[r.SessionID]
 			}
 			return out, nil
 		}, dataloadgen.WithWait(loaderWait)),

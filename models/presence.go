@@ -54,3 +54,10 @@ type SessionEvent struct {
 	SessionID int64
 	At        time.Time
 }
+
+// SessionRef names a session with its owner (presence keeps a session's
+// connections under its owner).
+type SessionRef struct {
+	UserID    int64
+	SessionID int64
+}

@@ -411,13 +411,14 @@ func (m *Memory) Live(ctx context.Context) (map[int64]Status, error) {
 }
 
 // SessionConnected implements Service.
-func (m *Memory) SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error) {
-	out := make(map[int64]bool, len(sessionIDs))
+func (m *Memory) SessionConnected(ctx context.Context, sessions []SessionRef) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(sessions))
 	s := m.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	now := ms(m.opts.Now())
-	for _, id := range sessionIDs {
+	for _, ref := range sessions {
+		id := ref.SessionID
 		live := false
 		for _, c := range s.sessions[id] {
 			if c.exp > now {

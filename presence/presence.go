@@ -36,6 +36,13 @@ type State struct {
 	Version      int64
 }
 
+// SessionRef names a session with its owner: a session's connections are
+// kept under its owner's keys.
+type SessionRef struct {
+	UserID    int64
+	SessionID int64
+}
+
 // ConnInfo describes one device connection (an acknowledged websocket).
 type ConnInfo struct {
 	// ConnID identifies the connection; it must be unique across nodes
@@ -94,7 +101,7 @@ type Service interface {
 	Live(ctx context.Context) (map[int64]Status, error)
 	// SessionConnected reports for each session whether it has at least one
 	// live connection on any node, in one round trip.
-	SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)
+	SessionConnected(ctx context.Context, sessions []SessionRef) (map[int64]bool, error)
 	// Watch subscribes to events of the given users. It returns once the
 	// subscription is effective on every backend (so no later event is
 	// missed); that requires Run to be running.

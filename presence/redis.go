@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -80,10 +81,6 @@ func (r *Redis) userKeys(uid int64) []string {
 	return []string{t + ":c:" + id, t + ":m:" + id, t + ":s:" + id, t + ":due", t + ":live"}
 }
 
-func (r *Redis) sessionKey(sid int64) string {
-	return r.opts.Prefix + "sess:" + strconv.FormatInt(sid, 10)
-}
-
 func (r *Redis) channel(uid int64) string {
 	return r.opts.Prefix + "ev:" + strconv.FormatInt(uid, 10)
 }
@@ -101,17 +98,13 @@ type scriptCall struct {
 	args []any
 }
 
-// exec runs script calls and extra commands in one pipeline (one round
-// trip). Scripts go by EVALSHA; those the server does not know (NOSCRIPT,
+// exec runs script calls in one pipeline (one round trip). Scripts go by EVALSHA; those the server does not know (NOSCRIPT,
 // e.g. after SCRIPT FLUSH or a failover) are loaded and re-run once.
-func (r *Redis) exec(ctx context.Context, calls []scriptCall, extra func(redis.Pipeliner)) ([]*redis.Cmd, error) {
+func (r *Redis) exec(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(calls))
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, c := range calls {
 			cmds[i] = c.s.EvalSha(ctx, p, c.keys, c.args...)
-		}
-		if extra != nil {
-			extra(p)
 		}
 		return nil
 	})
@@ -180,15 +173,10 @@ func (r *Redis) fire(hooks ...lastActive) {
 	}
 }
 
-func (r *Redis) connectCall(c ConnInfo, now int64, manual string) (scriptCall, func(redis.Pipeliner)) {
+func (r *Redis) connectCall(c ConnInfo, now int64, manual string) scriptCall {
 	exp := now + r.opts.TTL.Milliseconds()
 	meta := fmt.Sprintf("%d|%s|%d|%s", c.SessionID, c.Node, now, c.Device)
-	call := scriptCall{luaConnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, exp, meta, manual)}
-	sk := r.sessionKey(c.SessionID)
-	return call, func(p redis.Pipeliner) {
-		p.ZAdd(context.Background(), sk, redis.Z{Score: float64(exp), Member: c.ConnID})
-		p.PExpire(context.Background(), sk, r.opts.TTL)
-	}
+	return scriptCall{luaConnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, exp, meta, manual)}
 }
 
 // Connect implements Service.
@@ -210,8 +198,7 @@ func (r *Redis) Connect(ctx context.Context, c ConnInfo) error {
 	if c.ManualAway {
 		manual = "1"
 	}
-	call, extra := r.connectCall(c, ms(r.opts.Now()), manual)
-	cmds, err := r.exec(ctx, []scriptCall{call}, extra)
+	cmds, err := r.exec(ctx, []scriptCall{r.connectCall(c, ms(r.opts.Now()), manual)})
 	if err != nil {
 		return fmt.Errorf("presence: connect: %w", err)
 	}
@@ -239,13 +226,7 @@ func (r *Redis) Touch(ctx context.Context, connIDs ...string) error {
 		k := r.userKeys(c.UserID)
 		calls[i] = scriptCall{luaTouch, []string{k[0], k[2], k[3]}, []any{c.UserID, c.ConnID, exp}}
 	}
-	cmds, err := r.exec(ctx, calls, func(p redis.Pipeliner) {
-		for _, c := range infos {
-			sk := r.sessionKey(c.SessionID)
-			p.ZAddXX(ctx, sk, redis.Z{Score: float64(exp), Member: c.ConnID})
-			p.PExpire(ctx, sk, r.opts.TTL)
-		}
-	})
+	cmds, err := r.exec(ctx, calls)
 	if err != nil {
 		return fmt.Errorf("presence: touch: %w", err)
 	}
@@ -253,7 +234,6 @@ func (r *Redis) Touch(ctx context.Context, connIDs ...string) error {
 	// Redis lost, come back (with the person's manual AWAY as this node
 	// last knew it, if Redis lost that too).
 	var again []scriptCall
-	var extras []func(redis.Pipeliner)
 	var uids []int64
 	for i, c := range cmds {
 		if n, _ := c.Int64(); n == 0 {
@@ -261,18 +241,13 @@ func (r *Redis) Touch(ctx context.Context, connIDs ...string) error {
 			if infos[i].ManualAway {
 				manual = "?1"
 			}
-			call, extra := r.connectCall(infos[i], now, manual)
-			again, extras, uids = append(again, call), append(extras, extra), append(uids, infos[i].UserID)
+			again, uids = append(again, r.connectCall(infos[i], now, manual)), append(uids, infos[i].UserID)
 		}
 	}
 	if len(again) == 0 {
 		return nil
 	}
-	cmds, err = r.exec(ctx, again, func(p redis.Pipeliner) {
-		for _, e := range extras {
-			e(p)
-		}
-	})
+	cmds, err = r.exec(ctx, again)
 	if err != nil {
 		return fmt.Errorf("presence: touch: %w", err)
 	}
@@ -296,7 +271,7 @@ func (r *Redis) SetActivity(ctx context.Context, connID string, idle bool) error
 	if idle {
 		flag = "1"
 	}
-	cmds, err := r.exec(ctx, []scriptCall{{luaActivity, r.userKeys(c.UserID), r.scriptArgs(c.UserID, ms(r.opts.Now()), connID, flag)}}, nil)
+	cmds, err := r.exec(ctx, []scriptCall{{luaActivity, r.userKeys(c.UserID), r.scriptArgs(c.UserID, ms(r.opts.Now()), connID, flag)}})
 	if err != nil {
 		return fmt.Errorf("presence: activity: %w", err)
 	}
@@ -321,7 +296,7 @@ func (r *Redis) SetManualAway(ctx context.Context, userID int64, away bool) erro
 		}
 	}
 	r.mu.Unlock()
-	cmds, err := r.exec(ctx, []scriptCall{{luaManual, r.userKeys(userID), r.scriptArgs(userID, ms(r.opts.Now()), flag)}}, nil)
+	cmds, err := r.exec(ctx, []scriptCall{{luaManual, r.userKeys(userID), r.scriptArgs(userID, ms(r.opts.Now()), flag)}})
 	if err != nil {
 		return fmt.Errorf("presence: manual away: %w", err)
 	}
@@ -350,11 +325,7 @@ func (r *Redis) disconnect(ctx context.Context, conns []ConnInfo, grace time.Dur
 	for i, c := range conns {
 		calls[i] = scriptCall{luaDisconnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, grace.Milliseconds())}
 	}
-	cmds, err := r.exec(ctx, calls, func(p redis.Pipeliner) {
-		for _, c := range conns {
-			p.ZRem(ctx, r.sessionKey(c.SessionID), c.ConnID)
-		}
-	})
+	cmds, err := r.exec(ctx, calls)
 	if err != nil {
 		return fmt.Errorf("presence: disconnect: %w", err)
 	}
@@ -428,25 +399,27 @@ func (r *Redis) Live(ctx context.Context) (map[int64]Status, error) {
 	return out, nil
 }
 
-// SessionConnected implements Service: one pipelined ZCOUNT per session.
-func (r *Redis) SessionConnected(ctx context.Context, sessionIDs []int64) (map[int64]bool, error) {
-	out := make(map[int64]bool, len(sessionIDs))
-	if len(sessionIDs) == 0 {
+// SessionConnected implements Service: the connected sessions of each
+// owner ("ss", kept by the scripts), one pipelined HGET per owner.
+func (r *Redis) SessionConnected(ctx context.Context, sessions []SessionRef) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(sessions))
+	if len(sessions) == 0 {
 		return out, nil
 	}
-	now := strconv.FormatInt(ms(r.opts.Now()), 10)
-	cmds := make([]*redis.IntCmd, len(sessionIDs))
+	cmds := map[int64]*redis.StringCmd{}
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		for i, id := range sessionIDs {
-			cmds[i] = p.ZCount(ctx, r.sessionKey(id), "("+now, "+inf")
+		for _, s := range sessions {
+			if _, ok := cmds[s.UserID]; !ok {
+				cmds[s.UserID] = p.HGet(ctx, r.userKeys(s.UserID)[2], "ss")
+			}
 		}
 		return nil
 	})
-	if err != nil {
+	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("presence: sessions: %w", err)
 	}
-	for i, id := range sessionIDs {
-		out[id] = cmds[i].Val() > 0
+	for _, s := range sessions {
+		out[s.SessionID] = slices.Contains(strings.Split(cmds[s.UserID].Val(), ","), strconv.FormatInt(s.SessionID, 10))
 	}
 	return out, nil
 }
@@ -681,7 +654,7 @@ func (r *Redis) sweepOnce(ctx context.Context) error {
 		for i, id := range uids {
 			calls[i] = scriptCall{luaSweep, r.userKeys(id), r.scriptArgs(id, now)}
 		}
-		cmds, err := r.exec(ctx, calls, nil)
+		cmds, err := r.exec(ctx, calls)
 		if err != nil {
 			return err
 		}

@@ -106,8 +106,10 @@ func TestRedisStatesOneRoundTrip(t *testing.T) {
 	if states[1].Status != Online || states[2].Status != Offline || len(states) != 50 {
 		t.Fatalf("states: %+v %+v (%d)", states[1], states[2], len(states))
 	}
-	sessions := make([]int64, 50)
-	copy(sessions, ids)
+	sessions := make([]SessionRef, 50)
+	for i, id := range ids {
+		sessions[i] = SessionRef{UserID: id, SessionID: id * 10}
+	}
 	if _, err := rc.SessionConnected(ctx, sessions); err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +263,7 @@ func TestRedisPubSubReconnectResyncs(t *testing.T) {
 	// channel), standing for one lost while the connection was down.
 	call := scriptCall{luaManual, a.userKeys(5), a.scriptArgs(5, ms(time.Now()), "1")}
 	call.args[4] = prefix + "nowhere"
-	if _, err := a.exec(ctx, []scriptCall{call}, nil); err != nil {
+	if _, err := a.exec(ctx, []scriptCall{call}); err != nil {
 		t.Fatal(err)
 	}
 	killPubSub(t, rdbB, opt.ClientName)
@@ -313,7 +315,7 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 	if st := after[5]; st.Status != Away || st.Devices != 1 || st.Version <= before[5].Version {
 		t.Fatalf("after the loss: %+v, before %+v", st, before[5])
 	}
-	connected, err := a.SessionConnected(ctx, []int64{50})
+	connected, err := a.SessionConnected(ctx, []SessionRef{{UserID: 5, SessionID: 50}})
 	if err != nil || !connected[50] {
 		t.Fatalf("session after the loss: %v %v", connected, err)
 	}

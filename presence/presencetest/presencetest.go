@@ -336,7 +336,7 @@ func testHeartbeatKeepsAlive(t *testing.T, c *cluster) {
 	if s := state(t, a, 9); s.Status != presence.Online {
 		t.Fatalf("States = %+v", s)
 	}
-	connected, err := a.SessionConnected(ctx, []int64{90})
+	connected, err := a.SessionConnected(ctx, sessions(90))
 	must(t, err)
 	if !connected[90] {
 		t.Fatal("session 90 not connected after heartbeats")
@@ -382,7 +382,7 @@ func testNodeCrash(t *testing.T, c *cluster) {
 	if s := state(t, b, 12); s.Status != presence.Online {
 		t.Fatalf("user on a live node: %+v", s)
 	}
-	connected, err := b.SessionConnected(ctx, []int64{110, 120})
+	connected, err := b.SessionConnected(ctx, sessions(110, 120))
 	must(t, err)
 	if connected[110] || !connected[120] {
 		t.Fatalf("SessionConnected = %v", connected)
@@ -402,7 +402,7 @@ func testStalledNode(t *testing.T, c *cluster) {
 	expect(t, w, 24, presence.Offline, 0)
 	must(t, a.Touch(ctx, c1.ConnID)) // a wakes up: its live socket counts again
 	expect(t, w, 24, presence.Online, 1)
-	connected, err := b.SessionConnected(ctx, []int64{240})
+	connected, err := b.SessionConnected(ctx, sessions(240))
 	must(t, err)
 	if !connected[240] {
 		t.Fatal("session not connected after the touch")
@@ -487,18 +487,18 @@ func testSessionConnected(t *testing.T, c *cluster) {
 	must(t, a.Connect(ctx, c1))
 	must(t, b.Connect(ctx, c2))
 	must(t, a.Connect(ctx, conn(15, 150)))
-	got, err := b.SessionConnected(ctx, []int64{140, 150, 160})
+	got, err := b.SessionConnected(ctx, sessions(140, 150, 160))
 	must(t, err)
 	if !got[140] || !got[150] || got[160] || len(got) != 3 {
 		t.Fatalf("SessionConnected = %v", got)
 	}
 	must(t, a.Disconnect(ctx, c1.ConnID))
-	got, _ = b.SessionConnected(ctx, []int64{140})
+	got, _ = b.SessionConnected(ctx, sessions(140))
 	if !got[140] {
 		t.Fatal("session 140 still has a device on node b")
 	}
 	must(t, b.Disconnect(ctx, c2.ConnID))
-	got, _ = b.SessionConnected(ctx, []int64{140})
+	got, _ = b.SessionConnected(ctx, sessions(140))
 	if got[140] {
 		t.Fatal("session 140 has no device left")
 	}
@@ -888,4 +888,13 @@ func testLive(t *testing.T, c *cluster) {
 	if _, ok := live[91]; ok || len(live) != 1 {
 		t.Fatalf("after OFFLINE, Live = %v", live)
 	}
+}
+
+// sessions names sessions by id; the suite numbers them user*10+n.
+func sessions(ids ...int64) []presence.SessionRef {
+	out := make([]presence.SessionRef, len(ids))
+	for i, id := range ids {
+		out[i] = presence.SessionRef{UserID: id / 10, SessionID: id}
+	}
+	return out
 }

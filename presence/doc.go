@@ -66,11 +66,13 @@
 // (…:c:<uid>), a HASH of connection metadata (…:m:<uid>: session, node,
 // connected-at, device, idle flag, last ACTIVE), a HASH status record
 // (…:s:<uid>: status, devices, version, last active, manual away, pending
-// OFFLINE deadline, last value handed to the hook); per shard a due-set
-// ZSET userID→next deadline (…:due: earliest expiry, end of grace, or a
-// device turning idle). Sessions have a ZSET of connID→expiry
-// (<prefix>sess:<sid>). Events go to one channel per user
-// (<prefix>ev:<uid>); kicks to <prefix>kick. See lua.go for the scripts.
+// OFFLINE deadline, last value handed to the hook, connected sessions); per
+// shard a due-set ZSET userID→next deadline (…:due: earliest expiry, end of
+// grace, or a device turning idle) and a HASH userID→status of the users
+// who are not OFFLINE (…:live, for the members filter). Presence events and
+// session changes (s|…) go to one channel per user (<prefix>ev:<uid>);
+// kicks and access changes (a:…) to <prefix>kick. See lua.go for the
+// scripts. A heartbeat is one script per connection.
 //
 // Every node sweeps: each SweepInterval it reads the due users of all shards
 // in one pipeline and runs the idempotent sweep script for them in another;

@@ -185,3 +185,19 @@ func TestSetPresenceRateLimited(t *testing.T) {
 		t.Fatalf("another session of the same person is limited too: %s", r.Code())
 	}
 }
+
+// Removing someone from the organization on node B ends their
+// presenceChanged stream on node A.
+func TestRemovalEndsStreamOnOtherNode(t *testing.T) {
+	a, b := twoNodes(t)
+	f := newOrg(t, a, "owner@example.com")
+	admin := a.AddMember(t, f.rootID, "admin@example.com", models.Grant{Role: models.RoleAdmin})
+	watch := watchPresence(t, a, admin, f.rootID)
+	waitWatchingAs(t, watch, admin, "admin@example.com")
+	ownerOnB := b.Client()
+	ownerOnB.Token = f.owner.Token
+	var out map[string]any
+	ownerOnB.MustDo(t, `mutation($o: ID!, $u: ID!) { removeFromOrganization(input: {organizationId: $o, userId: $u}) }`,
+		map[string]any{"o": f.orgID, "u": userID(t, admin)}, &out)
+	expectEnded(t, watch, "p", "FORBIDDEN")
+}

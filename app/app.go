@@ -162,7 +162,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	access := newAccessWatchers()
 	a.presence.OnAccessChange(access.fire)
 	live := presenceSource{Service: a.presence, access: access}
-	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: live, Limiter: limiter}
+	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: live, Limiter: limiter,
+		EventUsers: graph.NewEventUsers(a.Store.FindUsersByIDs, 30*time.Second, 100_000)}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
 		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},

@@ -187,10 +187,11 @@ func (p presenceSource) UserPresence(ctx context.Context, userIDs []int64) (map[
 }
 
 // WatchPresence streams presence changes of userIDs as models events until
-// ctx ends or the watcher is dropped for falling behind. Each list received
-// on follow replaces the people watched; those added who are not OFFLINE
-// are announced at once with their current state.
-func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, userIDs []int64, follow <-chan []int64) (<-chan *models.PresenceEvent, error) {
+// ctx ends or the watcher is dropped for falling behind. On each refresh it
+// asks members who to watch (an error ends the stream); people added who
+// are not OFFLINE are announced at once with their current state. One
+// goroutine per stream does all of it.
+func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, userIDs []int64, refresh <-chan struct{}, members func(context.Context) ([]int64, error)) (<-chan *models.PresenceEvent, error) {
 	wctx, cancel := context.WithTimeout(ctx, watchTimeout)
 	w, err := p.Watch(wctx, userIDs)
 	cancel()
@@ -234,7 +235,14 @@ func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, user
 				queue(ev.State, ev.At)
 			case send <- head:
 				backlog = backlog[1:]
-			case ids := <-follow:
+			case <-refresh:
+				ids, err := members(ctx)
+				if err != nil {
+					return
+				}
+				if ids == nil {
+					continue
+				}
 				added, err := p.follow(ctx, w, watching, ids)
 				if err != nil {
 					slog.WarnContext(ctx, "presence: follow access change", "err", err)

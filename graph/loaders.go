@@ -38,8 +38,9 @@ type PresenceSource interface {
 	// WatchPresence streams the changes of userIDs, stamped with
 	// accountID, until ctx ends (the channel is then closed) or the
 	// subscriber falls too far behind (closed too).
-	// Each list received on follow replaces the people watched.
-	WatchPresence(ctx context.Context, accountID int64, userIDs []int64, follow <-chan []int64) (<-chan *models.PresenceEvent, error)
+	// On each signal of refresh it calls members: an error ends the
+	// stream, nil ids keep the people watched, other ids replace them.
+	WatchPresence(ctx context.Context, accountID int64, userIDs []int64, refresh <-chan struct{}, members func(context.Context) ([]int64, error)) (<-chan *models.PresenceEvent, error)
 	// AccessChanges signals each change of an organization's memberships,
 	// made on any node, until ctx ends.
 	AccessChanges(ctx context.Context, orgID int64) <-chan struct{}

@@ -59,6 +59,9 @@ func (r *mutationResolver) SetPresence(ctx context.Context, input model.SetPrese
 }
 
 func (r *presenceEventResolver) User(ctx context.Context, obj *models.PresenceEvent) (*models.User, error) {
+	if r.EventUsers != nil {
+		return r.EventUsers.Get(ctx, obj.UserID)
+	}
 	return load(ctx, LoadersFrom(ctx).User, obj.UserID, "user")
 }
 
@@ -90,50 +93,15 @@ func (r *subscriptionResolver) PresenceChanged(ctx context.Context, accountID st
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithCancel(ctx)
 	changes := r.Presence.AccessChanges(ctx, acct.OrganizationID)
-	follow := make(chan []int64)
-	events, err := r.Presence.WatchPresence(ctx, id, members, follow)
-	if err != nil {
-		cancel()
-		return nil, err
-	}
-	out := make(chan *models.PresenceEvent)
-	go func() {
-		defer close(out)
-		defer cancel()
-		for {
-			select {
-			case ev, ok := <-events:
-				if !ok {
-					return
-				}
-				select {
-				case out <- ev:
-				case <-ctx.Done():
-					return
-				}
-			case <-changes:
-				ids, err := stillWatching(ctx, r.Store, id)
-				if err != nil {
-					// Access lost: the stream ends with an error saying why.
-					wstransport.AddSubscriptionError(ctx, models.Forbidden("your access to this account ended"))
-					return
-				}
-				if ids == nil {
-					continue // could not tell (logged): keep the current set
-				}
-				select {
-				case follow <- ids:
-				case <-ctx.Done():
-					return
-				}
-			case <-ctx.Done():
-				return
-			}
+	return r.Presence.WatchPresence(ctx, id, members, changes, func(ctx context.Context) ([]int64, error) {
+		ids, err := stillWatching(ctx, r.Store, id)
+		if err != nil {
+			// Access lost: the stream ends with an error saying why.
+			wstransport.AddSubscriptionError(ctx, models.Forbidden("your access to this account ended"))
 		}
-	}()
-	return out, nil
+		return ids, err
+	})
 }
 
 func (r *subscriptionResolver) SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error) {

@@ -33,6 +33,9 @@ type Resolver struct {
 	Presence PresenceSource
 	// Limiter throttles presence reports (nil: no limit).
 	Limiter models.RateLimiter
+	// EventUsers resolves PresenceEvent.user from a node-wide cache (nil:
+	// the response's loader).
+	EventUsers *EventUsers
 }
 
 // ActivityLimit bounds setPresence per session: a client reports ACTIVE or

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -24,6 +25,11 @@ func NewWebsocket(allowedOrigins []string, log *slog.Logger) *wstransport.Transp
 	return &wstransport.Transport{
 		Upgrader: websocket.Upgrader{CheckOrigin: originChecker(allowedOrigins)},
 		Logger:   log,
+		// A client that stops reading (or vanishes) is closed within 10 s
+		// of its last word (PRESENCE.md P6); a healthy one answers each
+		// ping within milliseconds, and TCP loses no pong.
+		PingInterval: 7 * time.Second,
+		PongTimeout:  10 * time.Second,
 	}
 }
 

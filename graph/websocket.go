@@ -25,11 +25,12 @@ func NewWebsocket(allowedOrigins []string, log *slog.Logger) *wstransport.Transp
 	return &wstransport.Transport{
 		Upgrader: websocket.Upgrader{CheckOrigin: originChecker(allowedOrigins)},
 		Logger:   log,
-		// A client that stops reading (or vanishes) is closed within 10 s
-		// of its last word (PRESENCE.md P6); a healthy one answers each
-		// ping within milliseconds, and TCP loses no pong.
+		// A client that stops reading (or vanishes) is closed 9 s after its
+		// last word (PRESENCE.md P6: within 10 s); a healthy one answers
+		// each ping within milliseconds, so 2 s of margin is plenty, and
+		// TCP loses no pong.
 		PingInterval: 7 * time.Second,
-		PongTimeout:  10 * time.Second,
+		PongTimeout:  9 * time.Second,
 	}
 }
 

@@ -806,6 +806,14 @@ func (s *Store) AcceptInvitation(ctx context.Context, in models.AcceptInvitation
 			return nil, err
 		}
 	} else if err := s.mustBeInvitee(ctx, q, &pre); err != nil {
+		// The identity may have just been created by a concurrent accept
+		// of this very link: the link is then spent, which is the answer.
+		var cur models.Invitation
+		if q.Where("id = ?", pre.ID).Take(&cur).Error == nil {
+			if uerr := s.invitationUsable(&cur); uerr != nil {
+				return nil, uerr
+			}
+		}
 		return nil, err
 	}
 

@@ -26,10 +26,10 @@ func NewWebsocket(allowedOrigins []string, log *slog.Logger) *wstransport.Transp
 		Upgrader: websocket.Upgrader{CheckOrigin: originChecker(allowedOrigins)},
 		Logger:   log,
 		// A client that stops reading (or vanishes) is closed 9 s after its
-		// last word (PRESENCE.md P6: within 10 s); a healthy one answers
-		// each ping within milliseconds, so 2 s of margin is plenty, and
-		// TCP loses no pong.
-		PingInterval: 7 * time.Second,
+		// last word (PRESENCE.md P6: within 10 s). A healthy one answers
+		// each ping at once; with pings every 5 s a pong may still come
+		// 50% of an interval late (P5's jitter) with 1.5 s to spare.
+		PingInterval: 5 * time.Second,
 		PongTimeout:  9 * time.Second,
 	}
 }

@@ -83,7 +83,7 @@ func runP1(ctx context.Context, e *env) error {
 			mib(rss0), mib(rss1), e.cfg.settle, perEnd, heap/1024/1024, heap/1024/float64(n), stacks/1024/1024, stacks/1024/float64(n), goroutines, goroutines/float64(n)))
 	proj := cores * target / float64(n)
 	e.check("P1", "idle CPU of the server", cores, "cores", fmt.Sprintf("%.3f cores", cores), "≤ 0.4 core", proj <= 0.4,
-		fmt.Sprintf("over %s with %d sockets (pings every 10s, heartbeats every TTL/3); %.3f cores projected linearly to 50,000", e.cfg.idle, n, proj))
+		fmt.Sprintf("over %s with %d sockets (the server's websocket pings, heartbeats every TTL/3); %.3f cores projected linearly to 50,000", e.cfg.idle, n, proj))
 	return nil
 }
 

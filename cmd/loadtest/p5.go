@@ -10,7 +10,8 @@ import (
 )
 
 // runP5: a soak over two nodes; every client answers server pings after a
-// random delay (±50% jitter of the 10 s ping interval: 0–5 s), and each
+// random delay (±50% jitter of the server's 5 s ping interval: 0–2.5 s;
+// graph.NewWebsocket pings every 5 s and closes after 9 s of silence), and each
 // minute -reconnect of the clients drop their TCP connection without a
 // close frame and reconnect within 0.2–2 s to a random node. Nobody ever
 // leaves for longer than the offline grace, so every OFFLINE is spurious.
@@ -30,7 +31,7 @@ func runP5(ctx context.Context, e *env) error {
 	}
 	nodes := []*node{a, b}
 	cs := newClients(e)
-	cs.pongDelay = func() time.Duration { return time.Duration(rand.Int64N(int64(5 * time.Second))) }
+	cs.pongDelay = func() time.Duration { return time.Duration(rand.Int64N(int64(2500 * time.Millisecond))) }
 	var (
 		mu         sync.Mutex
 		spurious   = map[string]bool{} // user|at
@@ -132,7 +133,7 @@ loop:
 		note = fmt.Sprintf("scaled 30 min→%s (flag -p5-duration) %s", e.cfg.p5Duration, note)
 	}
 	e.check("P5", "spurious OFFLINE transitions", float64(distinct), "transitions", fmt.Sprintf("%d", distinct), "0", distinct == 0,
-		fmt.Sprintf("%d clients on 2 nodes for %s, pongs delayed 0–5 s, %d quick reconnects (%d failed), %d OFFLINE events received in all; %s",
+		fmt.Sprintf("%d clients on 2 nodes for %s, pongs delayed 0–2.5 s, %d quick reconnects (%d failed), %d OFFLINE events received in all; %s",
 			len(ts), took.Round(time.Second), reconnects.Load(), recErrs.Load(), offEvents.Load(), note))
 	e.check("P5", "sockets closed by the servers", float64(unexp), "sockets", fmt.Sprintf("%d", unexp), "0", unexp == 0, "close codes "+codes)
 	return nil

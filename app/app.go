@@ -37,6 +37,10 @@ type Options struct {
 	// Presence tunes the presence service (tests shorten its periods); its
 	// Prefix is set from RedisPrefix.
 	Presence presence.Options
+	// WebsocketPing and WebsocketPongTimeout replace the websocket liveness
+	// timings when set (in-process tests, whose clients read only when
+	// they expect something, lengthen them).
+	WebsocketPing, WebsocketPongTimeout time.Duration
 }
 
 // App is a running Rollcall node.
@@ -118,6 +122,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 
 	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg})
 	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
+	if opt.WebsocketPing > 0 {
+		ws.PingInterval, ws.PongTimeout = opt.WebsocketPing, opt.WebsocketPongTimeout
+	}
 	a.ws = ws
 	popt := opt.Presence
 	if popt.TTL == 0 {

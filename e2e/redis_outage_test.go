@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"net"
 	"strings"
 	"testing"
 	"time"
@@ -138,5 +139,50 @@ func TestRedisOutage(t *testing.T) {
 	})
 	if got := presenceOf(t, comes); got.Status != "ONLINE" || got.ConnectedDevices != 1 {
 		t.Fatalf("comes after the outage: %+v", got)
+	}
+}
+
+// An outage longer than PRESENCE_TTL, with Redis keeping its data: the
+// connections' expiry passed while no node could refresh them, yet no one
+// is swept OFFLINE when Redis returns — heartbeats refresh them first.
+func TestRedisOutageLongerThanTTL(t *testing.T) {
+	redisURL, prefix, proxy, _ := testenv.RedisViaProxy(t)
+	if redisURL == "" {
+		t.Skip("TEST_REDIS_URL is needed")
+	}
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{RedisPrefix: prefix, Env: map[string]string{
+		"REDIS_URL": redisURL, "PRESENCE_TTL": "3s",
+	}})
+	f := newOrg(t, n, "owner@example.com")
+	stays := n.AddMember(t, f.rootID, "stays@example.com", models.Grant{Role: models.RoleAgent})
+	watch := watchPresence(t, n, f.owner, f.rootID)
+	waitWatching(t, watch, f.owner)
+	initWS(t, n, stays)
+	expectPresence(t, watch, "stays@example.com", "ONLINE", 1)
+
+	proxy.Cut()
+	time.Sleep(4 * time.Second) // every connection's expiry passes
+	proxy.Restore()
+
+	waitFor(t, "Redis back", func() bool {
+		r := send(t, n, "GET", "/readyz", "", "", "", nil)
+		return r.body["status"] == "ready"
+	})
+	// Nothing happened to anyone: no event for 3 s, and both are ONLINE.
+	_ = watch.conn.SetReadDeadline(time.Now().Add(3 * time.Second))
+	for {
+		_, raw, err := watch.conn.ReadMessage()
+		if err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				break // quiet until the deadline: what we want
+			}
+			t.Fatalf("watcher: %v", err)
+		}
+		if strings.Contains(string(raw), `"OFFLINE"`) {
+			t.Fatalf("spurious OFFLINE after the outage: %s", raw)
+		}
+	}
+	if got := presenceOf(t, stays); got.Status != "ONLINE" || got.ConnectedDevices != 1 {
+		t.Fatalf("stays after the outage: %+v", got)
 	}
 }

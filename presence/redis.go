@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -39,6 +40,10 @@ type Redis struct {
 	subWake  chan struct{}
 	waiters  map[string][]*pendingSub
 	kickSubs int
+
+	// heartbeatOK is when the last heartbeat of every local connection
+	// succeeded (unix ns); the sweeper waits for one after an outage.
+	heartbeatOK atomic.Int64
 }
 
 type subOp struct {
@@ -545,7 +550,13 @@ func (r *Redis) heartbeatLoop(ctx context.Context) {
 			return
 		case <-t.C:
 		}
-		if err := r.touchAll(ctx); err != nil {
+		// A heartbeat that waits on an unreachable Redis must not land
+		// late with an expiry computed before it waited: bound it, and
+		// retry with a fresh time.
+		tctx, cancel := context.WithTimeout(ctx, r.opts.HeartbeatInterval/2)
+		err := r.touchAll(tctx)
+		cancel()
+		if err != nil {
 			if ctx.Err() != nil {
 				return
 			}
@@ -556,6 +567,7 @@ func (r *Redis) heartbeatLoop(ctx context.Context) {
 			t.Reset(r.opts.SweepInterval)
 			continue
 		}
+		r.heartbeatOK.Store(time.Now().UnixNano())
 		if down {
 			r.opts.Logger.Info("presence: Redis is back, local connections registered again")
 			down = false
@@ -583,33 +595,51 @@ func (r *Redis) touchAll(ctx context.Context) error {
 }
 
 // sweepLoop sweeps every SweepInterval. After Redis was unreachable it
-// holds off for a few intervals once Redis answers again: every node's
-// heartbeat is retrying meanwhile, and live connections whose expiry passed
-// during the outage must be refreshed before anyone sweeps them (no
-// spurious OFFLINE); a node that really died is swept right after.
+// holds off once Redis answers again, until this node's heartbeat has
+// refreshed its connections (at most a heartbeat interval) and for a few
+// more intervals: every node's heartbeat is retrying meanwhile, and live
+// connections whose expiry passed during the outage must be refreshed
+// before anyone sweeps them (no spurious OFFLINE); a node that really died
+// is swept right after.
 func (r *Redis) sweepLoop(ctx context.Context) {
 	t := time.NewTicker(r.opts.SweepInterval)
 	defer t.Stop()
 	failed := false
-	var hold time.Time
+	var back, hold time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
 		}
-		if time.Now().Before(hold) {
+		now := time.Now()
+		if now.Before(hold) {
+			continue
+		}
+		if !back.IsZero() {
+			// Redis answered at back: wait for a heartbeat after it.
+			if r.heartbeatOK.Load() <= back.UnixNano() && now.Sub(back) < r.opts.HeartbeatInterval {
+				continue
+			}
+			back = time.Time{}
+			hold = now.Add(sweepHoldIntervals * r.opts.SweepInterval)
 			continue
 		}
 		if failed {
-			if r.rdb.Ping(ctx).Err() != nil {
+			pctx, cancel := context.WithTimeout(ctx, r.opts.SweepInterval)
+			err := r.rdb.Ping(pctx).Err()
+			cancel()
+			if err != nil {
 				continue
 			}
 			failed = false
-			hold = time.Now().Add(sweepHoldIntervals * r.opts.SweepInterval)
+			back = time.Now()
 			continue
 		}
-		if err := r.sweepOnce(ctx); err != nil && ctx.Err() == nil {
+		sctx, cancel := context.WithTimeout(ctx, r.opts.HeartbeatInterval)
+		err := r.sweepOnce(sctx)
+		cancel()
+		if err != nil && ctx.Err() == nil {
 			r.opts.Logger.Warn("presence: sweep failed", "err", err)
 			failed = true
 		}

@@ -265,6 +265,26 @@ func (d *DB) bulkInsert(tx *gorm.DB, table string, cols []string, args []any) er
 	return nil
 }
 
+// insertUsers writes users (rows of seedUserColumns) and returns their ids
+// by lower-cased email, read back in one query.
+func (d *DB) insertUsers(tx *gorm.DB, rows []any, emails []string) (map[string]int64, error) {
+	if err := d.bulkInsert(tx, "users", seedUserColumns, rows); err != nil {
+		return nil, err
+	}
+	var got []struct {
+		ID         int64
+		EmailLower string
+	}
+	if err := tx.Raw("SELECT id, email_lower FROM users WHERE email_lower IN ?", emails).Scan(&got).Error; err != nil {
+		return nil, err
+	}
+	ids := make(map[string]int64, len(got))
+	for _, u := range got {
+		ids[u.EmailLower] = u.ID
+	}
+	return ids, nil
+}
+
 // seedTx runs fn in a transaction, again when MySQL reports a deadlock
 // (the batch is rolled back whole and regenerated identically).
 func (d *DB) seedTx(ctx context.Context, fn func(tx *gorm.DB) error) error {
@@ -589,19 +609,9 @@ func (g *seedGen) memberBatch(ctx context.Context, batch, lo, hi int) error {
 		rows = 0
 		clear(perAccount)
 		admins = admins[:0]
-		if err := g.d.bulkInsert(tx, "users", seedUserColumns, users); err != nil {
+		ids, err := g.d.insertUsers(tx, users, emails)
+		if err != nil {
 			return err
-		}
-		var got []struct {
-			ID         int64
-			EmailLower string
-		}
-		if err := tx.Raw("SELECT id, email_lower FROM users WHERE email_lower IN ?", emails).Scan(&got).Error; err != nil {
-			return err
-		}
-		ids := make(map[string]int64, len(got))
-		for _, u := range got {
-			ids[u.EmailLower] = u.ID
 		}
 		claims := make([]any, 0, n*len(seedClaimColumns))
 		members := make([]any, 0, n*len(seedOrgMemberColumns))

@@ -270,3 +270,35 @@ func isDeadlock(err error) bool {
 	var me *mysqldriver.MySQLError
 	return errors.As(err, &me) && (me.Number == 1213 || me.Number == 1205)
 }
+
+// CreateMySQLDatabase creates the database named by a mysql:// URL when it
+// is missing (utf8mb4), connecting to the server without selecting one. The
+// seed and load tools use it; the server itself expects the database to
+// exist.
+func CreateMySQLDatabase(ctx context.Context, databaseURL string) error {
+	if !strings.HasPrefix(databaseURL, "mysql://") {
+		return errors.New("creating a database applies to mysql:// stores only (SQLite creates its file)")
+	}
+	u, err := url.Parse(databaseURL)
+	if err != nil {
+		return err
+	}
+	name := strings.Trim(u.Path, "/")
+	if name == "" || strings.ContainsAny(name, "`/\\. ") {
+		return fmt.Errorf("%q is not a database name to create", name)
+	}
+	u.Path = "/"
+	dsn, err := MySQLDSN(u.String())
+	if err != nil {
+		return err
+	}
+	conn, err := sql.Open("mysql", dsn)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	if _, err := conn.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
+		return fmt.Errorf("create database %s: %w", name, err)
+	}
+	return nil
+}

@@ -150,19 +150,9 @@ func (d *DB) loadGroupBatch(ctx context.Context, spec LoadSeedSpec, res *LoadSee
 				nil, nil, "en", nil, nil,
 				false, false, false, false, now, now, now)
 		}
-		if err := d.bulkInsert(tx, "users", seedUserColumns, users); err != nil {
+		ids, err := d.insertUsers(tx, users, emails)
+		if err != nil {
 			return err
-		}
-		var got []struct {
-			ID         int64
-			EmailLower string
-		}
-		if err := tx.Raw("SELECT id, email_lower FROM users WHERE email_lower IN ?", emails).Scan(&got).Error; err != nil {
-			return err
-		}
-		ids := make(map[string]int64, len(got))
-		for _, u := range got {
-			ids[u.EmailLower] = u.ID
 		}
 		prods := mustJSON(products)
 		claims := make([]any, 0, len(people)*len(seedClaimColumns))

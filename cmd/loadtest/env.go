@@ -12,7 +12,6 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -90,7 +89,7 @@ func newEnv(ctx context.Context, cfg *config, out io.Writer) (*env, error) {
 	}
 
 	if strings.HasPrefix(cfg.databaseURL, "mysql://") {
-		if err := createDatabase(ctx, cfg.databaseURL); err != nil {
+		if err := db.CreateMySQLDatabase(ctx, cfg.databaseURL); err != nil {
 			return nil, err
 		}
 	}
@@ -351,32 +350,6 @@ func memTotal() string {
 		}
 	}
 	return "? RAM"
-}
-
-// createDatabase creates the database of a mysql:// URL when missing.
-func createDatabase(ctx context.Context, databaseURL string) error {
-	u, err := url.Parse(databaseURL)
-	if err != nil {
-		return err
-	}
-	name := strings.Trim(u.Path, "/")
-	if name == "" || strings.ContainsAny(name, "`/\\. ") {
-		return fmt.Errorf("-database: %q is not a database name this tool creates", name)
-	}
-	u.Path = "/"
-	dsn, err := db.MySQLDSN(u.String())
-	if err != nil {
-		return err
-	}
-	conn, err := sql.Open("mysql", dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return fmt.Errorf("create database %s: %w", name, err)
-	}
-	return nil
 }
 
 // fdBudget is how many sockets this process may open, leaving headroom.

@@ -11,8 +11,6 @@ package main
 
 import (
 	"context"
-	"database/sql"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -74,7 +72,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	log := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 
 	if *createDB {
-		if err := createDatabase(ctx, *databaseURL); err != nil {
+		if err := db.CreateMySQLDatabase(ctx, *databaseURL); err != nil {
 			return err
 		}
 	}
@@ -108,36 +106,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fmt.Fprintf(stdout, "owner user %d (%s), password %q for every member\n", res.OwnerUserID, *owner, *password)
 	fmt.Fprintf(stdout, "members %d, memberships %d, pending invitations %d, contacts %d\n", res.Members, res.Memberships, res.Invitations, res.Contacts)
 	fmt.Fprintf(stdout, "%d rows in %s: %.0f rows/s\n", res.Rows, res.Took.Round(10*time.Millisecond), float64(res.Rows)/secs)
-	return nil
-}
-
-// createDatabase creates the database of a mysql:// URL when missing,
-// connecting to the server without selecting a database.
-func createDatabase(ctx context.Context, databaseURL string) error {
-	if !strings.HasPrefix(databaseURL, "mysql://") {
-		return errors.New("-create-db applies to mysql:// stores only (SQLite creates its file)")
-	}
-	u, err := url.Parse(databaseURL)
-	if err != nil {
-		return err
-	}
-	name := strings.Trim(u.Path, "/")
-	if name == "" || strings.ContainsAny(name, "`/\\. ") {
-		return fmt.Errorf("-create-db: %q is not a database name this tool creates", name)
-	}
-	u.Path = "/"
-	dsn, err := db.MySQLDSN(u.String())
-	if err != nil {
-		return err
-	}
-	conn, err := sql.Open("mysql", dsn)
-	if err != nil {
-		return err
-	}
-	defer conn.Close()
-	if _, err := conn.ExecContext(ctx, "CREATE DATABASE IF NOT EXISTS `"+name+"` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci"); err != nil {
-		return fmt.Errorf("create database %s: %w", name, err)
-	}
 	return nil
 }
 

@@ -198,43 +198,21 @@ func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, user
 	if err != nil {
 		return nil, watchFailed(ctx, err)
 	}
-	watching := make(map[int64]bool, len(userIDs))
-	for _, id := range userIDs {
-		watching[id] = true
-	}
 	out := make(chan *models.PresenceEvent, 1)
 	go func() {
 		defer close(out)
 		defer w.Close()
-		// backlog holds what is ready to send; the watcher is read only
-		// when it is empty, so a slow reader is left to the watcher's
-		// bounded, coalescing queue (and its slow-consumer close).
-		var backlog []*models.PresenceEvent
-		// The states announced for people added and the watcher's events
-		// may overlap: only newer versions go out.
-		sent := map[int64]int64{}
-		queue := func(st presence.State, at time.Time) {
-			if st.Version <= sent[st.UserID] {
-				return
-			}
-			sent[st.UserID] = st.Version
-			backlog = append(backlog, &models.PresenceEvent{UserID: st.UserID, AccountID: accountID, Presence: toModel(st), At: at})
-		}
 		for {
-			var send chan<- *models.PresenceEvent
-			var head *models.PresenceEvent
-			events := w.C
-			if len(backlog) > 0 {
-				send, head, events = out, backlog[0], nil
-			}
 			select {
-			case ev, ok := <-events:
+			case ev, ok := <-w.C:
 				if !ok {
 					return
 				}
-				queue(ev.State, ev.At)
-			case send <- head:
-				backlog = backlog[1:]
+				select {
+				case out <- &models.PresenceEvent{UserID: ev.UserID, AccountID: accountID, Presence: toModel(ev.State), At: ev.At}:
+				case <-ctx.Done():
+					return
+				}
 			case <-refresh:
 				ids, err := members(ctx)
 				if err != nil {
@@ -243,13 +221,11 @@ func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, user
 				if ids == nil {
 					continue
 				}
-				added, err := p.follow(ctx, w, watching, ids)
+				added, err := p.follow(ctx, w, ids)
 				if err != nil {
 					slog.WarnContext(ctx, "presence: follow access change", "err", err)
 				}
-				for _, st := range added {
-					queue(st, time.Now().UTC())
-				}
+				w.Announce(time.Now().UTC(), added...)
 			case <-w.Done():
 				return
 			case <-ctx.Done():
@@ -262,44 +238,17 @@ func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, user
 
 // follow makes w watch exactly ids and returns the states of the people
 // added who are not OFFLINE.
-func (p presenceSource) follow(ctx context.Context, w *presence.Watcher, watching map[int64]bool, ids []int64) ([]presence.State, error) {
-	want := make(map[int64]bool, len(ids))
-	var add []int64
-	for _, id := range ids {
-		want[id] = true
-		if !watching[id] {
-			add = append(add, id)
-		}
-	}
-	var drop []int64
-	for id := range watching {
-		if !want[id] {
-			drop = append(drop, id)
-		}
-	}
-	if len(drop) > 0 {
-		w.Remove(drop...)
-	}
-	for id := range watching {
-		if !want[id] {
-			delete(watching, id)
-		}
-	}
-	if len(add) == 0 {
-		return nil, nil
-	}
-	if err := w.Add(ctx, add...); err != nil {
+func (p presenceSource) follow(ctx context.Context, w *presence.Watcher, ids []int64) ([]presence.State, error) {
+	added, err := w.Replace(ctx, ids)
+	if err != nil || len(added) == 0 {
 		return nil, err
 	}
-	for _, id := range add {
-		watching[id] = true
-	}
-	states, err := p.States(ctx, add)
+	states, err := p.States(ctx, added)
 	if err != nil {
 		return nil, err
 	}
 	var live []presence.State
-	for _, id := range add {
+	for _, id := range added {
 		if st := states[id]; st.Status != presence.Offline && st.Status != "" {
 			live = append(live, st)
 		}

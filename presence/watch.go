@@ -38,6 +38,34 @@ func (w *Watcher) Add(ctx context.Context, userIDs ...int64) error {
 	return w.hub.add(ctx, w, userIDs)
 }
 
+// Replace makes the watcher watch exactly userIDs and returns the ones it
+// did not watch before (effective on return, like Add).
+func (w *Watcher) Replace(ctx context.Context, userIDs []int64) ([]int64, error) {
+	want := make(map[int64]bool, len(userIDs))
+	var added []int64
+	w.mu.Lock()
+	for _, id := range userIDs {
+		want[id] = true
+		if _, ok := w.users[id]; !ok {
+			added = append(added, id)
+		}
+	}
+	var dropped []int64
+	for id := range w.users {
+		if !want[id] {
+			dropped = append(dropped, id)
+		}
+	}
+	w.mu.Unlock()
+	if len(dropped) > 0 {
+		w.Remove(dropped...)
+	}
+	if len(added) == 0 {
+		return nil, nil
+	}
+	return added, w.Add(ctx, added...)
+}
+
 // Remove stops watching users; their pending events are dropped.
 func (w *Watcher) Remove(userIDs ...int64) {
 	w.hub.remove(w, userIDs)
@@ -50,6 +78,18 @@ func (w *Watcher) Remove(userIDs ...int64) {
 		delete(w.lastV, id)
 	}
 	w.mu.Unlock()
+}
+
+// Announce queues states read outside the event stream (e.g. of people
+// just added) as events at time at, through the same queue as the
+// backend's: states of people not watched, or not newer than what the
+// watcher already delivered or queued, are dropped.
+func (w *Watcher) Announce(at time.Time, states ...State) {
+	for _, st := range states {
+		if !w.offer(Event{UserID: st.UserID, State: st, At: at}) {
+			return
+		}
+	}
 }
 
 // Close stops the watcher and closes C. It is idempotent.

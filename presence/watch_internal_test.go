@@ -118,3 +118,47 @@ func TestWatcherStallTimeout(t *testing.T) {
 		t.Fatal("C open after close")
 	}
 }
+
+// Announced states and backend events share one queue and one version
+// order: whichever comes second with the same or an older version is
+// dropped.
+func TestWatcherAnnounceSharesVersionOrder(t *testing.T) {
+	h := newTestHub(t, Options{})
+	w, err := h.watch(context.Background(), []int64{1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Now()
+	w.Announce(now, State{UserID: 1, Status: Online, Devices: 1, Version: 5}, State{UserID: 9, Status: Online, Version: 7})
+	if e := recv(t, w); e.UserID != 1 || e.State.Version != 5 || !e.At.Equal(now) {
+		t.Fatalf("announced: %+v", e)
+	}
+	h.publish(ev(1, 5, Online)) // the same change, from the backend
+	h.publish(ev(1, 6, Away))
+	if e := recv(t, w); e.State.Version != 6 {
+		t.Fatalf("after the announced v5: %+v", e)
+	}
+	w.Announce(now, State{UserID: 1, Status: Online, Version: 6})
+	select {
+	case e := <-w.C:
+		t.Fatalf("stale announcement delivered: %+v", e)
+	case <-time.After(50 * time.Millisecond):
+	}
+}
+
+func TestWatcherReplace(t *testing.T) {
+	h := newTestHub(t, Options{})
+	w, err := h.watch(context.Background(), []int64{1, 2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	added, err := w.Replace(context.Background(), []int64{2, 3})
+	if err != nil || len(added) != 1 || added[0] != 3 {
+		t.Fatalf("Replace = %v, %v", added, err)
+	}
+	h.publish(ev(1, 1, Online)) // no longer watched
+	h.publish(ev(3, 1, Online))
+	if e := recv(t, w); e.UserID != 3 {
+		t.Fatalf("got user %d, want 3", e.UserID)
+	}
+}

@@ -69,6 +69,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		srv.Use(cfg.Metrics)
 	}
 	srv.Use(cfg.Loaders)
+	srv.AroundFields(authPayloadViewer)
 	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
 	srv.SetRecoverFunc(RecoverFunc(cfg.Logger))
 	return srv

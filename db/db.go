@@ -15,6 +15,7 @@ import (
 	"strings"
 	"time"
 
+	sqlitedriver "github.com/glebarez/go-sqlite"
 	"github.com/glebarez/sqlite"
 	mysqldriver "github.com/go-sql-driver/mysql"
 	"github.com/pressly/goose/v3"
@@ -250,7 +251,48 @@ func translate(err error) error {
 	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return err
 	}
+	if isUnavailable(err) {
+		return models.Unavailable(fmt.Errorf("store: %w", err))
+	}
 	return fmt.Errorf("store: %w", err)
+}
+
+// isUnavailable reports a store that cannot be reached or cannot write: the
+// connection faults every client shares, MySQL's "gone away", "lost
+// connection", shutdown, disk-full and read-only errors, and SQLite's
+// full, I/O, read-only, busy and cannot-open results. Clients get
+// UNAVAILABLE for these (and retry), never INTERNAL.
+func isUnavailable(err error) bool {
+	if models.IsConnectionFault(err) || errors.Is(err, mysqldriver.ErrInvalidConn) || errors.Is(err, sql.ErrConnDone) ||
+		strings.Contains(err.Error(), "sql: database is closed") {
+		return true
+	}
+	var me *mysqldriver.MySQLError
+	if errors.As(err, &me) {
+		switch me.Number {
+		case 1021, // ER_DISK_FULL
+			1040,                   // ER_CON_COUNT_ERROR: too many connections
+			1053,                   // ER_SERVER_SHUTDOWN
+			1114,                   // ER_RECORD_FILE_FULL: the table is full
+			1290,                   // ER_OPTION_PREVENTS_STATEMENT (--read-only)
+			1836,                   // ER_READ_ONLY_MODE
+			2002, 2003, 2006, 2013, // client: cannot connect, gone away, lost connection
+			3: // EE_WRITE: error writing file (often no space)
+			return true
+		}
+	}
+	var se *sqlitedriver.Error
+	if errors.As(err, &se) {
+		switch se.Code() & 0xff { // the primary result code of an extended one
+		case 5, // SQLITE_BUSY: the write lock was not had within busy_timeout
+			8,  // SQLITE_READONLY
+			10, // SQLITE_IOERR
+			13, // SQLITE_FULL
+			14: // SQLITE_CANTOPEN
+			return true
+		}
+	}
+	return false
 }
 
 func isDuplicate(err error) bool {

@@ -173,7 +173,7 @@ func TestReadyzReportsStoreDown(t *testing.T) {
 		t.Fatalf("want an error, got %v", r.body)
 	}
 	msg := errs[0].(map[string]any)["message"].(string)
-	if r.code() != "INTERNAL" && r.code() != "UNAVAILABLE" || strings.Contains(strings.ToLower(msg), "sql") {
+	if r.status != 503 || r.code() != "UNAVAILABLE" || strings.Contains(strings.ToLower(msg), "sql") {
 		t.Fatalf("store failure leaked or mis-coded: %v", r.body)
 	}
 }

@@ -30,7 +30,13 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		if fc := graphql.GetFieldContext(ctx); fc != nil && len(gqlErr.Path) == 0 {
 			gqlErr.Path = fc.Path()
 		}
+		if !isDomainError(err) && models.IsConnectionFault(err) {
+			err = models.Unavailable(err)
+		}
 		if de, ok := models.AsError(err); ok {
+			if de.Code == models.CodeUnavailable && de.Unwrap() != nil {
+				log.WarnContext(ctx, "backing service unavailable", "err", de.Unwrap(), "path", fmt.Sprint(gqlErr.Path))
+			}
 			out := &gqlerror.Error{Message: de.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
 				Extensions: map[string]any{"code": string(de.Code)}}
 			if de.Field != "" {
@@ -61,6 +67,12 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		log.ErrorContext(ctx, "internal error", "err", err, "path", fmt.Sprint(gqlErr.Path))
 		return &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Extensions: map[string]any{"code": string(models.CodeInternal)}}
 	}
+}
+
+// isDomainError reports whether err already carries a code of ours.
+func isDomainError(err error) bool {
+	_, ok := models.AsError(err)
+	return ok
 }
 
 // RecoverFunc logs a resolver panic and answers INTERNAL.

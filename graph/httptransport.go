@@ -124,8 +124,47 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		}
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
+	resp := responses(ctx)
 	w.Header().Set("Content-Type", media)
-	writeJSON(w, responses(ctx))
+	if onlyUnavailable(resp) {
+		w.Header().Set("Retry-After", "1")
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	writeJSON(w, resp)
+}
+
+// onlyUnavailable reports a response that carries an UNAVAILABLE error and
+// no data at all (data null, or every top-level field null): a backing
+// service is down and nothing was answered, so the status is 503 with
+// Retry-After, for load balancers and client retry logic alike. A response
+// with some data (presence unavailable inside a members page) stays 200.
+func onlyUnavailable(resp *graphql.Response) bool {
+	if resp == nil {
+		return false
+	}
+	found := false
+	for _, e := range resp.Errors {
+		if code, _ := e.Extensions["code"].(string); code == string(models.CodeUnavailable) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	if len(resp.Data) == 0 || string(resp.Data) == "null" {
+		return true
+	}
+	var top map[string]json.RawMessage
+	if err := json.Unmarshal(resp.Data, &top); err != nil {
+		return false
+	}
+	for _, v := range top {
+		if string(v) != "null" {
+			return false
+		}
+	}
+	return true
 }
 
 // negotiate picks the response media type from Accept; a request with no

@@ -1,8 +1,12 @@
 package models
 
 import (
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
+	"syscall"
 )
 
 // Code is the machine-readable class of an error. The GraphQL layer copies
@@ -34,7 +38,13 @@ type Error struct {
 	Field string
 	// RetryAfterSeconds is set for RATE_LIMITED.
 	RetryAfterSeconds int
+	// cause is the underlying failure of an UNAVAILABLE error, for logs
+	// only: it is never shown to a client.
+	cause error
 }
+
+// Unwrap returns the failure behind an UNAVAILABLE error.
+func (e *Error) Unwrap() error { return e.cause }
 
 func (e *Error) Error() string {
 	if e.Field != "" {
@@ -96,4 +106,43 @@ func AsError(err error) (*Error, bool) {
 	var e *Error
 	ok := errors.As(err, &e)
 	return e, ok
+}
+
+// Unavailable reports that a backing service (the store, Redis) could not
+// be reached or could not write. cause is kept for the log; the client sees
+// only UNAVAILABLE and a message that says to try again.
+func Unavailable(cause error) *Error {
+	return &Error{Code: CodeUnavailable, Message: "the service is temporarily unavailable, try again in a moment", cause: cause}
+}
+
+// IsConnectionFault reports whether err says a backing service could not be
+// reached, dropped the connection, or has no room to write: the errors the
+// standard library and any network client share. Storage-specific codes
+// (a MySQL "server has gone away", SQLite's SQLITE_FULL) are recognised by
+// the store, which knows its drivers. A cancelled or expired request context
+// is not a fault of the service and is not one of these.
+func IsConnectionFault(err error) bool {
+	if err == nil {
+		return false
+	}
+	var ne net.Error
+	switch {
+	case errors.As(err, &ne),
+		errors.Is(err, net.ErrClosed),
+		errors.Is(err, driver.ErrBadConn),
+		errors.Is(err, io.ErrUnexpectedEOF),
+		errors.Is(err, syscall.ECONNREFUSED),
+		errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNABORTED),
+		errors.Is(err, syscall.EPIPE),
+		errors.Is(err, syscall.ETIMEDOUT),
+		errors.Is(err, syscall.EHOSTUNREACH),
+		errors.Is(err, syscall.ENETUNREACH),
+		errors.Is(err, syscall.ENOSPC),
+		errors.Is(err, syscall.EDQUOT),
+		errors.Is(err, syscall.EROFS),
+		errors.Is(err, syscall.EIO):
+		return true
+	}
+	return false
 }

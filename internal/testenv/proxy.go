@@ -4,6 +4,7 @@ import (
 	"context"
 	"io"
 	"net"
+	"net/url"
 	"strconv"
 	"sync"
 	"testing"
@@ -143,4 +144,22 @@ func RedisViaProxy(t testing.TB) (redisURL, prefix string, proxy *Proxy, direct 
 		t.Fatal(err)
 	}
 	return "redis://" + proxy.Addr() + "/" + strconv.Itoa(via.DB), prefix, proxy, direct
+}
+
+// MySQLViaProxy creates a fresh test database (see MySQL) and returns its
+// DATABASE_URL rewritten to go through a fresh proxy, for tests that cut the
+// store; "" when TEST_MYSQL_DSN is not set (outside CI).
+func MySQLViaProxy(t testing.TB) (databaseURL string, proxy *Proxy) {
+	t.Helper()
+	direct := MySQL(t)
+	if direct == "" {
+		return "", nil
+	}
+	u, err := url.Parse(direct)
+	if err != nil {
+		t.Fatal(err)
+	}
+	proxy = StartProxy(t, u.Host)
+	u.Host = proxy.Addr()
+	return u.String(), proxy
 }

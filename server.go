@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -52,8 +53,12 @@ func run() error {
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
 	}
+	ln, err := net.Listen("tcp", cfg.HTTPAddr)
+	if err != nil {
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.ListenAndServe() }()
+	go func() { errc <- srv.Serve(a.Listener(ln)) }()
 	log.Info("rollcall listening", "addr", cfg.HTTPAddr, "public_url", cfg.PublicURL.String(),
 		"store", storeKind(cfg.DatabaseURL), "redis", cfg.RedisURL != "")
 

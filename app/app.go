@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -57,7 +58,9 @@ type App struct {
 	worker   *mailer.Worker
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
-	closers  []func() error
+
+	connsRefused prometheus.Counter
+	closers      []func() error
 }
 
 // New builds a node from configuration. Call Start to run its workers and
@@ -183,9 +186,21 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Ready:          checks,
 		Gatherer:       reg,
 		Logger:         log,
+		BodyTimeout:    cfg.RequestBodyTimeout,
 	})
+	a.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{
+		Name: "rollcall_http_connections_refused_total",
+		Help: "Connections closed at accept because their client address already held MAX_CONNS_PER_IP.",
+	})
+	reg.MustRegister(a.connsRefused)
 	ok = true
 	return a, nil
+}
+
+// Listener wraps the node's HTTP listener with the per-address connection
+// cap (MAX_CONNS_PER_IP; TRUSTED_PROXIES peers exempt), counting refusals.
+func (a *App) Listener(ln net.Listener) net.Listener {
+	return httpapi.LimitConnsPerIP(ln, a.Config.MaxConnsPerIP, a.Config.TrustedProxies, a.connsRefused.Inc)
 }
 
 // Start runs the background workers until Close.

@@ -46,6 +46,12 @@ type Config struct {
 	// their last device closed; OFFLINE follows within one sweep (1 s) after
 	// it, and a reconnect within it is invisible.
 	PresenceOfflineGrace time.Duration
+	// RequestBodyTimeout bounds how long a request's body may take to
+	// arrive (websockets are exempt once upgraded).
+	RequestBodyTimeout time.Duration
+	// MaxConnsPerIP caps the open connections of one client address
+	// (TRUSTED_PROXIES peers are exempt); 0 turns the cap off.
+	MaxConnsPerIP int
 }
 
 // Product is an entry of the product catalogue.
@@ -176,6 +182,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.PresenceOfflineGrace, err = time.ParseDuration(env("PRESENCE_OFFLINE_GRACE", "5s")); err != nil || c.PresenceOfflineGrace <= 0 {
 		bad("PRESENCE_OFFLINE_GRACE", getenv("PRESENCE_OFFLINE_GRACE"), "a positive duration such as 5s")
+	}
+	if c.RequestBodyTimeout, err = time.ParseDuration(env("REQUEST_BODY_TIMEOUT", "30s")); err != nil || c.RequestBodyTimeout <= 0 {
+		bad("REQUEST_BODY_TIMEOUT", getenv("REQUEST_BODY_TIMEOUT"), "a positive duration such as 30s")
+	}
+	if c.MaxConnsPerIP, err = strconv.Atoi(env("MAX_CONNS_PER_IP", "256")); err != nil || c.MaxConnsPerIP < 0 {
+		bad("MAX_CONNS_PER_IP", getenv("MAX_CONNS_PER_IP"), "a number of connections, 0 for no cap, such as 256")
 	}
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
 		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")

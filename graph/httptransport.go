@@ -7,6 +7,7 @@ import (
 	"io"
 	"mime"
 	"net/http"
+	"os"
 	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -52,6 +53,11 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		var tooBig *http.MaxBytesError
 		if errors.As(err, &tooBig) {
 			writeRequestError(w, media, http.StatusRequestEntityTooLarge, "the request body is too large")
+			return
+		}
+		if errors.Is(err, os.ErrDeadlineExceeded) {
+			w.Header().Set("Connection", "close")
+			writeRequestError(w, media, http.StatusRequestTimeout, "the request body did not arrive in time")
 			return
 		}
 		writeRequestError(w, media, http.StatusBadRequest, "the request body could not be read")

@@ -44,6 +44,9 @@ type Config struct {
 	Ready          []Check
 	Gatherer       prometheus.Gatherer
 	Logger         *slog.Logger
+	// BodyTimeout bounds how long a request body may take to arrive
+	// (0: no bound).
+	BodyTimeout time.Duration
 }
 
 // New returns the root handler.
@@ -94,7 +97,7 @@ func New(cfg Config) http.Handler {
 	if cfg.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}
-	return withRequestContext(cfg.TrustedProxies, cfg.Logger, mux)
+	return withRequestContext(cfg.TrustedProxies, cfg.Logger, withBodyDeadline(cfg.BodyTimeout, mux))
 }
 
 type statusWriter struct {

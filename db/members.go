@@ -56,15 +56,16 @@ func (s *Store) UpdateMember(ctx context.Context, accountID, userID int64, upd m
 		if err != nil {
 			return err
 		}
-		target, m, inherited, err := sc.accessOf(tx, userID, acct.ID)
+		byAccount, err := sc.membershipsOf(tx, userID)
 		if err != nil {
 			return err
 		}
+		m, inherited := sc.effective(acct.ID, byAccount)
 		if m == nil {
 			return models.NotFound("member")
 		}
 		actor := sc.viewerAccess(acct.ID)
-		if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, target.Role); err != nil {
+		if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, m.Role, models.OwnsOrganization(byAccount)); err != nil {
 			return err
 		}
 		g := grantOf(m.Role, m.Permissions, m.Products, m.Restrictions)
@@ -148,6 +149,7 @@ func (s *Store) GrantAccess(ctx context.Context, userID int64, accountIDs []int6
 		if err != nil {
 			return err
 		}
+		owner := models.OwnsOrganization(byAccount)
 		now := s.Now()
 		for _, id := range slices.Compact(slices.Sorted(slices.Values(accountIDs))) {
 			acct, err := sc.account(id)
@@ -158,7 +160,12 @@ func (s *Store) GrantAccess(ctx context.Context, userID int64, accountIDs []int6
 			if current, _ := sc.effective(acct.ID, byAccount); current != nil {
 				// Access they already hold here may only be changed by
 				// someone who may manage it.
-				if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, current.Role); err != nil {
+				if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, current.Role, owner); err != nil {
+					return err
+				}
+			} else if owner {
+				// An owner is managed by owners only, wherever the access.
+				if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, models.RoleOwner, owner); err != nil {
 					return err
 				}
 			} else if sc.viewer.UserID == userID {
@@ -224,7 +231,7 @@ func (s *Store) RevokeAccess(ctx context.Context, accountID, userID int64, reass
 			}
 			return models.NotFound("member")
 		}
-		if err := models.CanChangeAccess(sc.viewer.UserID, userID, sc.viewerAccess(acct.ID), m.Role); err != nil {
+		if err := models.CanChangeAccess(sc.viewer.UserID, userID, sc.viewerAccess(acct.ID), m.Role, models.OwnsOrganization(byAccount)); err != nil {
 			return err
 		}
 		if m.Role == models.RoleOwner {
@@ -334,7 +341,7 @@ func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64,
 		if highest == "" {
 			highest = models.RoleAgent
 		}
-		if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, highest); err != nil {
+		if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, highest, models.OwnsOrganization(byAccount)); err != nil {
 			return err
 		}
 		if err := ownersRemain(owners, dropped...); err != nil {
@@ -367,46 +374,84 @@ func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64,
 	return nil
 }
 
-// manageableScope finds an organization shared by the viewer and userID in
-// which check passes on an account where the person has access. NOT_FOUND
-// when they share none; the check's error otherwise.
-func (s *Store) manageableScope(ctx context.Context, tx *gorm.DB, userID int64, check func(actor models.Access, targetRole models.Role) error) (*scope, error) {
+// identityOrg is an organization a person belongs to, as an action on
+// their identity records it: its id and root account (for the audit event).
+type identityOrg struct {
+	id, root int64
+}
+
+// identityScope checks, inside tx, that the viewer may act on the identity
+// of userID (check is CanEditMemberProfile or CanSendPasswordReset) in
+// every organization userID belongs to (models.CanActOnIdentity), and
+// returns those organizations. Two queries load what the rule needs: the
+// accounts of the person's organizations, and both people's memberships
+// there. NOT_FOUND when the viewer holds access in none of them, exactly as
+// for a person who does not exist. The reads are plain (not locking): a
+// role change racing with the action orders after it, as if it came later.
+func (s *Store) identityScope(ctx context.Context, tx *gorm.DB, userID int64,
+	check func(actor models.Access, targetRole models.Role) error) (*models.Viewer, []identityOrg, error) {
 	v, err := models.RequireViewer(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	var orgIDs []int64
-	if err := tx.Model(&models.OrganizationMember{}).Where("user_id = ? AND organization_id IN (?)", userID,
-		tx.Model(&models.OrganizationMember{}).Select("organization_id").Where("user_id = ?", v.UserID)).
-		Order("organization_id").Pluck("organization_id", &orgIDs).Error; err != nil {
-		return nil, err
+	orgsOfTarget := tx.Model(&models.OrganizationMember{}).Select("organization_id").Where("user_id = ?", userID)
+	var accounts []*models.Account
+	if err := tx.Select("id", "organization_id", "parent_id").Where("organization_id IN (?)", orgsOfTarget).
+		Order("organization_id, id").Find(&accounts).Error; err != nil {
+		return nil, nil, err
 	}
-	if len(orgIDs) == 0 {
-		return nil, models.NotFound("user")
+	var ms []*models.Membership
+	if err := tx.Where("user_id IN ? AND organization_id IN (?)", []int64{v.UserID, userID}, orgsOfTarget).Find(&ms).Error; err != nil {
+		return nil, nil, err
 	}
-	var last error = models.Forbidden("you cannot manage this person")
-	for _, orgID := range orgIDs {
-		sc, err := s.loadScope(ctx, tx, orgID)
-		if err != nil {
-			return nil, err
+	type org struct {
+		identityOrg
+		parents       map[int64]int64
+		actor, target map[int64]*models.Membership
+	}
+	byOrg := map[int64]*org{}
+	var order []int64
+	for _, a := range accounts {
+		o := byOrg[a.OrganizationID]
+		if o == nil {
+			o = &org{identityOrg: identityOrg{id: a.OrganizationID}, parents: map[int64]int64{},
+				actor: map[int64]*models.Membership{}, target: map[int64]*models.Membership{}}
+			byOrg[a.OrganizationID] = o
+			order = append(order, a.OrganizationID)
 		}
-		byAccount, err := sc.membershipsOf(tx, userID)
-		if err != nil {
-			return nil, err
-		}
-		for accountID := range sc.accounts {
-			m, _ := sc.effective(accountID, byAccount)
-			if m == nil {
-				continue
-			}
-			if err := check(sc.viewerAccess(accountID), m.Role); err == nil {
-				return sc, nil
-			} else {
-				last = err
-			}
+		if a.ParentID == nil {
+			o.root, o.parents[a.ID] = a.ID, 0
+		} else {
+			o.parents[a.ID] = *a.ParentID
 		}
 	}
-	return nil, last
+	shared := false
+	for _, m := range ms {
+		o := byOrg[m.OrganizationID]
+		if o == nil {
+			continue
+		}
+		if m.UserID == v.UserID {
+			o.actor[m.AccountID], shared = m, true
+		}
+		if m.UserID == userID {
+			o.target[m.AccountID] = m
+		}
+	}
+	if !shared {
+		return nil, nil, models.NotFound("user")
+	}
+	standings := make([]models.Standing, 0, len(order))
+	out := make([]identityOrg, 0, len(order))
+	for _, id := range order {
+		o := byOrg[id]
+		standings = append(standings, models.StandingIn(o.parents, o.actor, o.target))
+		out = append(out, o.identityOrg)
+	}
+	if err := models.CanActOnIdentity(standings, check); err != nil {
+		return nil, nil, err
+	}
+	return v, out, nil
 }
 
 // UpdateMemberProfile lets an administrator edit a member's name and phone
@@ -414,11 +459,11 @@ func (s *Store) manageableScope(ctx context.Context, tx *gorm.DB, userID int64, 
 func (s *Store) UpdateMemberProfile(ctx context.Context, userID int64, first, last, phone *string) (*models.User, error) {
 	var user models.User
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		sc, err := s.manageableScope(ctx, tx, userID, models.CanEditMemberProfile)
+		v, orgs, err := s.identityScope(ctx, tx, userID, models.CanEditMemberProfile)
 		if err != nil {
 			return err
 		}
-		if sc.viewer.UserID == userID {
+		if v.UserID == userID {
 			return models.Forbidden("edit your own profile with updateProfile")
 		}
 		if err := s.forUpdate(tx).Where("id = ?", userID).Take(&user).Error; err != nil {
@@ -436,10 +481,16 @@ func (s *Store) UpdateMemberProfile(ctx context.Context, userID int64, first, la
 		if err := tx.Model(&user).Updates(changes).Error; err != nil {
 			return err
 		}
-		root := sc.rootID()
-		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditMemberProfileUpdated, TargetUserID: &userID,
-			TargetEmail: &user.Email, AccountID: &root, Details: details(map[string]any{"before": before,
-				"after": map[string]any{"firstName": user.FirstName, "lastName": user.LastName, "phone": user.Phone}})})
+		// Every organization the person belongs to sees the change in its log.
+		d := details(map[string]any{"before": before,
+			"after": map[string]any{"firstName": user.FirstName, "lastName": user.LastName, "phone": user.Phone}})
+		for _, o := range orgs {
+			if err := s.audit(ctx, tx, &models.AuditEvent{OrganizationID: o.id, Action: models.AuditMemberProfileUpdated, TargetUserID: &userID,
+				TargetEmail: &user.Email, AccountID: &o.root, Details: d}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err
@@ -451,7 +502,7 @@ func (s *Store) UpdateMemberProfile(ctx context.Context, userID int64, first, la
 // behalf (seed 000).
 func (s *Store) SendPasswordReset(ctx context.Context, userID int64) error {
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		sc, err := s.manageableScope(ctx, tx, userID, models.CanSendPasswordReset)
+		v, orgs, err := s.identityScope(ctx, tx, userID, models.CanSendPasswordReset)
 		if err != nil {
 			return err
 		}
@@ -459,15 +510,19 @@ func (s *Store) SendPasswordReset(ctx context.Context, userID int64) error {
 		if err := tx.Where("id = ?", userID).Take(&user).Error; err != nil {
 			return err
 		}
-		if err := tx.Where("id = ?", sc.viewer.UserID).Take(&admin).Error; err != nil {
+		if err := tx.Where("id = ?", v.UserID).Take(&admin).Error; err != nil {
 			return err
 		}
 		if err := s.issuePasswordReset(tx, &user, &admin); err != nil {
 			return err
 		}
-		root := sc.rootID()
-		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditPasswordResetSent, TargetUserID: &userID,
-			TargetEmail: &user.Email, AccountID: &root})
+		for _, o := range orgs {
+			if err := s.audit(ctx, tx, &models.AuditEvent{OrganizationID: o.id, Action: models.AuditPasswordResetSent, TargetUserID: &userID,
+				TargetEmail: &user.Email, AccountID: &o.root}); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err == nil {
 		s.opt.OnMailQueued()

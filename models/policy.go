@@ -175,15 +175,169 @@ func NormalizeGrant(g Grant) Grant {
 
 // CanChangeAccess decides whether actor may edit or revoke the access of
 // the person targetUserID, whose current role on the account is
-// targetCurrentRole (updateMember, revokeAccess, removeFromOrganization).
-// Nobody changes their own access; beyond that, CanManage. The caller also
-// runs CheckGrant on any new access and CheckOwnersRemain when an owner is
-// demoted or removed.
-func CanChangeAccess(actorUserID, targetUserID int64, actor Access, targetCurrentRole Role) error {
+// targetCurrentRole (updateMember, grantAccess, revokeAccess,
+// removeFromOrganization). targetOwner says whether the person owns the
+// organization (holds OWNER on any of its accounts): owners are
+// organization-wide, so they count as OWNER whatever role they hold on this
+// account (see OrganizationRole). Nobody changes their own access; beyond
+// that, CanManage. The caller also runs CheckGrant on any new access and
+// CheckOwnersRemain when an owner is demoted or removed.
+func CanChangeAccess(actorUserID, targetUserID int64, actor Access, targetCurrentRole Role, targetOwner bool) error {
 	if actorUserID == targetUserID {
 		return Forbidden("you cannot change your own access")
 	}
-	return CanManage(actor, targetCurrentRole)
+	return CanManage(actor, OrganizationRole(targetCurrentRole, targetOwner))
+}
+
+// OrganizationRole is the role a person counts as when someone acts on
+// them on an account where they hold roleHere: OWNER when they own the
+// organization, whatever role they hold on this account (a second owner may
+// give the first a lower role on a sub-account; that never makes them
+// manageable by an admin), else roleHere.
+func OrganizationRole(roleHere Role, owner bool) Role {
+	if owner {
+		return RoleOwner
+	}
+	return roleHere
+}
+
+// OwnsOrganization reports whether memberships, all of one person in one
+// organization, include an OWNER one: an owner of any account is an owner
+// of the organization (the last-owner rule counts them the same way).
+func OwnsOrganization(memberships map[int64]*Membership) bool {
+	for _, m := range memberships {
+		if m.Role == RoleOwner {
+			return true
+		}
+	}
+	return false
+}
+
+// Standing is where the actor and the target of an action on the target's
+// identity stand in one organization the target belongs to. StandingIn
+// computes it from their memberships there.
+type Standing struct {
+	// Outsider is set when the actor holds no access at all in the
+	// organization (typically: it is another organization).
+	Outsider bool
+	// Actor is the actor's role as seen from the target: OWNER when the
+	// actor owns the organization; else their lowest effective role over
+	// the accounts the target reaches (their role on the root account when
+	// the target reaches none); "" when they lack access to one of them.
+	Actor Role
+	// Target is the target's role: OWNER when they own the organization;
+	// else their highest role on any account; AGENT when they are in the
+	// directory without any access.
+	Target Role
+}
+
+// StandingIn computes the Standing of actor and target in one
+// organization. parents maps every account of the organization to its
+// parent (0 for the root); actor and target are each person's memberships
+// there, by account (nil when they hold none).
+//
+// The actor's side is the least they hold where the target is, so access
+// on one branch of the tree never reaches a person who also works on
+// another; the target's side is the most they hold, so a lower role on a
+// sub-account never lowers them. Owners rank OWNER throughout the
+// organization, on both sides.
+func StandingIn(parents map[int64]int64, actor, target map[int64]*Membership) Standing {
+	st := Standing{Outsider: len(actor) == 0, Target: RoleAgent}
+	if OwnsOrganization(target) {
+		st.Target = RoleOwner
+	} else {
+		for _, m := range target {
+			if m.Role.Rank() > st.Target.Rank() {
+				st.Target = m.Role
+			}
+		}
+	}
+	if st.Outsider {
+		return st
+	}
+	if OwnsOrganization(actor) {
+		st.Actor = RoleOwner
+		return st
+	}
+	reached := false
+	for id := range parents {
+		chain := accountChain(parents, id)
+		if m, _ := EffectiveMembership(chain, target); m == nil {
+			continue
+		}
+		mine, _ := EffectiveMembership(chain, actor)
+		if mine == nil {
+			st.Actor = ""
+			return st
+		}
+		if !reached || mine.Role.Rank() < st.Actor.Rank() {
+			st.Actor = mine.Role
+		}
+		reached = true
+	}
+	if !reached {
+		for id, parent := range parents {
+			if parent == 0 {
+				if mine, _ := EffectiveMembership([]int64{id}, actor); mine != nil {
+					st.Actor = mine.Role
+				}
+			}
+		}
+	}
+	return st
+}
+
+// accountChain is the account and its ancestors, the account first, from a
+// parent map; bounded by the map's size, so a cycle cannot loop.
+func accountChain(parents map[int64]int64, id int64) []int64 {
+	var chain []int64
+	for id != 0 && len(chain) <= len(parents) {
+		parent, ok := parents[id]
+		if !ok {
+			break
+		}
+		chain = append(chain, id)
+		id = parent
+	}
+	return chain
+}
+
+// ErrOtherOrganization refuses an action on the identity of a person who
+// also belongs to an organization where the actor has no say. It names no
+// organization: the actor may not learn where else the person works.
+var ErrOtherOrganization = Forbidden("this person also belongs to another organization, where you cannot manage them; " +
+	"only someone who may manage them in every organization they belong to can change their profile or send them a password reset")
+
+// CanActOnIdentity decides whether the actor may act on a person's
+// identity, which every organization the person belongs to relies on:
+// editing their profile (check = CanEditMemberProfile), sending them a
+// password reset (check = CanSendPasswordReset), and anything else that
+// reaches beyond one organization. standings holds one entry per
+// organization the person belongs to (StandingIn); check must pass in
+// every one of them. "Outrank" is CanManage's order: an OWNER acts on
+// OWNERs, an ADMIN on ADMINs and below. The caller answers NOT_FOUND before
+// this when the actor shares no organization with the person.
+func CanActOnIdentity(standings []Standing, check func(actor Access, targetRole Role) error) error {
+	if len(standings) == 0 {
+		return ErrNoAccess
+	}
+	outsider := false
+	for _, st := range standings {
+		if st.Outsider {
+			outsider = true
+			continue
+		}
+		if st.Actor == "" {
+			return Forbidden("you cannot manage this person: your access does not cover every account they work on")
+		}
+		if err := check(Access{Role: st.Actor}, st.Target); err != nil {
+			return err
+		}
+	}
+	if outsider {
+		return ErrOtherOrganization
+	}
+	return nil
 }
 
 // ErrLastOwner refuses to leave an organization without an owner.

@@ -32,7 +32,7 @@ func TestPolicyMatrix(t *testing.T) {
 	}{
 		{"manage", func(a Access, r Role) error { return CanManage(a, r) }},
 		{"grant", func(a Access, r Role) error { return CheckGrant(a, Grant{Role: r}, enabled) }},
-		{"change", func(a Access, r Role) error { return CanChangeAccess(1, 2, a, r) }},
+		{"change", func(a Access, r Role) error { return CanChangeAccess(1, 2, a, r, r == RoleOwner) }},
 	}
 	for _, actor := range actors {
 		for _, target := range Roles {
@@ -72,9 +72,16 @@ func TestPolicyMatrix(t *testing.T) {
 		{"GrantUnknownRole", CheckGrant(owner, Grant{Role: "ROOT"}, enabled), CodeBadUserInput, "role"},
 		{"GrantEmptyRole", CheckGrant(owner, Grant{}, enabled), CodeBadUserInput, "role"},
 
-		{"SelfOwner", CanChangeAccess(7, 7, owner, RoleOwner), CodeForbidden, ""},
-		{"SelfAdminOnAgentRole", CanChangeAccess(7, 7, admin, RoleAgent), CodeForbidden, ""},
-		{"OtherOwnerByOwner", CanChangeAccess(7, 8, owner, RoleOwner), "", ""},
+		{"SelfOwner", CanChangeAccess(7, 7, owner, RoleOwner, true), CodeForbidden, ""},
+		{"SelfAdminOnAgentRole", CanChangeAccess(7, 7, admin, RoleAgent, false), CodeForbidden, ""},
+		{"OtherOwnerByOwner", CanChangeAccess(7, 8, owner, RoleOwner, true), "", ""},
+		// Item 4: owners are organization-wide. An owner given a lower role
+		// on a sub-account is still managed by owners only.
+		{"OwnerLoweredOnSubAccountByAdmin", CanChangeAccess(7, 8, admin, RoleAdmin, true), CodeForbidden, ""},
+		{"OwnerLoweredToAgentByAdmin", CanChangeAccess(7, 8, admin, RoleAgent, true), CodeForbidden, ""},
+		{"OwnerLoweredToAgentByManager", CanChangeAccess(7, 8, manager, RoleAgent, true), CodeForbidden, ""},
+		{"OwnerLoweredOnSubAccountByOwner", CanChangeAccess(7, 8, owner, RoleAdmin, true), "", ""},
+		{"AdminOnSubAccountByAdmin", CanChangeAccess(7, 8, admin, RoleAdmin, false), "", ""},
 
 		{"LastOwner", CheckOwnersRemain(0), CodeConflict, ""},
 		{"NegativeOwners", CheckOwnersRemain(-1), CodeConflict, ""},
@@ -239,6 +246,142 @@ func TestPolicyMatrix(t *testing.T) {
 	t.Run("SubAccountAgentOverridesRootAdmin", func(t *testing.T) {
 		got, _ := EffectiveMembership(chain, map[int64]*Membership{1: m(1, RoleAdmin), 3: m(3, RoleAgent)})
 		assertCode(t, CanManage(AccessOf(got), RoleAgent), CodeForbidden)
+	})
+	t.Run("Identity", identityMatrix)
+}
+
+// identityMatrix covers the rule on actions on a person's identity
+// (CanActOnIdentity with StandingIn): the actor must be able to act on the
+// person in every organization the person belongs to (issue items 4 and 5).
+func identityMatrix(t *testing.T) {
+	// Organization tree: root 1 > sub-accounts 2 and 3; 4 under 2.
+	parents := map[int64]int64{1: 0, 2: 1, 3: 1, 4: 2}
+	ms := func(pairs ...any) map[int64]*Membership {
+		out := map[int64]*Membership{}
+		for i := 0; i < len(pairs); i += 2 {
+			id := int64(pairs[i].(int))
+			out[id] = &Membership{ID: id, AccountID: id, Role: pairs[i+1].(Role)}
+		}
+		return out
+	}
+	checks := []struct {
+		name  string
+		check func(Access, Role) error
+	}{
+		{"profile", CanEditMemberProfile},
+		{"reset", CanSendPasswordReset},
+	}
+	// acts[actor] lists the roles an actor may act on: OWNER and ADMIN only,
+	// on the roles they may manage.
+	acts := map[Role][]Role{
+		RoleOwner: {RoleOwner, RoleAdmin, RoleManager, RoleAgent},
+		RoleAdmin: {RoleAdmin, RoleManager, RoleAgent},
+	}
+	// One organization, both at the root; then the same with a second
+	// organization where the actor owns and the person is an agent: it
+	// changes nothing; then with a second organization the actor is not in:
+	// always refused.
+	for _, ar := range Roles {
+		for _, tr := range Roles {
+			for _, c := range checks {
+				here := StandingIn(parents, ms(1, ar), ms(1, tr))
+				ownedElsewhere := StandingIn(parents, ms(1, RoleOwner), ms(1, RoleAgent))
+				foreign := StandingIn(parents, nil, ms(1, RoleAgent))
+				var want Code
+				if !slices.Contains(acts[ar], tr) {
+					want = CodeForbidden
+				}
+				name := string(ar) + "/" + c.name + "/" + string(tr)
+				t.Run("One/"+name, func(t *testing.T) {
+					assertCode(t, CanActOnIdentity([]Standing{here}, c.check), want)
+				})
+				t.Run("BothShared/"+name, func(t *testing.T) {
+					assertCode(t, CanActOnIdentity([]Standing{ownedElsewhere, here}, c.check), want)
+					assertCode(t, CanActOnIdentity([]Standing{here, ownedElsewhere}, c.check), want)
+				})
+				t.Run("AlsoInAnotherOrganization/"+name, func(t *testing.T) {
+					assertCode(t, CanActOnIdentity([]Standing{here, foreign}, c.check), CodeForbidden)
+					assertCode(t, CanActOnIdentity([]Standing{foreign, here}, c.check), CodeForbidden)
+				})
+			}
+		}
+	}
+
+	standings := []struct {
+		name          string
+		actor, target map[int64]*Membership
+		want          Standing
+	}{
+		// Item 4: a second owner gave the first ADMIN on sub-account 2; a
+		// root admin reaches 2, but the first owner still ranks OWNER.
+		{"OwnerLoweredOnSubAccount", ms(1, RoleAdmin), ms(1, RoleOwner, 2, RoleAdmin), Standing{Actor: RoleAdmin, Target: RoleOwner}},
+		{"OwnerLoweredToAgentOnSubAccount", ms(1, RoleAdmin), ms(1, RoleOwner, 4, RoleAgent), Standing{Actor: RoleAdmin, Target: RoleOwner}},
+		{"OwnerOfSubAccountOnly", ms(1, RoleAdmin), ms(3, RoleOwner), Standing{Actor: RoleAdmin, Target: RoleOwner}},
+		// An owner ranks OWNER as an actor too, whatever their role where
+		// the person is.
+		{"ActorOwnerLoweredOnSubAccount", ms(1, RoleOwner, 2, RoleAgent), ms(2, RoleAdmin), Standing{Actor: RoleOwner, Target: RoleAdmin}},
+		// The person's highest role counts.
+		{"TargetHighestRole", ms(1, RoleAdmin), ms(1, RoleAgent, 3, RoleAdmin), Standing{Actor: RoleAdmin, Target: RoleAdmin}},
+		// The actor's lowest role where the person is counts.
+		{"ActorLoweredWhereTargetIs", ms(1, RoleAdmin, 2, RoleAgent), ms(4, RoleAgent), Standing{Actor: RoleAgent, Target: RoleAgent}},
+		{"ActorLoweredElsewhere", ms(1, RoleAdmin, 3, RoleAgent), ms(2, RoleAgent), Standing{Actor: RoleAdmin, Target: RoleAgent}},
+		{"SubAccountAdminOnItsAgent", ms(2, RoleAdmin), ms(4, RoleAgent), Standing{Actor: RoleAdmin, Target: RoleAgent}},
+		// Access on one branch does not reach a person who is also on another.
+		{"SubAccountAdminOnRootAgent", ms(2, RoleAdmin), ms(1, RoleAgent), Standing{Target: RoleAgent}},
+		{"SubAccountAdminOnOtherBranch", ms(2, RoleAdmin), ms(2, RoleAgent, 3, RoleAgent), Standing{Target: RoleAgent}},
+		// In the directory without access: the actor's root role against the lowest.
+		{"TargetWithoutAccess", ms(1, RoleAdmin), nil, Standing{Actor: RoleAdmin, Target: RoleAgent}},
+		{"TargetWithoutAccessSubAccountAdmin", ms(2, RoleAdmin), nil, Standing{Target: RoleAgent}},
+		// Item 5: the actor holds nothing in this organization.
+		{"Outsider", nil, ms(1, RoleAdmin), Standing{Outsider: true, Target: RoleAdmin}},
+	}
+	for _, tc := range standings {
+		t.Run("Standing"+tc.name, func(t *testing.T) {
+			if got := StandingIn(parents, tc.actor, tc.target); got != tc.want {
+				t.Fatalf("StandingIn = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+
+	// The two scenarios of the issue, end to end through the pure rule.
+	for _, c := range checks {
+		t.Run("Item4RootAdminOnLoweredOwner/"+c.name, func(t *testing.T) {
+			st := StandingIn(parents, ms(1, RoleAdmin), ms(1, RoleOwner, 2, RoleAdmin))
+			assertCode(t, CanActOnIdentity([]Standing{st}, c.check), CodeForbidden)
+		})
+		t.Run("Item4SecondOwnerOnLoweredOwner/"+c.name, func(t *testing.T) {
+			st := StandingIn(parents, ms(1, RoleOwner), ms(1, RoleOwner, 2, RoleAdmin))
+			assertCode(t, CanActOnIdentity([]Standing{st}, c.check), "")
+		})
+		t.Run("Item5OwnerOfBOnAdminOfA/"+c.name, func(t *testing.T) {
+			inA := StandingIn(parents, nil, ms(1, RoleAdmin))
+			inB := StandingIn(parents, ms(1, RoleOwner), ms(1, RoleAgent))
+			err := CanActOnIdentity([]Standing{inA, inB}, c.check)
+			if err != ErrOtherOrganization {
+				t.Fatalf("err = %v, want ErrOtherOrganization", err)
+			}
+		})
+		t.Run("SubAccountAdminOnRootAgent/"+c.name, func(t *testing.T) {
+			st := StandingIn(parents, ms(2, RoleAdmin), ms(1, RoleAgent))
+			assertCode(t, CanActOnIdentity([]Standing{st}, c.check), CodeForbidden)
+		})
+		t.Run("SubAccountAdminOnItsAgent/"+c.name, func(t *testing.T) {
+			st := StandingIn(parents, ms(2, RoleAdmin), ms(4, RoleAgent))
+			assertCode(t, CanActOnIdentity([]Standing{st}, c.check), "")
+		})
+		t.Run("NoOrganizations/"+c.name, func(t *testing.T) {
+			assertCode(t, CanActOnIdentity(nil, c.check), CodeForbidden)
+		})
+	}
+	t.Run("OrganizationRole", func(t *testing.T) {
+		if OrganizationRole(RoleAgent, true) != RoleOwner || OrganizationRole(RoleAgent, false) != RoleAgent {
+			t.Fatal("OrganizationRole")
+		}
+	})
+	t.Run("AccountChainCycleBounded", func(t *testing.T) {
+		if got := accountChain(map[int64]int64{1: 2, 2: 1}, 1); len(got) > 3 {
+			t.Fatalf("chain %v", got)
+		}
 	})
 }
 

@@ -92,7 +92,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	a.closers = append(a.closers, store.Close)
 
 	var limiter models.RateLimiter = ratelimit.NewMemory()
-	checks := []httpapi.Check{{Name: "store", Ping: store.Ping}}
+	checks := []httpapi.Check{{Name: "store", Ping: store.CheckWritable}}
 	if cfg.RedisURL != "" {
 		ropt, err := redis.ParseURL(cfg.RedisURL)
 		if err != nil {

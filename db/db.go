@@ -213,6 +213,14 @@ func (d *DB) Close() error { return d.sql.Close() }
 // Ping checks the store answers (for /readyz).
 func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
 
+// CheckWritable proves the store can write, for readiness: it rewrites the
+// one row of store_probe. A store that answers but cannot write (a full
+// disk, a read-only file or server) fails it, where Ping would pass.
+func (d *DB) CheckWritable(ctx context.Context) error {
+	_, err := d.sql.ExecContext(ctx, "UPDATE store_probe SET checked_at = ? WHERE id = 1", d.Now().UTC())
+	return translate(err)
+}
+
 // Stats exposes the pool statistics (for metrics).
 func (d *DB) Stats() sql.DBStats { return d.sql.Stats() }
 

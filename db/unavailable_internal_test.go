@@ -81,3 +81,28 @@ func TestSQLiteFullIsUnavailable(t *testing.T) {
 		t.Fatalf("full database answered %s (%v), want UNAVAILABLE", got, err)
 	}
 }
+
+// TestCheckWritable holds that readiness proves the store can write: a
+// SQLite connection made read-only still answers Ping, and fails
+// CheckWritable with UNAVAILABLE.
+func TestCheckWritable(t *testing.T) {
+	ctx := context.Background()
+	d, err := Open(ctx, "sqlite:"+filepath.Join(t.TempDir(), "probe.db"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = d.Close() })
+	if err := d.CheckWritable(ctx); err != nil {
+		t.Fatalf("a healthy store: %v", err)
+	}
+	d.sql.SetMaxOpenConns(1) // query_only is per connection
+	if _, err := d.sql.ExecContext(ctx, "PRAGMA query_only = 1"); err != nil {
+		t.Fatal(err)
+	}
+	if err := d.Ping(ctx); err != nil {
+		t.Fatalf("ping fails on a read-only store (the test no longer shows the difference): %v", err)
+	}
+	if err := d.CheckWritable(ctx); models.ErrorCode(err) != models.CodeUnavailable {
+		t.Fatalf("a store that cannot write passed readiness: %v", err)
+	}
+}

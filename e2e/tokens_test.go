@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rollcall/rollcall/internal/testenv"
 	"github.com/rollcall/rollcall/mailer"
@@ -254,5 +255,74 @@ func TestSignInFloodFromOneAddressDoesNotLockOut(t *testing.T) {
 		if r := signIn("203.0.113.2", "ada@example.com", "correct horse battery"); len(r.Errors) != 0 {
 			t.Fatalf("locked out from another address: %+v", r.Errors)
 		}
+	})
+}
+
+// openSocket connects a graphql-transport-ws socket as c and waits for the
+// acknowledgement.
+func openSocket(t *testing.T, n *testenv.Node, c *testenv.Client) *wsClient {
+	t.Helper()
+	ws, _, err := dialWS(t, n, "graphql-transport-ws", "http://localhost:8080")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{"authToken": c.Token}})
+	if m, code := ws.read(5 * time.Second); code != 0 || m["type"] != "connection_ack" {
+		t.Fatalf("want connection_ack, got %v %d", m, code)
+	}
+	return ws
+}
+
+// waitClosed waits up to 5 s for ws to close with code; it goes past
+// keep-alives and the end of earlier operations, not new results.
+func waitClosed(t *testing.T, ws *wsClient, code int) {
+	t.Helper()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		m, got := ws.read(time.Until(deadline))
+		if got == code {
+			return
+		}
+		if got != 0 || m["type"] == "next" || time.Now().After(deadline) {
+			t.Fatalf("want close %d, got %d (%v)", code, got, m)
+		}
+	}
+}
+
+// stillServes runs a query over ws and waits for its result.
+func stillServes(t *testing.T, ws *wsClient, id string) {
+	t.Helper()
+	ws.send(map[string]any{"id": id, "type": "subscribe", "payload": map[string]any{"query": "{ me { email } }"}})
+	for {
+		m, code := ws.read(5 * time.Second)
+		if code != 0 {
+			t.Fatalf("the socket closed with %d", code)
+		}
+		if m["type"] == "next" && m["id"] == id {
+			if !strings.Contains(mustJSON(m["payload"]), "ada@example.com") {
+				t.Fatalf("result %v", m)
+			}
+			return
+		}
+	}
+}
+
+// Issue 10 item 8: the sessions a password change or reset signs out lose
+// their open sockets too (4403), through the same notifier as a sign-out.
+func TestPasswordChangeAndResetCloseSockets(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		c, _ := signUp(t, n, "ada@example.com")
+		other := signInAgain(t, n, "ada@example.com", "correct horse battery", firefoxWindows)
+		mine, theirs := openSocket(t, n, c), openSocket(t, n, other)
+
+		c.MustDo(t, changePwMutation, map[string]any{"in": map[string]any{"currentPassword": "correct horse battery", "newPassword": "brand new password"}},
+			new(struct{ OK bool }))
+		waitClosed(t, theirs, 4403)
+		stillServes(t, mine, "1")
+
+		tok := resetLink(t, n, n.Client(), "ada@example.com")
+		n.Client().MustDo(t, resetMutation, map[string]any{"in": map[string]any{"token": tok, "newPassword": "another new password"}}, new(struct{ R any }))
+		waitClosed(t, mine, 4403)
 	})
 }

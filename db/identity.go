@@ -12,12 +12,10 @@ import (
 	"github.com/rollcall/rollcall/models"
 )
 
-// Throttles for sign-in and sign-up. Sign-in counts every attempt per email
-// and per IP; the counters are shared across nodes when Redis is configured.
+// Throttle for sign-up; sign-in's are in throttle.go. The counters are
+// shared across nodes when Redis is configured.
 var (
-	limitSignInEmail = models.Limit{Rate: 10, Burst: 10, Period: 15 * time.Minute}
-	limitSignInIP    = models.Limit{Rate: 60, Burst: 30, Period: 15 * time.Minute}
-	limitSignUpIP    = models.Limit{Rate: 10, Burst: 10, Period: time.Hour}
+	limitSignUpIP = models.Limit{Rate: 10, Burst: 10, Period: time.Hour}
 )
 
 // lastSeenGranularity bounds how often a session's last-seen time is written.
@@ -120,7 +118,8 @@ func (s *Store) claimEmail(tx *gorm.DB, emailLower string, userID int64) error {
 }
 
 // SignIn checks email and password and opens a session. An unknown email and
-// a wrong password give the same error after the same work.
+// a wrong password give the same error after the same work. Attempts are
+// throttled per (email, IP), per IP and per email; only failures count.
 func (s *Store) SignIn(ctx context.Context, in models.SignInInput) (*models.AuthResult, error) {
 	key := models.EmailKey(strings.TrimSpace(in.Email))
 	if in.Email == "" {
@@ -129,14 +128,12 @@ func (s *Store) SignIn(ctx context.Context, in models.SignInInput) (*models.Auth
 	if in.Password == "" {
 		return nil, models.InvalidInput("password", "enter your password")
 	}
-	if err := s.throttle(ctx, "signin:ip:"+models.ClientFrom(ctx).IP, limitSignInIP); err != nil {
-		return nil, err
-	}
-	if err := s.throttle(ctx, "signin:email:"+key, limitSignInEmail); err != nil {
+	try, err := s.signInAttempt(ctx, key)
+	if err != nil {
 		return nil, err
 	}
 	var user models.User
-	err := s.conn(ctx).Where("email_lower = ?", key).Take(&user).Error
+	err = s.conn(ctx).Where("email_lower = ?", key).Take(&user).Error
 	if err != nil {
 		if translate(err) != nil && models.ErrorCode(translate(err)) != models.CodeNotFound {
 			return nil, translate(err)
@@ -156,6 +153,7 @@ func (s *Store) SignIn(ctx context.Context, in models.SignInInput) (*models.Auth
 	if err != nil {
 		return nil, err
 	}
+	try.giveBack()
 	s.opt.Notifier.SessionSignedIn(ctx, res.Session)
 	return res, nil
 }

@@ -708,7 +708,12 @@ func uniqueIDs(in []int64) []int64 {
 
 // InvitationPreview shows what a link grants, to anyone holding it; nil for
 // an unknown token (an old link replaced by a resend is unknown too).
+// Lookups are throttled per IP; only unknown tokens and errors count.
 func (s *Store) InvitationPreview(ctx context.Context, token string) (*models.InvitationPreview, error) {
+	try, terr := s.tokenAttempt(ctx)
+	if terr != nil {
+		return nil, terr
+	}
 	if token == "" || len(token) > 200 {
 		return nil, nil
 	}
@@ -746,6 +751,7 @@ func (s *Store) InvitationPreview(ctx context.Context, token string) (*models.In
 		return nil, translate(err)
 	}
 	p.ExistingUser = n > 0
+	try.giveBack()
 	return p, nil
 }
 
@@ -778,8 +784,13 @@ var errInvitationLink = models.Errorf(models.CodeTokenInvalid, "this invitation 
 // existing identity's calling session is replaced by it). The grant is
 // checked again against the inviter's current access, and the invitation is
 // claimed with a conditional update, so of many concurrent accepts exactly
-// one succeeds.
+// one succeeds. Uses are throttled per IP (only failures count), and the
+// token is looked up before any password is hashed.
 func (s *Store) AcceptInvitation(ctx context.Context, in models.AcceptInvitationInput) (*models.AuthResult, error) {
+	try, terr := s.tokenAttempt(ctx)
+	if terr != nil {
+		return nil, terr
+	}
 	if in.Token == "" || len(in.Token) > 200 {
 		return nil, errInvitationLink
 	}
@@ -888,6 +899,7 @@ func (s *Store) AcceptInvitation(ctx context.Context, in models.AcceptInvitation
 	if err != nil {
 		return nil, err
 	}
+	try.giveBack()
 	s.sessionsReplaced(ctx, res, revoked)
 	s.opt.Notifier.AccessChanged(ctx, pre.OrganizationID)
 	return res, nil

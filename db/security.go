@@ -93,49 +93,85 @@ type tokenRow struct {
 	NewEmail      string
 }
 
-// useToken spends a single-use link of table inside tx: the conditional
-// update lets exactly one of many concurrent uses win.
-func (s *Store) useToken(tx *gorm.DB, table, token string, withEmail bool) (*tokenRow, error) {
+// readToken finds a single-use link of table by its token and checks that
+// it can still be used: one indexed read, no write. An unknown, used,
+// invalidated or expired link answers TOKEN_INVALID.
+func (s *Store) readToken(q *gorm.DB, table, token string, withEmail bool) (*tokenRow, error) {
+	if token == "" || len(token) > maxTokenLength {
+		return nil, models.Errorf(models.CodeTokenInvalid, "this link is not valid")
+	}
 	cols := "id, user_id, expires_at, used_at, invalidated_at"
 	if withEmail {
 		cols += ", new_email"
 	}
 	var row tokenRow
-	if err := tx.Table(table).Select(cols).Where("token_hash = ?", models.HashToken(token)).Take(&row).Error; err != nil {
+	if err := q.Table(table).Select(cols).Where("token_hash = ?", models.HashToken(token)).Take(&row).Error; err != nil {
 		if errors.Is(err, gorm.ErrRecordNotFound) {
 			return nil, models.Errorf(models.CodeTokenInvalid, "this link is not valid")
 		}
-		return nil, err
+		return nil, translate(err)
 	}
-	now := s.Now()
 	switch {
 	case row.UsedAt != nil:
 		return nil, models.Errorf(models.CodeTokenInvalid, "this link was already used")
 	case row.InvalidatedAt != nil:
-		return nil, models.Errorf(models.CodeTokenInvalid, "a newer link was sent; use the latest one")
-	case !now.Before(row.ExpiresAt):
+		return nil, models.Errorf(models.CodeTokenInvalid, "this link was replaced by a newer one or cancelled by a password change; ask for a new one")
+	case !s.Now().Before(row.ExpiresAt):
 		return nil, models.Errorf(models.CodeTokenInvalid, "this link has expired; ask for a new one")
 	}
-	res := tx.Table(table).Where("id = ? AND used_at IS NULL AND invalidated_at IS NULL", row.ID).Update("used_at", now)
+	return &row, nil
+}
+
+// maxTokenLength bounds a token taken from a link; real ones are far shorter.
+const maxTokenLength = 200
+
+// useToken spends a single-use link of table inside tx: the conditional
+// update lets exactly one of many concurrent uses win.
+func (s *Store) useToken(tx *gorm.DB, table, token string, withEmail bool) (*tokenRow, error) {
+	row, err := s.readToken(tx, table, token, withEmail)
+	if err != nil {
+		return nil, err
+	}
+	res := tx.Table(table).Where("id = ? AND used_at IS NULL AND invalidated_at IS NULL", row.ID).Update("used_at", s.Now())
 	if res.Error != nil {
 		return nil, res.Error
 	}
 	if res.RowsAffected != 1 {
 		return nil, models.Errorf(models.CodeTokenInvalid, "this link was already used")
 	}
-	return &row, nil
+	return row, nil
 }
 
-// ResetPassword sets a new password from a reset link, signs out every
-// device and signs in the one that reset it.
+// endOutstandingLinks cancels, inside tx, every reset link and pending email
+// change of userID not yet used: after a password reset or change, nothing
+// issued under the old password still grants anything.
+func (s *Store) endOutstandingLinks(tx *gorm.DB, userID int64) error {
+	now := s.Now()
+	for _, table := range []string{"password_resets", "email_changes"} {
+		if err := tx.Table(table).Where("user_id = ? AND used_at IS NULL AND invalidated_at IS NULL", userID).
+			Update("invalidated_at", now).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ResetPassword sets a new password from a reset link, ends every other
+// reset link and pending email change, signs out every device and signs in
+// the one that reset it. The link is checked before the new password is
+// hashed, so a bogus link costs one indexed read; uses are throttled per IP.
 func (s *Store) ResetPassword(ctx context.Context, token, newPassword, deviceName string) (*models.AuthResult, error) {
-	if token == "" {
-		return nil, models.Errorf(models.CodeTokenInvalid, "this link is not valid")
+	try, err := s.tokenAttempt(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if _, err := s.readToken(s.conn(ctx), "password_resets", token, false); err != nil {
+		return nil, err
 	}
 	if err := models.ValidatePassword(newPassword); err != nil {
 		return nil, withField(err, "newPassword")
 	}
-	hash, err := models.HashPassword(newPassword)
+	hash, err := s.hashPassword(newPassword)
 	if err != nil {
 		return nil, err
 	}
@@ -153,6 +189,9 @@ func (s *Store) ResetPassword(ctx context.Context, token, newPassword, deviceNam
 		if err := tx.Model(&user).Updates(map[string]any{"password_hash": hash, "updated_at": s.Now()}).Error; err != nil {
 			return err
 		}
+		if err := s.endOutstandingLinks(tx, user.ID); err != nil {
+			return err
+		}
 		if revoked, err = s.revokeSessions(tx, user.ID, 0); err != nil {
 			return err
 		}
@@ -162,11 +201,14 @@ func (s *Store) ResetPassword(ctx context.Context, token, newPassword, deviceNam
 	if err != nil {
 		return nil, err
 	}
+	try.giveBack()
 	s.sessionsReplaced(ctx, res, revoked)
 	return res, nil
 }
 
-// ChangePassword needs the current password; it signs out every other device.
+// ChangePassword needs the current password; it ends every outstanding
+// reset link and pending email change and signs out every other device, in
+// the transaction that writes the new password.
 func (s *Store) ChangePassword(ctx context.Context, current, next string) error {
 	v, err := models.RequireViewer(ctx)
 	if err != nil {
@@ -179,13 +221,16 @@ func (s *Store) ChangePassword(ctx context.Context, current, next string) error 
 	if err := models.ValidatePassword(next); err != nil {
 		return withField(err, "newPassword")
 	}
-	hash, err := models.HashPassword(next)
+	hash, err := s.hashPassword(next)
 	if err != nil {
 		return err
 	}
 	var revoked []int64
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Model(user).Updates(map[string]any{"password_hash": hash, "updated_at": s.Now()}).Error; err != nil {
+			return err
+		}
+		if err := s.endOutstandingLinks(tx, user.ID); err != nil {
 			return err
 		}
 		revoked, err = s.revokeSessions(tx, user.ID, v.SessionID)
@@ -270,10 +315,15 @@ func (s *Store) RequestEmailChange(ctx context.Context, newEmail, currentPasswor
 }
 
 // ConfirmEmailChange applies a confirmed login email change if the address
-// is still free. The link is the proof: no session is needed.
+// is still free. The link is the proof: no session is needed. Uses are
+// throttled per IP.
 func (s *Store) ConfirmEmailChange(ctx context.Context, token string) (*models.User, error) {
+	try, err := s.tokenAttempt(ctx)
+	if err != nil {
+		return nil, err
+	}
 	var user models.User
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.tx(ctx, func(tx *gorm.DB) error {
 		row, err := s.useToken(tx, "email_changes", token, true)
 		if err != nil {
 			return err
@@ -292,6 +342,7 @@ func (s *Store) ConfirmEmailChange(ctx context.Context, token string) (*models.U
 	if err != nil {
 		return nil, err
 	}
+	try.giveBack()
 	return &user, nil
 }
 

@@ -38,6 +38,8 @@ type Options struct {
 type Store struct {
 	*DB
 	opt Options
+	// hashPassword is models.HashPassword; tests count calls through it.
+	hashPassword func(string) (string, error)
 }
 
 // NewStore builds the services over an open DB.
@@ -57,7 +59,7 @@ func NewStore(d *DB, opt Options) *Store {
 	if opt.OnMailQueued == nil {
 		opt.OnMailQueued = func() {}
 	}
-	return &Store{DB: d, opt: opt}
+	return &Store{DB: d, opt: opt, hashPassword: models.HashPassword}
 }
 
 // Products returns the product catalogue.

@@ -130,14 +130,16 @@ func (g *SocketGuard) acquire(connID string, sessionID int64) error {
 }
 
 // Release forgets a closed socket (call it from OnClose, for every socket).
-func (g *SocketGuard) Release(c *wstransport.Conn) {
+func (g *SocketGuard) Release(c *wstransport.Conn) { g.release(c.ID()) }
+
+func (g *SocketGuard) release(connID string) {
 	g.mu.Lock()
 	defer g.mu.Unlock()
-	sid, ok := g.conns[c.ID()]
+	sid, ok := g.conns[connID]
 	if !ok {
 		return
 	}
-	delete(g.conns, c.ID())
+	delete(g.conns, connID)
 	if s := g.bySession[sid]; s != nil {
 		if s.sockets--; s.sockets <= 0 {
 			delete(g.bySession, sid)

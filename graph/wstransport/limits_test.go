@@ -2,6 +2,7 @@ package wstransport_test
 
 import (
 	"context"
+	"net/http"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -154,4 +155,22 @@ func TestAuthorizeRefusesAndCloses(t *testing.T) {
 			c.expectClose(wstransport.CloseForbidden, "UNAUTHENTICATED: your session has ended", false)
 		})
 	}
+}
+
+// An InitFunc refusing with RATE_LIMITED (too many sockets) closes with
+// 4429 and its message; legacy clients get connection_error first.
+func TestInitRateLimitedCloses4429(t *testing.T) {
+	t.Parallel()
+	h := newHarness(t, func(tr *wstransport.Transport) {
+		tr.InitFunc = func(context.Context, *http.Request, wstransport.InitPayload) (context.Context, *wstransport.InitPayload, error) {
+			return nil, nil, &models.Error{Code: models.CodeRateLimited, Message: "too many connections for this session"}
+		}
+	}, nil)
+	c := h.dial(t, gtws)
+	c.send(initMsg("user:ada"))
+	c.expectClose(wstransport.CloseTooManyRequests, "RATE_LIMITED: too many connections for this session", false)
+	l := h.dial(t, legacy)
+	l.send(initMsg("user:ada"))
+	l.expect("connection_error", "", `"code":"RATE_LIMITED"`)
+	l.expectClose(wstransport.CloseTooManyRequests, "RATE_LIMITED: too many connections for this session", false)
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"errors"
 	"io"
 	"net/http"
@@ -14,6 +15,7 @@ import (
 
 	"github.com/rollcall/rollcall/internal/testenv"
 	"github.com/rollcall/rollcall/models"
+	"github.com/rollcall/rollcall/presence"
 )
 
 // metricValue reads one sample of /metrics (0 when absent).
@@ -203,11 +205,12 @@ func TestSocketClosesWhenSessionExpires(t *testing.T) {
 }
 
 // twoNodesViaProxy starts two in-process nodes sharing a MariaDB database
-// and a Redis key space reached through a proxy the test can cut.
-func twoNodesViaProxy(t *testing.T, env map[string]string) (a, b *testenv.Node, proxy *testenv.Proxy) {
+// and a Redis key space reached through a proxy the test can cut; reader
+// reads that presence state directly.
+func twoNodesViaProxy(t *testing.T, env map[string]string) (a, b *testenv.Node, proxy *testenv.Proxy, reader presence.Service) {
 	t.Helper()
 	dbURL := testenv.MySQL(t)
-	redisURL, prefix, proxy, _ := testenv.RedisViaProxy(t)
+	redisURL, prefix, proxy, direct := testenv.RedisViaProxy(t)
 	if dbURL == "" || redisURL == "" {
 		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several nodes")
 	}
@@ -218,7 +221,9 @@ func twoNodesViaProxy(t *testing.T, env map[string]string) (a, b *testenv.Node, 
 	store := testenv.Store{Name: "mysql", URL: dbURL}
 	a = testenv.StartNode(t, store, testenv.NodeOptions{RedisPrefix: prefix, Env: all})
 	b = testenv.StartNode(t, store, testenv.NodeOptions{RedisPrefix: prefix, Env: all})
-	return a, b, proxy
+	r := presence.NewRedis(direct, presence.Options{Prefix: prefix + "presence:"})
+	t.Cleanup(func() { _ = r.Shutdown(context.Background()) })
+	return a, b, proxy, r
 }
 
 // Item 11: a signOutSession on node A while Redis is down loses its kick;
@@ -227,31 +232,37 @@ func twoNodesViaProxy(t *testing.T, env map[string]string) (a, b *testenv.Node, 
 func TestSignOutDuringRedisOutageClosesSocketOnOtherNode(t *testing.T) {
 	// setUp signs ada in on A and opens her phone's socket on B, counted
 	// by presence, then cuts Redis and signs the phone out on A.
-	setUp := func(t *testing.T, env map[string]string) (a, b *testenv.Node, proxy *testenv.Proxy, owner *testenv.Client, ws *wsClient) {
-		a, b, proxy = twoNodesViaProxy(t, env)
-		owner, _ = signUp(t, a, "ada@example.com")
+	setUp := func(t *testing.T, env map[string]string) outageFixture {
+		var f outageFixture
+		var a, b *testenv.Node
+		a, b, f.proxy, f.reader = twoNodesViaProxy(t, env)
+		f.owner, _ = signUp(t, a, "ada@example.com")
 		phone := signInAgain(t, b, "ada@example.com", "correct horse battery", safariIOS)
-		ws = initWS(t, b, phone)
-		waitFor(t, "the phone counted", func() bool { return presenceOf(t, owner).ConnectedDevices == 1 })
-		sid := mySessions(t, phone)
-		proxy.Cut()
-		for _, s := range sid {
-			if s.Current {
-				owner.MustDo(t, `mutation($id: ID!) { signOutSession(id: $id) { id } }`, map[string]any{"id": s.ID}, &struct{}{})
-			}
+		f.ws = initWS(t, b, phone)
+		waitFor(t, "the phone counted", func() bool { return presenceOf(t, f.owner).ConnectedDevices == 1 })
+		uid, err := models.ParseID(models.KindUser, userID(t, phone))
+		if err != nil {
+			t.Fatal(err)
 		}
-		return a, b, proxy, owner, ws
+		f.phone = presence.SessionRef{UserID: uid, SessionID: sessionIDOf(t, phone)}
+		if !f.connected(t) {
+			t.Fatal("presence does not see the phone's socket")
+		}
+		f.proxy.Cut()
+		f.owner.MustDo(t, `mutation($id: ID!) { signOutSession(id: $id) { id } }`,
+			map[string]any{"id": models.GlobalID(models.KindSession, f.phone.SessionID)}, &struct{}{})
+		return f
 	}
-	uncounted := func(t *testing.T, owner *testenv.Client) {
+	// phoneUncounted waits (within) until presence no longer holds a
+	// connection of the phone's session.
+	phoneUncounted := func(t *testing.T, f outageFixture, within time.Duration) {
 		t.Helper()
 		start := time.Now()
-		// Well before PRESENCE_TTL (30 s) ends: removed, not left to expire.
-		deadline := start.Add(20 * time.Second)
-		for p := presenceOf(t, owner); p.ConnectedDevices != 0 || p.Status != "OFFLINE"; p = presenceOf(t, owner) {
-			if time.Now().After(deadline) {
-				t.Fatalf("the signed-out phone is still counted: %+v", p)
+		for f.connected(t) {
+			if time.Since(start) > within {
+				t.Fatalf("presence still counts the signed-out phone %v after Redis came back", within)
 			}
-			time.Sleep(20 * time.Millisecond) // polling the API: no event to wait on
+			time.Sleep(20 * time.Millisecond) // polling Redis: no event to wait on
 		}
 		t.Logf("presence uncounted the phone %v after Redis came back", time.Since(start))
 	}
@@ -259,10 +270,10 @@ func TestSignOutDuringRedisOutageClosesSocketOnOtherNode(t *testing.T) {
 	// A short outage: the kick is caught up as soon as Redis returns, long
 	// before the next periodic sweep (WS_SESSION_RECHECK 60s: every 30s).
 	t.Run("CaughtUpWhenRedisReturns", func(t *testing.T) {
-		_, _, proxy, owner, ws := setUp(t, map[string]string{"WS_SESSION_RECHECK": "60s"})
-		proxy.Restore()
+		f := setUp(t, map[string]string{"WS_SESSION_RECHECK": "60s"})
+		f.proxy.Restore()
 		start := time.Now()
-		if code, _ := closeOf(t, ws, 10*time.Second); code != 4403 {
+		if code, _ := closeOf(t, f.ws, 10*time.Second); code != 4403 {
 			t.Fatalf("the socket on B must close with 4403, got %d", code)
 		}
 		took := time.Since(start)
@@ -270,20 +281,45 @@ func TestSignOutDuringRedisOutageClosesSocketOnOtherNode(t *testing.T) {
 		if took > 5*time.Second {
 			t.Fatalf("the lost kick must be caught up when Redis returns, took %v", took)
 		}
-		uncounted(t, owner)
+		phoneUncounted(t, f, 5*time.Second)
+		waitFor(t, "ada OFFLINE", func() bool {
+			p := presenceOf(t, f.owner)
+			return p.Status == "OFFLINE" && p.ConnectedDevices == 0
+		})
 	})
 
 	// A longer outage: the sweep closes the socket while Redis is still
-	// down, and the connection it could not remove then is removed when
-	// Redis returns, never refreshed again.
+	// down, and the connection it could not remove then is removed as soon
+	// as Redis returns — not left to expire (PRESENCE_TTL 120s: 80 s or
+	// more), never refreshed again.
 	t.Run("ClosedDuringTheOutage", func(t *testing.T) {
-		_, _, proxy, owner, ws := setUp(t, map[string]string{"WS_SESSION_RECHECK": "1s"})
-		if code, _ := closeOf(t, ws, 5*time.Second); code != 4403 {
+		f := setUp(t, map[string]string{"WS_SESSION_RECHECK": "1s", "PRESENCE_TTL": "120s"})
+		if code, _ := closeOf(t, f.ws, 5*time.Second); code != 4403 {
 			t.Fatalf("the socket on B must close with 4403 during the outage, got %d", code)
 		}
 		// The outage outlasts the removal's own attempt (bounded at 2 s).
 		time.Sleep(5 * time.Second)
-		proxy.Restore()
-		uncounted(t, owner)
+		f.proxy.Restore()
+		phoneUncounted(t, f, 5*time.Second)
 	})
+}
+
+// outageFixture is a socket on node B of a session signed out on node A
+// while Redis is cut.
+type outageFixture struct {
+	proxy  *testenv.Proxy
+	reader presence.Service
+	owner  *testenv.Client
+	ws     *wsClient
+	phone  presence.SessionRef
+}
+
+// connected reports whether presence holds a live connection of the phone.
+func (f outageFixture) connected(t *testing.T) bool {
+	t.Helper()
+	got, err := f.reader.SessionConnected(context.Background(), []presence.SessionRef{f.phone})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return got[f.phone.SessionID]
 }

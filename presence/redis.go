@@ -333,6 +333,16 @@ func (r *Redis) Disconnect(ctx context.Context, connID string) error {
 	return err
 }
 
+// retryGone removes at once, when Redis is back, the connections whose
+// removal failed during the outage (rather than at the next heartbeat).
+func (r *Redis) retryGone(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.HeartbeatInterval/2)
+	defer cancel()
+	if err := r.removeGone(ctx); err != nil && ctx.Err() == nil {
+		r.opts.Logger.Warn("presence: removing connections closed during the outage", "err", err)
+	}
+}
+
 // removeGone retries the removals that failed while Redis was unreachable.
 func (r *Redis) removeGone(ctx context.Context) error {
 	r.mu.Lock()
@@ -856,6 +866,7 @@ func (r *Redis) receiveLoop(ctx context.Context) {
 			r.subMu.Unlock()
 			if resync {
 				go r.resync(ctx)
+				go r.retryGone(ctx)
 				r.mu.Lock()
 				f := r.onBack
 				r.mu.Unlock()

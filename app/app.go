@@ -54,6 +54,7 @@ type App struct {
 
 	log      *slog.Logger
 	ws       *wstransport.Transport
+	guard    *graph.SocketGuard
 	presence presence.Service
 	worker   *mailer.Worker
 	cancel   context.CancelFunc
@@ -163,8 +164,28 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		return float64(n)
 	}))
 
-	ws.InitFunc = graph.WebsocketAuth(a.Store)
-	connectPresence(ws, a.presence, a.Store, log)
+	// Sockets: caps per socket and per session, and every socket bound to
+	// its session (re-checked before operations, swept, caught up after a
+	// Redis outage). Refusals are counted by reason.
+	refusals := prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "rollcall_websocket_refusals_total",
+		Help: "Websocket work refused by a limit: operations (a subscribe past WS_MAX_OPERATIONS), message_rate (a socket closed 4429 past WS_MAX_MESSAGES_PER_SECOND), sockets_per_session (a connection past WS_MAX_SOCKETS_PER_SESSION).",
+	}, []string{"reason"})
+	reg.MustRegister(refusals)
+	for _, reason := range []string{wstransport.LimitOperations, wstransport.LimitMessageRate, graph.RefusedSocketsPerSession} {
+		refusals.WithLabelValues(reason) // listed at 0 from the start
+	}
+	ws.MaxOperations = cfg.WSMaxOperations
+	ws.MessageRate, ws.MessageBurst = float64(cfg.WSMaxMessagesPerSecond), 2*cfg.WSMaxMessagesPerSecond
+	ws.OnRefuse = func(_ *wstransport.Conn, limit string) { refusals.WithLabelValues(limit).Inc() }
+	a.guard = &graph.SocketGuard{WS: ws, Sessions: a.Store, MaxPerSession: cfg.WSMaxSocketsPerSession,
+		Recheck: cfg.WSSessionRecheck, Refused: func(reason string) { refusals.WithLabelValues(reason).Inc() }, Log: log}
+	ws.InitFunc = a.guard.Init(graph.WebsocketAuth(a.Store))
+	ws.Authorize = a.guard.Authorize
+	// Kicks sent while Redis was away were lost: check every socket's
+	// session as soon as it is back.
+	a.presence.OnReconnect(a.guard.Wake)
+	connectPresence(ws, a.presence, a.Store, a.guard.Release, log)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rollcall_websockets_open", Help: "Websocket connections open on this node.",
 	}, func() float64 { return float64(ws.Count()) }))
@@ -207,7 +228,11 @@ func (a *App) Listener(ln net.Listener) net.Listener {
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(2)
+	a.wg.Add(3)
+	go func() {
+		defer a.wg.Done()
+		a.guard.Run(ctx)
+	}()
 	go func() {
 		defer a.wg.Done()
 		if err := a.worker.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {

@@ -22,8 +22,8 @@ type people interface {
 // connectPresence makes every acknowledged websocket a device connection
 // (with the person's stored manual AWAY), writes last-active times behind
 // presence, and closes this node's sockets of sessions signed out on any
-// node.
-func connectPresence(ws *wstransport.Transport, p presence.Service, store people, log *slog.Logger) {
+// node. release is told of every closed socket.
+func connectPresence(ws *wstransport.Transport, p presence.Service, store people, release func(*wstransport.Conn), log *slog.Logger) {
 	p.OnLastActive(func(userID int64, at time.Time) {
 		// Called from presence's own goroutines: write without holding them.
 		go func() {
@@ -49,9 +49,14 @@ func connectPresence(ws *wstransport.Transport, p presence.Service, store people
 		}
 	}
 	ws.OnClose = func(ctx context.Context, c *wstransport.Conn, code int) {
+		release(c)
 		if !c.Acknowledged() {
 			return
 		}
+		// Bounded: when Redis is unreachable presence retries the removal
+		// itself once it is back.
+		ctx, cancel := context.WithTimeout(ctx, disconnectTimeout)
+		defer cancel()
 		if err := p.Disconnect(ctx, c.ID()); err != nil && models.ErrorCode(err) != models.CodeNotFound {
 			log.WarnContext(ctx, "presence disconnect", "err", err)
 		}
@@ -63,6 +68,9 @@ func connectPresence(ws *wstransport.Transport, p presence.Service, store people
 		}, graph.CloseSignedOut, "signed out")
 	})
 }
+
+// disconnectTimeout bounds the removal of a closed socket's connection.
+const disconnectTimeout = 2 * time.Second
 
 // sessionNotifier closes signed-out sessions' sockets here at once and on
 // every other node through presence's kick command.

@@ -52,6 +52,20 @@ type Config struct {
 	// MaxConnsPerIP caps the open connections of one client address
 	// (TRUSTED_PROXIES peers are exempt); 0 turns the cap off.
 	MaxConnsPerIP int
+
+	// WSMaxOperations bounds the operations running at once on one
+	// websocket (WS_MAX_OPERATIONS).
+	WSMaxOperations int
+	// WSMaxMessagesPerSecond bounds the messages a client sends on one
+	// websocket, with a burst of twice as many (WS_MAX_MESSAGES_PER_SECOND).
+	WSMaxMessagesPerSecond int
+	// WSMaxSocketsPerSession bounds the websockets of one session on one
+	// node (WS_MAX_SOCKETS_PER_SESSION).
+	WSMaxSocketsPerSession int
+	// WSSessionRecheck is the staleness bound of the session a websocket
+	// operation runs on; sockets of ended sessions are swept every half of
+	// it (WS_SESSION_RECHECK).
+	WSSessionRecheck time.Duration
 }
 
 // Product is an entry of the product catalogue.
@@ -188,6 +202,20 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.MaxConnsPerIP, err = strconv.Atoi(env("MAX_CONNS_PER_IP", "256")); err != nil || c.MaxConnsPerIP < 0 {
 		bad("MAX_CONNS_PER_IP", getenv("MAX_CONNS_PER_IP"), "a number of connections, 0 for no cap, such as 256")
+	}
+	positive := func(name, def string, max int) int {
+		v := env(name, def)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 || n > max {
+			bad(name, v, fmt.Sprintf("a whole number from 1 to %d", max))
+		}
+		return n
+	}
+	c.WSMaxOperations = positive("WS_MAX_OPERATIONS", "100", 10_000)
+	c.WSMaxMessagesPerSecond = positive("WS_MAX_MESSAGES_PER_SECOND", "50", 10_000)
+	c.WSMaxSocketsPerSession = positive("WS_MAX_SOCKETS_PER_SESSION", "20", 10_000)
+	if c.WSSessionRecheck, err = time.ParseDuration(env("WS_SESSION_RECHECK", "10s")); err != nil || c.WSSessionRecheck < time.Second || c.WSSessionRecheck > 5*time.Minute {
+		bad("WS_SESSION_RECHECK", getenv("WS_SESSION_RECHECK"), "a duration from 1s to 5m such as 10s")
 	}
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
 		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")

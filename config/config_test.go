@@ -30,19 +30,23 @@ func TestLoadDefaults(t *testing.T) {
 
 func TestLoadRejects(t *testing.T) {
 	cases := map[string]map[string]string{
-		"HTTP_ADDR":              {"HTTP_ADDR": "eighty"},
-		"DATABASE_URL":           {"DATABASE_URL": "postgres://x"},
-		"REDIS_URL":              {"REDIS_URL": "tcp://127.0.0.1"},
-		"MAIL_URL":               {"MAIL_URL": "carrier-pigeon"},
-		"PUBLIC_URL":             {"PUBLIC_URL": "localhost"},
-		"ALLOWED_ORIGINS":        {"ALLOWED_ORIGINS": "*"},
-		"SIGNUP_ENABLED":         {"SIGNUP_ENABLED": "maybe"},
-		"TRUSTED_PROXIES":        {"TRUSTED_PROXIES": "10.0.0.0/33"},
-		"PRODUCTS":               {"PRODUCTS": "inbox"},
-		"SHUTDOWN_TIMEOUT":       {"SHUTDOWN_TIMEOUT": "-1s"},
-		"PRESENCE_TTL":           {"PRESENCE_TTL": "1s"},
-		"PRESENCE_OFFLINE_GRACE": {"PRESENCE_OFFLINE_GRACE": "soon"},
-		"REDIS_PREFIX":           {"REDIS_PREFIX": "a b"},
+		"HTTP_ADDR":                  {"HTTP_ADDR": "eighty"},
+		"DATABASE_URL":               {"DATABASE_URL": "postgres://x"},
+		"REDIS_URL":                  {"REDIS_URL": "tcp://127.0.0.1"},
+		"MAIL_URL":                   {"MAIL_URL": "carrier-pigeon"},
+		"PUBLIC_URL":                 {"PUBLIC_URL": "localhost"},
+		"ALLOWED_ORIGINS":            {"ALLOWED_ORIGINS": "*"},
+		"SIGNUP_ENABLED":             {"SIGNUP_ENABLED": "maybe"},
+		"TRUSTED_PROXIES":            {"TRUSTED_PROXIES": "10.0.0.0/33"},
+		"PRODUCTS":                   {"PRODUCTS": "inbox"},
+		"SHUTDOWN_TIMEOUT":           {"SHUTDOWN_TIMEOUT": "-1s"},
+		"PRESENCE_TTL":               {"PRESENCE_TTL": "1s"},
+		"PRESENCE_OFFLINE_GRACE":     {"PRESENCE_OFFLINE_GRACE": "soon"},
+		"REDIS_PREFIX":               {"REDIS_PREFIX": "a b"},
+		"WS_MAX_OPERATIONS":          {"WS_MAX_OPERATIONS": "0"},
+		"WS_MAX_MESSAGES_PER_SECOND": {"WS_MAX_MESSAGES_PER_SECOND": "lots"},
+		"WS_MAX_SOCKETS_PER_SESSION": {"WS_MAX_SOCKETS_PER_SESSION": "-1"},
+		"WS_SESSION_RECHECK":         {"WS_SESSION_RECHECK": "100ms"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -74,5 +78,16 @@ func TestTrustedProxiesAndOrigins(t *testing.T) {
 	}
 	if c.AllowedOrigins[0] != "https://app.example.com" || c.AllowedOrigins[1] != "http://localhost:5173" {
 		t.Fatalf("origins %v", c.AllowedOrigins)
+	}
+}
+
+func TestWebsocketLimitDefaults(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.WSMaxOperations != 100 || c.WSMaxMessagesPerSecond != 50 || c.WSMaxSocketsPerSession != 20 || c.WSSessionRecheck.Seconds() != 10 {
+		t.Fatalf("websocket limits: %d ops, %d msg/s, %d sockets, recheck %v",
+			c.WSMaxOperations, c.WSMaxMessagesPerSecond, c.WSMaxSocketsPerSession, c.WSSessionRecheck)
 	}
 }

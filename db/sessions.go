@@ -26,6 +26,28 @@ func (s *Store) FindSessionsByIDs(ctx context.Context, ids []int64) ([]*models.S
 	return out, translate(err)
 }
 
+// LiveSessions implements models.IdentityService: the sockets of this
+// node ask it for the sessions they run on, in batches.
+func (s *Store) LiveSessions(ctx context.Context, sessionIDs []int64) (map[int64]bool, error) {
+	out := make(map[int64]bool, len(sessionIDs))
+	now := s.Now()
+	for len(sessionIDs) > 0 {
+		n := min(len(sessionIDs), 1000)
+		var ids []int64
+		err := s.conn(ctx).Model(&models.Session{}).
+			Where("id IN ? AND revoked_at IS NULL AND expires_at > ? AND idle_expires_at > ?", sessionIDs[:n], now, now).
+			Pluck("id", &ids).Error
+		if err != nil {
+			return nil, translate(err)
+		}
+		for _, id := range ids {
+			out[id] = true
+		}
+		sessionIDs = sessionIDs[n:]
+	}
+	return out, nil
+}
+
 // SignOutSession ends one of the viewer's own sessions. Another person's
 // session answers NOT_FOUND, like one that does not exist.
 func (s *Store) SignOutSession(ctx context.Context, sessionID int64) (*models.Session, error) {

@@ -38,6 +38,10 @@ type IdentityService interface {
 	// Authenticate resolves a bearer token to the viewer; an unknown,
 	// revoked or expired token answers UNAUTHENTICATED.
 	Authenticate(ctx context.Context, token string) (*Viewer, error)
+	// LiveSessions reports which of the sessions are still live (not
+	// signed out, not expired): the ids absent from the answer have
+	// ended, whatever ended them. One query per 1,000 ids.
+	LiveSessions(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)
 }
 
 // Notifier carries side effects that must reach every node after a change

@@ -510,6 +510,10 @@ func (m *Memory) OnAccessChange(f func(orgID int64)) {
 	m.mu.Unlock()
 }
 
+// OnReconnect implements Service: the in-process backend never loses a
+// command, so f is never called.
+func (m *Memory) OnReconnect(func()) {}
+
 // OnKick implements Service.
 func (m *Memory) OnKick(f func(sessionIDs []int64)) {
 	m.mu.Lock()

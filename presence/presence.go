@@ -91,7 +91,9 @@ type Service interface {
 	SetManualAway(ctx context.Context, userID int64, away bool) error
 	// Disconnect removes a connection. When it was the user's last device,
 	// OFFLINE is announced only after Options.OfflineGrace, and a reconnect
-	// within the grace cancels it silently. Unknown ids are ignored.
+	// within the grace cancels it silently. Unknown ids are ignored. The
+	// connection is never refreshed again; when the backend cannot be
+	// reached the removal is retried (before any heartbeat) once it can.
 	Disconnect(ctx context.Context, connID string) error
 	// States returns the state of every asked user (OFFLINE with version 0
 	// for users never seen) in one round trip.
@@ -112,6 +114,11 @@ type Service interface {
 	// OnKick registers the handler for kick commands (replacing any previous
 	// one). It runs on the event loop and must not block.
 	OnKick(func(sessionIDs []int64))
+	// OnReconnect registers a handler called when the backend's command
+	// channel came back after an outage: kicks sent meanwhile were lost,
+	// and the node should re-check its sockets' sessions at once. It must
+	// not block. (The in-process backend never loses a command.)
+	OnReconnect(func())
 	// AnnounceAccessChange tells every node that the memberships of an
 	// organization changed: each node's OnAccessChange handler is called
 	// with its id (live subscriptions re-read who they may see).

@@ -26,7 +26,11 @@ type Redis struct {
 	mu       sync.Mutex
 	local    map[string]ConnInfo
 	onKick   func([]int64)
+	onBack   func()
 	onAccess func(int64)
+	// gone are connections whose removal failed (Redis unreachable): the
+	// heartbeat removes them before it refreshes anything.
+	gone     []ConnInfo
 	onActive func(int64, time.Time)
 	closed   bool
 	running  bool
@@ -318,7 +322,44 @@ func (r *Redis) Disconnect(ctx context.Context, connID string) error {
 	if !ok {
 		return nil
 	}
-	return r.disconnect(ctx, []ConnInfo{c}, r.opts.OfflineGrace)
+	err := r.disconnect(ctx, []ConnInfo{c}, r.opts.OfflineGrace)
+	if err != nil {
+		r.mu.Lock()
+		if !r.closed {
+			r.gone = append(r.gone, c)
+		}
+		r.mu.Unlock()
+	}
+	return err
+}
+
+// retryGone removes at once, when Redis is back, the connections whose
+// removal failed during the outage (rather than at the next heartbeat).
+func (r *Redis) retryGone(ctx context.Context) {
+	ctx, cancel := context.WithTimeout(ctx, r.opts.HeartbeatInterval/2)
+	defer cancel()
+	if err := r.removeGone(ctx); err != nil && ctx.Err() == nil {
+		r.opts.Logger.Warn("presence: removing connections closed during the outage", "err", err)
+	}
+}
+
+// removeGone retries the removals that failed while Redis was unreachable.
+func (r *Redis) removeGone(ctx context.Context) error {
+	r.mu.Lock()
+	gone := r.gone
+	r.gone = nil
+	r.mu.Unlock()
+	for len(gone) > 0 {
+		n := min(len(gone), 1000)
+		if err := r.disconnect(ctx, gone[:n], r.opts.OfflineGrace); err != nil {
+			r.mu.Lock()
+			r.gone = append(gone, r.gone...)
+			r.mu.Unlock()
+			return err
+		}
+		gone = gone[n:]
+	}
+	return nil
 }
 
 func (r *Redis) disconnect(ctx context.Context, conns []ConnInfo, grace time.Duration) error {
@@ -484,6 +525,14 @@ func (r *Redis) OnAccessChange(f func(orgID int64)) {
 	r.mu.Unlock()
 }
 
+// OnReconnect implements Service: f runs when the subscription to the
+// command channel is restored after Redis was unreachable.
+func (r *Redis) OnReconnect(f func()) {
+	r.mu.Lock()
+	r.onBack = f
+	r.mu.Unlock()
+}
+
 // OnKick implements Service.
 func (r *Redis) OnKick(f func(sessionIDs []int64)) {
 	r.mu.Lock()
@@ -576,8 +625,13 @@ func (r *Redis) heartbeatLoop(ctx context.Context) {
 	}
 }
 
-// touchAll refreshes every local connection, 1000 per pipeline.
+// touchAll removes the connections whose removal failed, then refreshes
+// every local connection, 1000 per pipeline: a socket closed during an
+// outage is never counted again when Redis returns.
 func (r *Redis) touchAll(ctx context.Context) error {
+	if err := r.removeGone(ctx); err != nil {
+		return err
+	}
 	r.mu.Lock()
 	ids := make([]string, 0, len(r.local))
 	for id := range r.local {
@@ -812,6 +866,13 @@ func (r *Redis) receiveLoop(ctx context.Context) {
 			r.subMu.Unlock()
 			if resync {
 				go r.resync(ctx)
+				go r.retryGone(ctx)
+				r.mu.Lock()
+				f := r.onBack
+				r.mu.Unlock()
+				if f != nil {
+					f()
+				}
 			}
 		case *redis.Message:
 			r.handleMessage(m)
@@ -923,7 +984,8 @@ func (r *Redis) Shutdown(ctx context.Context) error {
 	for _, c := range r.local {
 		conns = append(conns, c)
 	}
-	r.local = map[string]ConnInfo{}
+	conns = append(conns, r.gone...)
+	r.local, r.gone = map[string]ConnInfo{}, nil
 	r.mu.Unlock()
 	var err error
 	for len(conns) > 0 {

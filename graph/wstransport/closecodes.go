@@ -38,6 +38,10 @@ const (
 	CloseInitTimeout      = 4408 // no accepted connection_init within InitTimeout
 	CloseSubscriberExists = 4409 // subscribe with an id that is still active
 	CloseTooManyInit      = 4429 // a second connection_init
+	// CloseTooManyRequests: the client sent messages faster than
+	// MessageRate allows, or InitFunc refused it with RATE_LIMITED (too
+	// many sockets for its session).
+	CloseTooManyRequests = 4429
 )
 
 // maxCloseReason is the longest reason that fits a close frame (125 bytes

@@ -35,6 +35,8 @@ type Conn struct {
 
 	// Used only by the reading goroutine.
 	initReceived bool
+	tokens       float64   // the message-rate bucket
+	tokensAt     time.Time // when tokens was last filled
 
 	readerDone chan struct{}
 	writerDone chan struct{}
@@ -379,8 +381,33 @@ func (c *Conn) readLoop(r *http.Request) error {
 			// Keep reading only to see the peer's answer to our close frame.
 			continue
 		}
+		if !c.takeToken() {
+			c.t.refused(c, LimitMessageRate)
+			c.closeWith(CloseTooManyRequests, "Too many requests", true, false)
+			continue
+		}
 		c.handle(r, data)
 	}
+}
+
+// takeToken takes one message from the socket's token bucket (MessageRate
+// a second, up to MessageBurst), reporting false when it is empty.
+func (c *Conn) takeToken() bool {
+	if c.cfg.msgRate <= 0 {
+		return true
+	}
+	now := time.Now()
+	if c.tokensAt.IsZero() {
+		c.tokens = c.cfg.msgBurst
+	} else {
+		c.tokens = min(c.cfg.msgBurst, c.tokens+now.Sub(c.tokensAt).Seconds()*c.cfg.msgRate)
+	}
+	c.tokensAt = now
+	if c.tokens < 1 {
+		return false
+	}
+	c.tokens--
+	return true
 }
 
 // touch moves the liveness deadline: anything read from the peer proves it

@@ -71,7 +71,9 @@
 //	4408  no accepted connection_init within InitTimeout
 //	4409  subscribe with an id that is still active ("Subscriber for <id>
 //	      already exists"); legacy start replaces the older operation instead
-//	4429  a second connection_init
+//	4429  a second connection_init; messages faster than MessageRate
+//	      ("Too many requests"); InitFunc refused with a *models.Error
+//	      coded RATE_LIMITED (reason "RATE_LIMITED: message")
 //
 // Close reasons are cut to the 123 bytes a close frame can carry. After
 // sending a close frame the server waits up to a second (never more than
@@ -88,6 +90,18 @@
 // served socket, acknowledged or not, after its operations are cancelled and
 // the socket is closed, with a context that keeps the values but is never
 // cancelled (for clean-up I/O); Shutdown waits for these calls.
+//
+// # Limits
+//
+// A socket holds bounded work: at most MaxOperations operations run at once
+// (default 100; a subscribe past it is answered with an error message for
+// its id, extensions.code RATE_LIMITED, and the socket stays open), and the
+// client's messages are metered by a token bucket (MessageRate a second,
+// MessageBurst at once; defaults 50 and 100; past it the socket closes with
+// 4429). OnRefuse is told of each refusal. Authorize, when set, runs before
+// every operation: an error refuses the operation, and one that says the
+// credentials are gone (UNAUTHENTICATED, FORBIDDEN, TOKEN_INVALID) then
+// closes the socket with 4403.
 //
 // # Liveness
 //

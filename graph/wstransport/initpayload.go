@@ -45,12 +45,20 @@ type refusal struct {
 	errCode models.Code // legacy connection_error extensions.code, if any
 }
 
-// initRefusal turns InitFunc's error into a 4403 close. Domain errors about
+// initRefusal turns InitFunc's (or Authorize's) error into a 4403 close,
+// or 4429 for RATE_LIMITED (too many sockets). Domain errors about
 // authentication give their code and message (written for people, safe to
 // show); anything else gives a generic reason, never the error's text.
 func initRefusal(err error) refusal {
 	if e, ok := models.AsError(err); ok {
 		switch e.Code {
+		case models.CodeRateLimited:
+			return refusal{
+				code:    CloseTooManyRequests,
+				reason:  truncateReason(string(e.Code) + ": " + e.Message),
+				message: e.Message,
+				errCode: e.Code,
+			}
 		case models.CodeUnauthenticated, models.CodeForbidden, models.CodeTokenInvalid:
 			msg := e.Message
 			if msg == "" {

@@ -4,10 +4,13 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"sync"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 // operation is one running subscribe (or legacy start).
@@ -65,6 +68,15 @@ func (c *Conn) startOperation(id string, params *graphql.RawParams, replace bool
 		delete(c.ops, id)
 		old.cancel()
 	}
+	if c.cfg.maxOps > 0 && len(c.ops) >= c.cfg.maxOps {
+		c.mu.Unlock()
+		c.t.refused(c, LimitOperations)
+		c.sendText(encode(typeError, id, errorsJSON(gqlerror.List{{
+			Message:    fmt.Sprintf("too many operations on this socket: at most %d run at once; complete one first", c.cfg.maxOps),
+			Extensions: map[string]any{"code": string(models.CodeRateLimited)},
+		}})), nil)
+		return true
+	}
 	ctx, cancel := context.WithCancel(c.ctx)
 	op := &operation{id: id, cancel: cancel}
 	op.ctx = context.WithValue(ctx, opKey{}, op)
@@ -99,7 +111,11 @@ func (c *Conn) stopOperation(id string, legacy bool) {
 // op from the registry owns its end, so a stopped or replaced operation
 // sends nothing more.
 func (c *Conn) runOperation(op *operation, params *graphql.RawParams) {
-	errs := c.execute(op, params)
+	errs, refusedBy := c.authorize(op)
+	refused := refusedBy != nil
+	if !refused {
+		errs = c.execute(op, params)
+	}
 
 	c.mu.Lock()
 	owned := c.ops[op.id] == op
@@ -117,6 +133,36 @@ func (c *Conn) runOperation(op *operation, params *graphql.RawParams) {
 		}
 	}
 	op.cancel()
+	if refused {
+		// The credentials are gone: close, after the operation's error so
+		// the client learns why. Other errors (the check could not be
+		// made) refuse only the operation.
+		if ref := initRefusal(refusedBy); ref.code == CloseForbidden && ref.errCode != "" {
+			c.closeWith(ref.code, ref.reason, true, true)
+		}
+	}
+}
+
+// authorize runs Transport.Authorize for op. When it refuses, errs is its
+// error as presented to the client and err the error itself.
+func (c *Conn) authorize(op *operation) (errs gqlerror.List, err error) {
+	if c.t.Authorize == nil {
+		return nil, nil
+	}
+	if err = c.callAuthorize(op); err == nil {
+		return nil, nil
+	}
+	return c.present(op.ctx, gqlerror.List{gqlerror.WrapIfUnwrapped(err)}), err
+}
+
+func (c *Conn) callAuthorize(op *operation) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			c.cfg.log.Error("wstransport: Authorize panicked", "conn", c.id, "panic", p)
+			err = errInitPanicked
+		}
+	}()
+	return c.t.Authorize(op.ctx, c)
 }
 
 // execute drives gqlgen's executor and sends every result as next (data).

@@ -29,6 +29,21 @@ const (
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultQueueSize    = 256
 	DefaultReadLimit    = 1 << 20
+	// DefaultMaxOperations: a SPA runs a few dozen subscriptions at most.
+	DefaultMaxOperations = 100
+	// DefaultMessageRate and DefaultMessageBurst: a SPA sends a handful of
+	// messages a second, a burst of a few dozen when a page mounts.
+	DefaultMessageRate  = 50
+	DefaultMessageBurst = 100
+)
+
+// Limits named to OnRefuse.
+const (
+	// LimitOperations: a subscribe past MaxOperations was refused.
+	LimitOperations = "operations"
+	// LimitMessageRate: the client sent faster than MessageRate and was
+	// closed with 4429.
+	LimitMessageRate = "message_rate"
 )
 
 // InitFunc authenticates a connection from its connection_init payload (and
@@ -90,6 +105,28 @@ type Transport struct {
 	// close the socket with 1009. Default 1 MiB.
 	ReadLimit int64
 
+	// MaxOperations bounds the operations running at once on one socket. A
+	// subscribe (or legacy start) past it runs nothing and is answered
+	// with an error message for its id (extensions.code RATE_LIMITED);
+	// the socket stays open. Default 100; negative means unlimited.
+	MaxOperations int
+	// MessageRate and MessageBurst bound the messages a client sends on one
+	// socket with a token bucket: MessageRate a second on average, up to
+	// MessageBurst at once. A client past it is closed with 4429 "Too many
+	// requests". Defaults 50/s and 100; a negative MessageRate disables it.
+	MessageRate  float64
+	MessageBurst int
+	// Authorize, when set, runs before each operation executes, on the
+	// operation's goroutine, with the operation's context. An error refuses
+	// the operation (an error message for it, through the error presenter);
+	// when it is a *models.Error coded UNAUTHENTICATED, FORBIDDEN or
+	// TOKEN_INVALID (the credentials are gone) the socket is then closed
+	// with 4403, like a refused connection_init.
+	Authorize func(ctx context.Context, c *Conn) error
+	// OnRefuse is told of every refusal by one of the limits above
+	// (LimitOperations, LimitMessageRate), for metrics. It must not block.
+	OnRefuse func(c *Conn, limit string)
+
 	// Logger receives refused-init causes and recovered panics. Default
 	// slog.Default().
 	Logger *slog.Logger
@@ -112,6 +149,9 @@ type settings struct {
 	closeGrace   time.Duration
 	queueSize    int
 	readLimit    int64
+	maxOps       int     // 0: unlimited
+	msgRate      float64 // 0: unlimited
+	msgBurst     float64
 	log          *slog.Logger
 }
 
@@ -126,7 +166,25 @@ func (t *Transport) settings() *settings {
 			writeTimeout: t.WriteTimeout,
 			queueSize:    t.QueueSize,
 			readLimit:    t.ReadLimit,
+			maxOps:       t.MaxOperations,
+			msgRate:      t.MessageRate,
+			msgBurst:     float64(t.MessageBurst),
 			log:          t.Logger,
+		}
+		switch {
+		case s.maxOps < 0:
+			s.maxOps = 0
+		case s.maxOps == 0:
+			s.maxOps = DefaultMaxOperations
+		}
+		switch {
+		case s.msgRate < 0:
+			s.msgRate, s.msgBurst = 0, 0
+		case s.msgRate == 0:
+			s.msgRate = DefaultMessageRate
+		}
+		if s.msgRate > 0 && s.msgBurst <= 0 {
+			s.msgBurst = max(DefaultMessageBurst, s.msgRate)
 		}
 		if s.upgrader.Subprotocols == nil {
 			s.upgrader.Subprotocols = []string{ProtocolGraphQLTransportWS, ProtocolGraphQLWS}
@@ -198,6 +256,12 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	defer t.reg.remove(c)
 	defer t.onClose(c)
 	c.serve(r)
+}
+
+func (t *Transport) refused(c *Conn, limit string) {
+	if t.OnRefuse != nil {
+		t.OnRefuse(c, limit)
+	}
 }
 
 func (t *Transport) onClose(c *Conn) {

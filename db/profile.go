@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -42,6 +43,10 @@ func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*m
 		if models.EditCommunicationEmail(&cur, *commEmail) == models.CommunicationNeedsProof {
 			if upd.CurrentPassword == nil || *upd.CurrentPassword == "" {
 				return nil, models.InvalidInput("currentPassword", "enter your current password to change where your mail goes")
+			}
+			if utf8.RuneCountInString(*upd.CurrentPassword) > models.MaxPasswordLength {
+				// No password is that long: refused before any hashing.
+				return nil, models.InvalidInput("currentPassword", "the current password is incorrect")
 			}
 			if _, err := s.checkPassword(ctx, v.UserID, *upd.CurrentPassword); err != nil {
 				return nil, err

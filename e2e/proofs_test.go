@@ -148,6 +148,11 @@ func TestStolenSessionCannotRedirectSecurityMail(t *testing.T) {
 				"communicationEmail": "thief@evil.example", "currentPassword": "a guessed password"}})
 			wantField(t, r, "currentPassword")
 		})
+		t.Run("ErrOverlongPassword", func(t *testing.T) {
+			r := thief.Do(t, updateCommEmailMutation, map[string]any{"in": map[string]any{
+				"communicationEmail": "thief@evil.example", "currentPassword": strings.Repeat("x", 300)}})
+			wantField(t, r, "currentPassword")
+		})
 		if got := me(t, ada); got.CommunicationEmail != "ada@example.com" {
 			t.Fatalf("a refused change moved the communication email: %+v", got)
 		}

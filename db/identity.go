@@ -2,7 +2,6 @@ package db
 
 import (
 	"context"
-	"encoding/json"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -49,20 +48,29 @@ func (s *Store) SignUp(ctx context.Context, in models.SignUpInput) (*models.Auth
 	if err := s.throttle(ctx, "signup:ip:"+models.ClientFrom(ctx).IP, limitSignUpIP); err != nil {
 		return nil, err
 	}
+	key := models.EmailKey(email)
+	hold, holder, err := s.emailHold(s.conn(ctx), key)
+	if err != nil {
+		return nil, translate(err)
+	}
+	if hold == models.EmailTaken {
+		return nil, &models.Error{Code: models.CodeConflict, Field: "email", Message: "an account with this email already exists"}
+	}
 	hash, err := models.HashPassword(in.Password)
 	if err != nil {
 		return nil, err
 	}
-	products := make(models.StringList, 0, len(s.opt.Products))
-	for _, p := range s.opt.Products {
-		products = append(products, p.Key)
+	if hold == models.EmailClaimable {
+		return nil, s.requestClaim(ctx, holder, email, claimDetails{OrganizationName: orgName, FirstName: first, LastName: last}, hash)
 	}
 
 	var res *models.AuthResult
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		now := s.Now()
+		// The login email stays unproven until a link sent to it is
+		// followed (requestEmailVerification, verifyEmail).
 		user := &models.User{
-			Email: email, EmailLower: models.EmailKey(email), PasswordHash: hash,
+			Email: email, EmailLower: key, PasswordHash: hash,
 			FirstName: first, LastName: last, PreferredLanguage: "en",
 			NotifyDesktop: true, NotifyBadges: true, NotifySounds: true,
 			CreatedAt: now, UpdatedAt: now,
@@ -73,31 +81,7 @@ func (s *Store) SignUp(ctx context.Context, in models.SignUpInput) (*models.Auth
 		if err := s.claimEmail(tx, user.EmailLower, user.ID); err != nil {
 			return err
 		}
-		org := &models.Organization{Name: orgName, InvitationLifetimeHours: models.DefaultInvitationLifetimeHours, EnabledProducts: products, CreatedAt: now, UpdatedAt: now}
-		if err := tx.Create(org).Error; err != nil {
-			return err
-		}
-		root := &models.Account{OrganizationID: org.ID, Name: orgName, CreatedAt: now}
-		if err := tx.Create(root).Error; err != nil {
-			return err
-		}
-		if err := tx.Create(&models.OrganizationMember{OrganizationID: org.ID, UserID: user.ID, CreatedAt: now}).Error; err != nil {
-			return err
-		}
-		m := &models.Membership{
-			OrganizationID: org.ID, AccountID: root.ID, UserID: user.ID,
-			Role: models.RoleOwner, RoleRank: models.RoleOwner.Rank(),
-			Permissions: models.Permissions{models.PermissionBillingManager}, Products: products,
-			CreatedAt: now, UpdatedAt: now,
-		}
-		if err := tx.Create(m).Error; err != nil {
-			return err
-		}
-		details, _ := json.Marshal(map[string]any{"organizationName": orgName})
-		if err := s.audit(ctx, tx, &models.AuditEvent{
-			OrganizationID: org.ID, Action: models.AuditOrganizationCreated, ActorID: &user.ID,
-			TargetUserID: &user.ID, TargetEmail: &user.Email, AccountID: &root.ID, Details: string(details),
-		}); err != nil {
+		if err := s.createOrganization(ctx, tx, user, orgName); err != nil {
 			return err
 		}
 		res, err = s.createSession(ctx, tx, user, in.DeviceName)
@@ -110,8 +94,10 @@ func (s *Store) SignUp(ctx context.Context, in models.SignUpInput) (*models.Auth
 	return res, nil
 }
 
-// claimEmail reserves a login email for good: claims are never released,
-// so an address once taken is never reused by another identity.
+// claimEmail reserves a login email for good: a claim is released only
+// when its holder moves to another address without ever having proven this
+// one (moveLoginEmail), so a proven address is never reused by another
+// identity and an unproven one never blocks its owner.
 func (s *Store) claimEmail(tx *gorm.DB, emailLower string, userID int64) error {
 	err := tx.Exec("INSERT INTO email_claims (email_lower, user_id, created_at) VALUES (?, ?, ?)", emailLower, userID, s.Now()).Error
 	return translateConflict(err, "email", "an account with this email already exists")

@@ -347,15 +347,21 @@ func accountNames(sc *scope, ids []int64) []string {
 	return out
 }
 
-// mailInvitation queues the invitation mail with a fresh link, to the
-// communication email when one was given, in the invitee's language.
-func (s *Store) mailInvitation(tx *gorm.DB, org *models.Organization, inv *models.Invitation, accounts []string, inviterName, token string) error {
-	to := inv.Email
+// invitationRecipient is where an invitation's link is mailed: the
+// communication email when one was given (seed 001), else the invited
+// address. Accepting proves that address, and only that one.
+func invitationRecipient(inv *models.Invitation) string {
 	if inv.CommunicationEmail != nil && *inv.CommunicationEmail != "" {
-		to = *inv.CommunicationEmail
+		return *inv.CommunicationEmail
 	}
+	return inv.Email
+}
+
+// mailInvitation queues the invitation mail with a fresh link, to
+// invitationRecipient, in the invitee's language.
+func (s *Store) mailInvitation(tx *gorm.DB, org *models.Organization, inv *models.Invitation, accounts []string, inviterName, token string) error {
 	return s.enqueueMail(tx, models.Email{
-		Kind: models.MailInvitation, To: to, Language: inv.PreferredLanguage,
+		Kind: models.MailInvitation, To: invitationRecipient(inv), Language: inv.PreferredLanguage,
 		Data: models.MailData{
 			RecipientName: invitationName(inv), OrganizationName: org.Name, AccountNames: accounts,
 			InviterName: inviterName, ExpiresAt: inv.ExpiresAt, Link: s.link("/accept-invitation", token),
@@ -1008,7 +1014,7 @@ func (s *Store) acceptingUser(ctx context.Context, tx *gorm.DB, inv *models.Invi
 		if err := s.mustBeInvitee(ctx, tx, inv); err != nil {
 			return nil, err
 		}
-		return &user, nil
+		return &user, s.proveByInvitation(tx, &user, inv)
 	}
 	if !errors.Is(err, gorm.ErrRecordNotFound) {
 		return nil, err
@@ -1021,8 +1027,15 @@ func (s *Store) acceptingUser(ctx context.Context, tx *gorm.DB, inv *models.Invi
 	user = models.User{
 		Email: inv.Email, EmailLower: inv.EmailLower, PasswordHash: signUp.hash,
 		FirstName: signUp.first, LastName: signUp.last, Phone: signUp.phone, PreferredLanguage: signUp.language,
-		CommunicationEmail: inv.CommunicationEmail,
-		NotifyDesktop:      true, NotifyBadges: true, NotifySounds: true, CreatedAt: now, UpdatedAt: now,
+		NotifyDesktop: true, NotifyBadges: true, NotifySounds: true, CreatedAt: now, UpdatedAt: now,
+	}
+	// The link was followed, so the address it was mailed to is proven: the
+	// login email when it went there, else the communication email, and the
+	// login email stays unproven (it never blocks its real owner).
+	if to := invitationRecipient(inv); models.EmailKey(to) == inv.EmailLower {
+		user.EmailVerifiedAt = &now
+	} else {
+		user.CommunicationEmail = &to
 	}
 	if err := tx.Create(&user).Error; err != nil {
 		return nil, translateConflict(err, "email", "an account with this email already exists; sign in to accept")

@@ -3,6 +3,7 @@ package db
 import (
 	"context"
 	"time"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -11,12 +12,50 @@ import (
 
 // UpdateProfile applies the viewer's edit of their own profile. Every value
 // is validated before anything is written; one bad field writes nothing.
+// A new communication email needs the current password and takes effect
+// only when the link mailed to it is followed (VerifyEmail): a stolen
+// session alone cannot redirect anyone's mail.
 func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*models.User, error) {
 	v, err := models.RequireViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
+	var commEmail *string
+	if upd.CommunicationEmail != nil {
+		e := ""
+		if *upd.CommunicationEmail != "" {
+			if e, err = models.NormalizeEmail(*upd.CommunicationEmail); err != nil {
+				return nil, withField(err, "communicationEmail")
+			}
+		}
+		commEmail = &e
+	}
+	upd.CommunicationEmail = nil
+	passwordChecked := false
+	if commEmail != nil {
+		var cur models.User
+		if err := s.conn(ctx).Where("id = ?", v.UserID).Take(&cur).Error; err != nil {
+			return nil, translate(err)
+		}
+		if _, err := profileChanges(&cur, upd); err != nil {
+			return nil, err
+		}
+		if models.EditCommunicationEmail(&cur, *commEmail) == models.CommunicationNeedsProof {
+			if upd.CurrentPassword == nil || *upd.CurrentPassword == "" {
+				return nil, models.InvalidInput("currentPassword", "enter your current password to change where your mail goes")
+			}
+			if utf8.RuneCountInString(*upd.CurrentPassword) > models.MaxPasswordLength {
+				// No password is that long: refused before any hashing.
+				return nil, models.InvalidInput("currentPassword", "the current password is incorrect")
+			}
+			if _, err := s.checkPassword(ctx, v.UserID, *upd.CurrentPassword); err != nil {
+				return nil, err
+			}
+			passwordChecked = true
+		}
+	}
 	var user models.User
+	mailed := false
 	err = s.tx(ctx, func(tx *gorm.DB) error {
 		if err := s.forUpdate(tx).Where("id = ?", v.UserID).Take(&user).Error; err != nil {
 			return err
@@ -24,6 +63,21 @@ func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*m
 		changes, err := profileChanges(&user, upd)
 		if err != nil {
 			return err
+		}
+		if commEmail != nil {
+			switch models.EditCommunicationEmail(&user, *commEmail) {
+			case models.CommunicationReset:
+				user.CommunicationEmail = nil
+				changes["communication_email"] = nil
+			case models.CommunicationNeedsProof:
+				if !passwordChecked {
+					return models.InvalidInput("currentPassword", "enter your current password to change where your mail goes")
+				}
+				if err := s.requestCommunicationEmail(tx, &user, *commEmail); err != nil {
+					return err
+				}
+				mailed = true
+			}
 		}
 		if len(changes) == 0 {
 			return nil
@@ -33,6 +87,9 @@ func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*m
 	})
 	if err != nil {
 		return nil, err
+	}
+	if mailed {
+		s.opt.OnMailQueued()
 	}
 	return &user, nil
 }
@@ -93,12 +150,6 @@ func profileChanges(user *models.User, upd models.ProfileUpdate) (map[string]any
 		country = *user.DefaultSendingCountry
 	}
 	if err := optional("phone", upd.Phone, func(p string) (string, error) { return models.NormalizePhone(p, country) }, &user.Phone); err != nil {
-		return nil, err
-	}
-	if err := optional("communication_email", upd.CommunicationEmail, func(e string) (string, error) {
-		e, err := models.NormalizeEmail(e)
-		return e, withField(err, "communicationEmail")
-	}, &user.CommunicationEmail); err != nil {
 		return nil, err
 	}
 	if err := optional("avatar_url", upd.AvatarURL, models.NormalizeAvatarURL, &user.AvatarURL); err != nil {

@@ -78,7 +78,7 @@ func (s *Store) issuePasswordReset(tx *gorm.DB, user *models.User, requestedBy *
 		return err
 	}
 	return s.enqueueMail(tx, models.Email{
-		Kind: models.MailPasswordReset, To: user.NotificationAddress(), Language: user.PreferredLanguage,
+		Kind: models.MailPasswordReset, To: user.SecurityAddress(), Language: user.PreferredLanguage,
 		Data: models.MailData{RecipientName: user.Name(), Link: s.link("/reset-password", token),
 			ExpiresAt: now.Add(PasswordResetLifetime), RequestedByAdmin: requestedBy != nil},
 	})
@@ -306,7 +306,7 @@ func (s *Store) RequestEmailChange(ctx context.Context, newEmail, currentPasswor
 		if err := s.enqueueMail(tx, models.Email{Kind: models.MailEmailChangeConfirm, To: email, Language: user.PreferredLanguage, Data: confirm}); err != nil {
 			return err
 		}
-		return s.enqueueMail(tx, models.Email{Kind: models.MailEmailChangeNotice, To: user.Email, Language: user.PreferredLanguage, Data: data})
+		return s.enqueueMail(tx, models.Email{Kind: models.MailEmailChangeNotice, To: user.SecurityAddress(), Language: user.PreferredLanguage, Data: data})
 	})
 	if err == nil {
 		s.opt.OnMailQueued()
@@ -331,13 +331,7 @@ func (s *Store) ConfirmEmailChange(ctx context.Context, token string) (*models.U
 		if err := tx.Where("id = ?", row.UserID).Take(&user).Error; err != nil {
 			return err
 		}
-		key := models.EmailKey(row.NewEmail)
-		if err := s.claimEmail(tx, key, user.ID); err != nil {
-			return &models.Error{Code: models.CodeConflict, Message: "this email address is no longer available"}
-		}
-		user.Email, user.EmailLower, user.UpdatedAt = row.NewEmail, key, s.Now()
-		return translateConflict(tx.Model(&user).Updates(map[string]any{"email": user.Email, "email_lower": key, "updated_at": user.UpdatedAt}).Error,
-			"email", "this email address is no longer available")
+		return s.moveLoginEmail(tx, &user, row.NewEmail)
 	})
 	if err != nil {
 		return nil, err

@@ -120,7 +120,10 @@ func TestSignUpMeSignOut(t *testing.T) {
 func TestSignUpRules(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		n := testenv.StartNode(t, store, testenv.NodeOptions{})
-		signUp(t, n, "owner@example.com")
+		owner, _ := signUp(t, n, "owner@example.com")
+		// A proven address is taken; an unproven one is claimed instead
+		// (TestInvitedElsewhereCannotHoldLoginEmail).
+		proveLoginEmail(t, n, owner, "owner@example.com", 1)
 		c := n.Client()
 		valid := func() map[string]any {
 			return map[string]any{"organizationName": "Acme", "email": "new@example.com", "password": "correct horse battery", "firstName": "A", "lastName": "B"}

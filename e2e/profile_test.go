@@ -299,10 +299,13 @@ func TestUpdateProfile(t *testing.T) {
 		c.MustDo(t, q, map[string]any{"in": map[string]any{
 			"firstName": "Augusta", "displayName": "Ada L.", "defaultSendingCountry": "fr", "phone": "06 12 34 56 78",
 			"preferredLanguage": "fr-fr", "communicationEmail": "ada.notify@example.org", "avatarUrl": "https://cdn.example.com/a.png",
+			"currentPassword": "correct horse battery",
 		}}, &out)
 		p := out.P
+		// A new communication email applies only once the link mailed to
+		// it is followed (TestStolenSessionCannotRedirectSecurityMail).
 		if p.FirstName != "Augusta" || p.DisplayName != "Ada L." || *p.Phone != "+33612345678" || *p.DefaultSendingCountry != "FR" ||
-			p.PreferredLanguage != "fr-FR" || p.CommunicationEmail != "ada.notify@example.org" || *p.AvatarURL != "https://cdn.example.com/a.png" ||
+			p.PreferredLanguage != "fr-FR" || p.CommunicationEmail != "ada@example.com" || *p.AvatarURL != "https://cdn.example.com/a.png" ||
 			p.Email != "ada@example.com" {
 			t.Fatalf("profile %+v", p)
 		}
@@ -354,7 +357,11 @@ func TestEmailChange(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		n := testenv.StartNode(t, store, testenv.NodeOptions{})
 		c, _ := signUp(t, n, "ada@example.com")
-		signUp(t, n, "taken@example.com")
+		// Ada proves her address, so it stays hers after she moves on
+		// (an unproven one is released: TestUnprovenFormerAddressIsReleased).
+		proveLoginEmail(t, n, c, "ada@example.com", 1)
+		taken, _ := signUp(t, n, "taken@example.com")
+		proveLoginEmail(t, n, taken, "taken@example.com", 1)
 		q := `mutation($in: RequestEmailChangeInput!) { requestEmailChange(input: $in) }`
 		if r := c.Do(t, q, map[string]any{"in": map[string]any{"newEmail": "new@example.com", "currentPassword": "wrong"}}); r.Code() != "BAD_USER_INPUT" {
 			t.Fatalf("wrong password: %+v", r.Errors)
@@ -366,7 +373,9 @@ func TestEmailChange(t *testing.T) {
 			OK bool `json:"requestEmailChange"`
 		}
 		c.MustDo(t, q, map[string]any{"in": map[string]any{"newEmail": "new@example.com", "currentPassword": "correct horse battery"}}, &ok)
-		msgs := n.Mail(t, 2)
+		waitLink(t, n, "new@example.com", "/confirm-email", 1)
+		waitMailTo(t, n, "ada@example.com", "new@example.com")
+		msgs := n.Mail(t, 4)
 		var token string
 		notice := false
 		for _, m := range msgs {

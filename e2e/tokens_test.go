@@ -23,7 +23,6 @@ func clientFrom(n *testenv.Node, ip string) *testenv.Client {
 }
 
 const (
-	requestResetMutation = `mutation($e: String!) { requestPasswordReset(email: $e) }`
 	resetMutation        = `mutation($in: ResetPasswordInput!) { resetPassword(input: $in) { token user { email } } }`
 	emailChangeMutation  = `mutation($in: RequestEmailChangeInput!) { requestEmailChange(input: $in) }`
 	confirmEmailMutation = `mutation($t: String!) { confirmEmailChange(token: $t) { email } }`

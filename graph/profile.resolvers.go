@@ -46,7 +46,7 @@ func (r *mutationResolver) UpdateProfile(ctx context.Context, input model.Update
 	return r.Store.UpdateProfile(ctx, models.ProfileUpdate{
 		FirstName: input.FirstName, LastName: input.LastName, DisplayName: input.DisplayName, Phone: input.Phone,
 		DefaultSendingCountry: input.DefaultSendingCountry, PreferredLanguage: input.PreferredLanguage,
-		CommunicationEmail: input.CommunicationEmail, AvatarURL: input.AvatarURL,
+		CommunicationEmail: input.CommunicationEmail, AvatarURL: input.AvatarURL, CurrentPassword: input.CurrentPassword,
 	})
 }
 
@@ -69,6 +69,17 @@ func (r *mutationResolver) RequestEmailChange(ctx context.Context, input model.R
 
 func (r *mutationResolver) ConfirmEmailChange(ctx context.Context, token string) (*models.User, error) {
 	return r.Store.ConfirmEmailChange(ctx, token)
+}
+
+func (r *mutationResolver) VerifyEmail(ctx context.Context, token string) (*models.User, error) {
+	return r.Store.VerifyEmail(ctx, token)
+}
+
+func (r *mutationResolver) RequestEmailVerification(ctx context.Context) (bool, error) {
+	if err := r.Store.RequestEmailVerification(ctx); err != nil {
+		return false, err
+	}
+	return true, nil
 }
 
 func (r *userResolver) NotificationPreferences(ctx context.Context, obj *models.User) (*models.NotificationPreferences, error) {

@@ -58,6 +58,10 @@ type AccountSecurity interface {
 	SetManualAway(ctx context.Context, away bool) error
 	RequestEmailChange(ctx context.Context, newEmail, currentPassword string) error
 	ConfirmEmailChange(ctx context.Context, token string) (*models.User, error)
+	// VerifyEmail follows a /verify-email link; RequestEmailVerification
+	// mails one proving the viewer's login email.
+	VerifyEmail(ctx context.Context, token string) (*models.User, error)
+	RequestEmailVerification(ctx context.Context) error
 }
 
 // Organizations is accounts, memberships and the management of members.

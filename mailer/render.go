@@ -46,6 +46,10 @@ var kinds = []models.MailKind{
 	models.MailEmailChangeConfirm,
 	models.MailEmailChangeNotice,
 	models.MailInvitation,
+	models.MailEmailVerify,
+	models.MailCommunicationEmailConfirm,
+	models.MailCommunicationEmailNotice,
+	models.MailEmailClaim,
 }
 
 type templateSet struct {
@@ -183,6 +187,11 @@ func validate(e models.Email) error {
 		need(link, "Link (an absolute http(s) URL)")
 		need(oneLine(d.NewEmail) != "", "NewEmail")
 	case models.MailEmailChangeNotice:
+		need(oneLine(d.NewEmail) != "", "NewEmail")
+	case models.MailEmailVerify, models.MailCommunicationEmailConfirm, models.MailEmailClaim:
+		need(link, "Link (an absolute http(s) URL)")
+		need(oneLine(d.NewEmail) != "", "NewEmail")
+	case models.MailCommunicationEmailNotice:
 		need(oneLine(d.NewEmail) != "", "NewEmail")
 	case models.MailInvitation:
 		need(link, "Link (an absolute http(s) URL)")

@@ -39,16 +39,24 @@ func TestRender(t *testing.T) {
 		phrases map[models.MailKind][]string
 	}
 	en := map[models.MailKind][]string{
-		models.MailPasswordReset:      {"Reset your Rollcall password", "30 minutes", "works only once", "did not ask"},
-		models.MailEmailChangeConfirm: {"Confirm your new Rollcall email address", "24 hours", "works only once", "ana+new@new.example", "ana@old.example"},
-		models.MailEmailChangeNotice:  {"ana+new@new.example", "ana@old.example", "If this was not you", "reset your password"},
+		models.MailPasswordReset:             {"Reset your Rollcall password", "30 minutes", "works only once", "did not ask"},
+		models.MailEmailChangeConfirm:        {"Confirm your new Rollcall email address", "24 hours", "works only once", "ana+new@new.example", "ana@old.example"},
+		models.MailEmailChangeNotice:         {"ana+new@new.example", "ana@old.example", "If this was not you", "reset your password"},
+		models.MailEmailVerify:               {"Confirm your Rollcall email address", "ana+new@new.example", "24 hours", "works only once"},
+		models.MailCommunicationEmailConfirm: {"notifications", "ana+new@new.example", "ana@old.example", "24 hours", "always goes to your sign-in address"},
+		models.MailCommunicationEmailNotice:  {"ana+new@new.example", "ana@old.example", "If this was not you", "reset your password"},
+		models.MailEmailClaim:                {"Finish creating your Rollcall account", "ana+new@new.example", "30 minutes", "never proved"},
 		models.MailInvitation: {"Eve <eve@evil.example> invited you to join " + hostileOrg + " on Rollcall",
 			"Sales EMEA", hostileAcct, "Wednesday, March 5, 2025 at 14:30 UTC", "works only once"},
 	}
 	fr := map[models.MailKind][]string{
-		models.MailPasswordReset:      {"Réinitialisez votre mot de passe Rollcall", "30 minutes", "une seule fois", "Bonjour"},
-		models.MailEmailChangeConfirm: {"Confirmez votre nouvelle adresse e-mail", "24 heures", "une seule fois", "ana+new@new.example", "ana@old.example"},
-		models.MailEmailChangeNotice:  {"ana+new@new.example", "ana@old.example", "Si ce n'est pas vous", "réinitialisez votre mot de passe"},
+		models.MailPasswordReset:             {"Réinitialisez votre mot de passe Rollcall", "30 minutes", "une seule fois", "Bonjour"},
+		models.MailEmailChangeConfirm:        {"Confirmez votre nouvelle adresse e-mail", "24 heures", "une seule fois", "ana+new@new.example", "ana@old.example"},
+		models.MailEmailChangeNotice:         {"ana+new@new.example", "ana@old.example", "Si ce n'est pas vous", "réinitialisez votre mot de passe"},
+		models.MailEmailVerify:               {"Confirmez votre adresse e-mail", "ana+new@new.example", "24 heures", "une seule fois"},
+		models.MailCommunicationEmailConfirm: {"notifications", "ana+new@new.example", "ana@old.example", "24 heures"},
+		models.MailCommunicationEmailNotice:  {"ana+new@new.example", "ana@old.example", "Si ce n'est pas vous", "réinitialisez votre mot de passe"},
+		models.MailEmailClaim:                {"Terminez la création", "ana+new@new.example", "30 minutes", "une seule fois"},
 		models.MailInvitation: {"Eve <eve@evil.example> vous invite à rejoindre " + hostileOrg + " sur Rollcall",
 			"Sales EMEA", hostileAcct, "mercredi 5 mars 2025 à 14\u00a0h\u00a030 UTC", "une seule fois"},
 	}
@@ -57,9 +65,12 @@ func TestRender(t *testing.T) {
 		{"fr", "fr", fr}, {"fr-CA", "fr", fr}, {"fr-FR", "fr", fr},
 	}
 	paths := map[models.MailKind]string{
-		models.MailPasswordReset:      "/reset-password",
-		models.MailEmailChangeConfirm: "/confirm-email",
-		models.MailInvitation:         "/accept-invitation",
+		models.MailPasswordReset:             "/reset-password",
+		models.MailEmailChangeConfirm:        "/confirm-email",
+		models.MailInvitation:                "/accept-invitation",
+		models.MailEmailVerify:               "/verify-email",
+		models.MailCommunicationEmailConfirm: "/verify-email",
+		models.MailEmailClaim:                "/verify-email",
 	}
 	r := NewRenderer()
 	for _, lc := range cases {

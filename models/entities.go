@@ -17,13 +17,16 @@ type User struct {
 	PreferredLanguage     string
 	CommunicationEmail    *string
 	AvatarURL             *string `gorm:"column:avatar_url"`
-	NotifyDesktop         bool
-	NotifyBadges          bool
-	NotifySounds          bool
-	ManualAway            bool
-	LastActiveAt          *time.Time
-	CreatedAt             time.Time
-	UpdatedAt             time.Time
+	// EmailVerifiedAt is when the person proved their login email by
+	// following a link sent to it; nil while it is unproven.
+	EmailVerifiedAt *time.Time
+	NotifyDesktop   bool
+	NotifyBadges    bool
+	NotifySounds    bool
+	ManualAway      bool
+	LastActiveAt    *time.Time
+	CreatedAt       time.Time
+	UpdatedAt       time.Time
 }
 
 // Name is the name to show: the display name, else first and last name,
@@ -38,13 +41,26 @@ func (u *User) Name() string {
 	return u.Email
 }
 
-// NotificationAddress is where mail for this person goes.
+// NotificationAddress is where notifications for this person go: the
+// communication email once proven (it is only ever stored after a link sent
+// to it was followed), else the login email. Never used for mail that grants
+// access: see SecurityAddress.
 func (u *User) NotificationAddress() string {
 	if u.CommunicationEmail != nil && *u.CommunicationEmail != "" {
 		return *u.CommunicationEmail
 	}
 	return u.Email
 }
+
+// SecurityAddress is where mail that grants access goes (reset links, the
+// notice of a pending email change): the login email, never the
+// communication email. The login email is either proven, or the address the
+// identity is keyed by, whose real owner may always claim it; a link mailed
+// there reaches that owner either way.
+func (u *User) SecurityAddress() string { return u.Email }
+
+// EmailVerified reports whether the login email was proven.
+func (u *User) EmailVerified() bool { return u.EmailVerifiedAt != nil }
 
 func joinName(first, last string) string {
 	switch {

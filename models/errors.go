@@ -24,8 +24,12 @@ const (
 	CodeInvitationRevoked         Code = "INVITATION_REVOKED"
 	CodeInvitationAlreadyAccepted Code = "INVITATION_ALREADY_ACCEPTED"
 	CodeTokenInvalid              Code = "TOKEN_INVALID"
-	CodeUnavailable               Code = "UNAVAILABLE"
-	CodeInternal                  Code = "INTERNAL"
+	// CodeEmailProofSent answers a sign-up for an address another identity
+	// holds without having proven it: a link was mailed to the address, and
+	// following it finishes the sign-up (docs/security.md).
+	CodeEmailProofSent Code = "EMAIL_PROOF_SENT"
+	CodeUnavailable    Code = "UNAVAILABLE"
+	CodeInternal       Code = "INTERNAL"
 )
 
 // Error is a domain error safe to show to a client: Message is written for

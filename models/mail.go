@@ -13,6 +13,16 @@ const (
 	MailEmailChangeConfirm MailKind = "email_change_confirm"
 	MailEmailChangeNotice  MailKind = "email_change_notice"
 	MailInvitation         MailKind = "invitation"
+	// MailEmailVerify proves a login email (link to /verify-email).
+	MailEmailVerify MailKind = "email_verify"
+	// MailCommunicationEmailConfirm proves a new communication email
+	// (link to /verify-email); MailCommunicationEmailNotice tells the login
+	// email about it.
+	MailCommunicationEmailConfirm MailKind = "communication_email_confirm"
+	MailCommunicationEmailNotice  MailKind = "communication_email_notice"
+	// MailEmailClaim asks the owner of an address held unproven by another
+	// identity whether they want it (link to /verify-email).
+	MailEmailClaim MailKind = "email_claim"
 )
 
 // Email is a message to render: which template, in which language, to whom,

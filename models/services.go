@@ -70,8 +70,12 @@ type ProfileUpdate struct {
 	Phone                 *string
 	DefaultSendingCountry *string
 	PreferredLanguage     *string
-	CommunicationEmail    *string
-	AvatarURL             *string
+	// CommunicationEmail set to a new address needs CurrentPassword and
+	// takes effect only when the link mailed there is followed.
+	CommunicationEmail *string
+	AvatarURL          *string
+	// CurrentPassword is checked when CommunicationEmail names a new address.
+	CurrentPassword *string
 }
 
 // NotificationPreferences are a person's notification switches.

@@ -192,6 +192,7 @@ type ComplexityRoot struct {
 		InviteUsers                   func(childComplexity int, input model.InviteUsersInput) int
 		RemoveFromOrganization        func(childComplexity int, input model.RemoveFromOrganizationInput) int
 		RequestEmailChange            func(childComplexity int, input model.RequestEmailChangeInput) int
+		RequestEmailVerification      func(childComplexity int) int
 		RequestPasswordReset          func(childComplexity int, email string) int
 		ResendInvitation              func(childComplexity int, id string) int
 		ResetPassword                 func(childComplexity int, input model.ResetPasswordInput) int
@@ -210,6 +211,7 @@ type ComplexityRoot struct {
 		UpdateNotificationPreferences func(childComplexity int, input model.NotificationPreferencesInput) int
 		UpdateOrganization            func(childComplexity int, input model.UpdateOrganizationInput) int
 		UpdateProfile                 func(childComplexity int, input model.UpdateProfileInput) int
+		VerifyEmail                   func(childComplexity int, token string) int
 	}
 
 	NotificationPreferences struct {
@@ -301,6 +303,7 @@ type ComplexityRoot struct {
 		DefaultSendingCountry   func(childComplexity int) int
 		DisplayName             func(childComplexity int) int
 		Email                   func(childComplexity int) int
+		EmailVerified           func(childComplexity int) int
 		FirstName               func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		LastActiveAt            func(childComplexity int) int
@@ -1010,6 +1013,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.RequestEmailChange(childComplexity, args["input"].(model.RequestEmailChangeInput)), true
+	case "Mutation.requestEmailVerification":
+		if e.ComplexityRoot.Mutation.RequestEmailVerification == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Mutation.RequestEmailVerification(childComplexity), true
 	case "Mutation.requestPasswordReset":
 		if e.ComplexityRoot.Mutation.RequestPasswordReset == nil {
 			break
@@ -1198,6 +1207,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.UpdateProfile(childComplexity, args["input"].(model.UpdateProfileInput)), true
+	case "Mutation.verifyEmail":
+		if e.ComplexityRoot.Mutation.VerifyEmail == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_verifyEmail_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.VerifyEmail(childComplexity, args["token"].(string)), true
 
 	case "NotificationPreferences.browserBadges":
 		if e.ComplexityRoot.NotificationPreferences.BrowserBadges == nil {
@@ -1548,6 +1568,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.Email(childComplexity), true
+	case "User.emailVerified":
+		if e.ComplexityRoot.User.EmailVerified == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.EmailVerified(childComplexity), true
 	case "User.firstName":
 		if e.ComplexityRoot.User.FirstName == nil {
 			break
@@ -2274,13 +2300,25 @@ type Subscription {
   "Needs the current password; signs out every other device."
   changePassword(input: ChangePasswordInput!): Boolean!
 
-  "The viewer's own profile. An empty string clears an optional field."
+  """
+  The viewer's own profile. An empty string clears an optional field. A new
+  communicationEmail needs currentPassword and takes effect only when the link
+  mailed to it is followed (verifyEmail); until then mail keeps going where it went.
+  """
   updateProfile(input: UpdateProfileInput!): User!
   updateNotificationPreferences(input: NotificationPreferencesInput!): NotificationPreferences!
   "Mails a confirmation link (24 hours, single use) to the new address and a notice to the current one."
   requestEmailChange(input: RequestEmailChangeInput!): Boolean!
   "Applies a confirmed login email change. The link is the proof; no session is needed."
   confirmEmailChange(token: String!): User!
+  """
+  Follows a link of {PUBLIC_URL}/verify-email?token=…: proves the viewer's login email,
+  applies a new communication email, or finishes a sign-up that claimed an address
+  held unproven by another identity. Single use; no session is needed.
+  """
+  verifyEmail(token: String!): User!
+  "Mails a link (24 hours, single use) that proves the viewer's login email. Throttled."
+  requestEmailVerification: Boolean!
 }
 
 extend type User {
@@ -2317,10 +2355,12 @@ input UpdateProfileInput {
   defaultSendingCountry: String
   "BCP 47, e.g. fr-CA."
   preferredLanguage: String
-  "Where notifications go; empty to use the login email."
+  "Where notifications go; empty to use the login email. A new address needs currentPassword and a confirmation at that address."
   communicationEmail: String
   "An http(s) URL."
   avatarUrl: String
+  "Required when communicationEmail names a new address."
+  currentPassword: String
 }
 
 input NotificationPreferencesInput {
@@ -2340,7 +2380,8 @@ input RequestEmailChangeInput {
 # Errors carry ` + "`" + `extensions.code` + "`" + `: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
 # BAD_USER_INPUT (with ` + "`" + `extensions.field` + "`" + `), CONFLICT, RATE_LIMITED (with
 # ` + "`" + `extensions.retryAfterSeconds` + "`" + `), INVITATION_EXPIRED, INVITATION_REVOKED,
-# INVITATION_ALREADY_ACCEPTED, TOKEN_INVALID, UNAVAILABLE, INTERNAL.
+# INVITATION_ALREADY_ACCEPTED, TOKEN_INVALID, UNAVAILABLE, INTERNAL, and
+# EMAIL_PROOF_SENT (signUp for an address held unproven: a link was mailed to it).
 # Auth: ` + "`" + `Authorization: Bearer <token>` + "`" + ` on HTTP; on websockets the
 # connection_init payload ` + "`" + `{"authToken": "<token>"}` + "`" + `.
 
@@ -2412,8 +2453,10 @@ input SignInInput {
   id: ID!
   "Login email: unique, changed only by its owner through requestEmailChange."
   email: String!
-  "Where notifications go; the login email unless the person set another."
+  "Where notifications go; the login email unless the person set (and confirmed) another."
   communicationEmail: String!
+  "The login email was proven by following a link sent to it (unproven addresses never block their real owner)."
+  emailVerified: Boolean!
   firstName: String!
   lastName: String!
   "The name to show: the display name the person chose, else first and last name."
@@ -2878,6 +2921,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_email(ctx, field)
 	case "communicationEmail":
 		return ec.fieldContext_User_communicationEmail(ctx, field)
+	case "emailVerified":
+		return ec.fieldContext_User_emailVerified(ctx, field)
 	case "firstName":
 		return ec.fieldContext_User_firstName(ctx, field)
 	case "lastName":

@@ -289,10 +289,12 @@ type UpdateProfileInput struct {
 	DefaultSendingCountry *string `json:"defaultSendingCountry,omitempty"`
 	// BCP 47, e.g. fr-CA.
 	PreferredLanguage *string `json:"preferredLanguage,omitempty"`
-	// Where notifications go; empty to use the login email.
+	// Where notifications go; empty to use the login email. A new address needs currentPassword and a confirmation at that address.
 	CommunicationEmail *string `json:"communicationEmail,omitempty"`
 	// An http(s) URL.
 	AvatarURL *string `json:"avatarUrl,omitempty"`
+	// Required when communicationEmail names a new address.
+	CurrentPassword *string `json:"currentPassword,omitempty"`
 }
 
 type UserConnection struct {

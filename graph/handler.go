@@ -27,7 +27,8 @@ type HandlerConfig struct {
 	MaxBodyBytes int64
 	// MaxDepth bounds how deeply selections nest (default 12).
 	MaxDepth int
-	// MaxComplexity bounds gqlgen's complexity score (default 2000).
+	// MaxComplexity bounds the cost of an operation, lists multiplying the
+	// cost of their items (default DefaultMaxComplexity; see complexity.go).
 	MaxComplexity int
 	// Websocket is the websocket transport (subscriptions); optional.
 	Websocket graphql.Transport
@@ -47,9 +48,9 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		cfg.MaxDepth = 12
 	}
 	if cfg.MaxComplexity == 0 {
-		cfg.MaxComplexity = 2000
+		cfg.MaxComplexity = DefaultMaxComplexity
 	}
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver}))
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexityRoot()}))
 	if cfg.Websocket != nil {
 		srv.AddTransport(cfg.Websocket)
 	}

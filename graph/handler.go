@@ -30,6 +30,9 @@ type HandlerConfig struct {
 	// MaxComplexity bounds the cost of an operation, lists multiplying the
 	// cost of their items (default DefaultMaxComplexity; see complexity.go).
 	MaxComplexity int
+	// Limits bound the document before it is validated (DefaultDocumentLimits
+	// for each zero field).
+	Limits DocumentLimits
 	// Websocket is the websocket transport (subscriptions); optional.
 	Websocket graphql.Transport
 	// Metrics observes operations; optional.
@@ -50,6 +53,7 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	if cfg.MaxComplexity == 0 {
 		cfg.MaxComplexity = DefaultMaxComplexity
 	}
+	limits := cfg.Limits.withDefaults()
 	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexityRoot()}))
 	if cfg.Websocket != nil {
 		srv.AddTransport(cfg.Websocket)
@@ -60,7 +64,15 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	// Parsed and validated documents are shared: every websocket of a team
 	// page sends the same subscription text, and each would otherwise keep
 	// its own AST (about 4 KiB per socket).
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(cache)
+	// Validation is bounded twice: documentLimit refuses an oversized
+	// document before it is validated, and the rules validate in time
+	// linear in the document (gqlparser's OverlappingFieldsCanBeMerged is
+	// quadratic). The parser's own token limit backs the first up.
+	srv.Use(documentLimit{limits: limits, cache: cache})
+	srv.SetParserTokenLimit(limits.Tokens + 1)
+	srv.SetValidationRulesFn(ValidationRules)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}

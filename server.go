@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"os"
 	"os/signal"
@@ -46,11 +47,16 @@ func run() error {
 	defer a.Close()
 	a.Start()
 
+	// Every request's context derives from requests, cancelled when a
+	// graceful stop runs out of time.
+	requests, cancelRequests := context.WithCancel(context.Background())
+	defer cancelRequests()
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return requests },
 	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.ListenAndServe() }()
@@ -67,7 +73,11 @@ func run() error {
 	defer cancel()
 	a.Shutdown(shutdownCtx)
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		// No request holds up a stop past SHUTDOWN_TIMEOUT: what still
+		// runs has its work cancelled and its connection closed.
+		log.Warn("requests still running at SHUTDOWN_TIMEOUT; cancelling them", "err", err)
+		cancelRequests()
+		_ = srv.Close()
 	}
 	return nil
 }

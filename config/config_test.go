@@ -40,6 +40,7 @@ func TestLoadRejects(t *testing.T) {
 		"TRUSTED_PROXIES":        {"TRUSTED_PROXIES": "10.0.0.0/33"},
 		"PRODUCTS":               {"PRODUCTS": "inbox"},
 		"SHUTDOWN_TIMEOUT":       {"SHUTDOWN_TIMEOUT": "-1s"},
+		"REQUEST_TIMEOUT":        {"REQUEST_TIMEOUT": "soon"},
 		"PRESENCE_TTL":           {"PRESENCE_TTL": "1s"},
 		"PRESENCE_OFFLINE_GRACE": {"PRESENCE_OFFLINE_GRACE": "soon"},
 		"REDIS_PREFIX":           {"REDIS_PREFIX": "a b"},

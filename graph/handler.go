@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -30,6 +31,9 @@ type HandlerConfig struct {
 	// MaxComplexity bounds the cost of an operation, lists multiplying the
 	// cost of their items (default DefaultMaxComplexity; see complexity.go).
 	MaxComplexity int
+	// RequestTimeout is the deadline of each query or mutation, on every
+	// transport (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
 	// Limits bound the document before it is validated (DefaultDocumentLimits
 	// for each zero field).
 	Limits DocumentLimits
@@ -78,6 +82,10 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.Use(depthLimit{max: cfg.MaxDepth})
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	srv.Use(operationDeadline{d: cfg.RequestTimeout})
 	if cfg.Metrics != nil {
 		srv.Use(cfg.Metrics)
 	}

@@ -145,8 +145,8 @@ type group struct {
 
 // collect gathers the fields of sets (inline fragments and fragment spreads
 // expanded) grouped by response name, in order of first appearance.
-func (m *merger) collect(sets []ast.SelectionSet) []*group {
-	var out []*group
+func (m *merger) collect(sets []ast.SelectionSet) []group {
+	var out []group
 	index := map[string]int{}
 	seen := map[string]bool{}
 	var walk func(set ast.SelectionSet)
@@ -170,7 +170,7 @@ func (m *merger) collect(sets []ast.SelectionSet) []*group {
 				if !ok {
 					i = len(out)
 					index[key] = i
-					out = append(out, &group{name: key})
+					out = append(out, group{name: key})
 				}
 				out[i].fields = append(out[i].fields, s)
 			case *ast.InlineFragment:
@@ -193,7 +193,7 @@ func (m *merger) collect(sets []ast.SelectionSet) []*group {
 }
 
 func subSelections(fields []*ast.Field) []ast.SelectionSet {
-	sets := make([]ast.SelectionSet, 0, len(fields))
+	var sets []ast.SelectionSet
 	for _, f := range fields {
 		if len(f.SelectionSet) > 0 {
 			sets = append(sets, f.SelectionSet)
@@ -250,7 +250,7 @@ func with(path []string, name string) []string {
 
 // sameShape checks that every field of each group returns the same type
 // shape, then does the same for the merged sub-selections of each group.
-func (m *merger) sameShape(w *core.Walker, groups []*group, path []string, found *[]conflict) {
+func (m *merger) sameShape(w *core.Walker, groups []group, path []string, found *[]conflict) {
 	for _, g := range groups {
 		if m.over {
 			return
@@ -285,34 +285,39 @@ func (m *merger) sameShape(w *core.Walker, groups []*group, path []string, found
 // sameForCommonParents checks, within each group, that the fields whose
 // parents may be the same object have the same name and arguments, then
 // does the same for their merged sub-selections.
-func (m *merger) sameForCommonParents(groups []*group, path []string, found *[]conflict) {
+func (m *merger) sameForCommonParents(groups []group, path []string, found *[]conflict) {
 	for _, g := range groups {
 		if m.over {
 			return
 		}
-		for _, set := range byCommonParent(g.fields) {
-			first := set[0]
-			ok := true
-			for _, f := range set[1:] {
-				if f.Name != first.Name {
-					*found = append(*found, conflict{path: with(path, g.name), at: f.Position,
-						reason: fmt.Sprintf(`"%s" and "%s" are different fields`, first.Name, f.Name)})
-					ok = false
-					break
-				}
-				if !sameArguments(first.Arguments, f.Arguments) {
-					*found = append(*found, conflict{path: with(path, g.name), at: f.Position, reason: "they have differing arguments"})
-					ok = false
-					break
-				}
-			}
-			if !ok {
-				continue
-			}
-			if subs := subSelections(set); len(subs) > 0 {
-				m.sameForCommonParents(m.collect(subs), with(path, g.name), found)
-			}
+		if !slices.ContainsFunc(g.fields, func(f *ast.Field) bool { return f.ObjectDefinition != g.fields[0].ObjectDefinition }) {
+			m.sameNameAndArguments(g.name, g.fields, path, found) // one parent: one set, whatever its kind
+			continue
 		}
+		for _, set := range byCommonParent(g.fields) {
+			m.sameNameAndArguments(g.name, set, path, found)
+		}
+	}
+}
+
+// sameNameAndArguments checks that the fields of set, which may apply to
+// the same object, are the same field with the same arguments, then checks
+// their merged sub-selections.
+func (m *merger) sameNameAndArguments(name string, set []*ast.Field, path []string, found *[]conflict) {
+	first := set[0]
+	for _, f := range set[1:] {
+		if f.Name != first.Name {
+			*found = append(*found, conflict{path: with(path, name), at: f.Position,
+				reason: fmt.Sprintf(`"%s" and "%s" are different fields`, first.Name, f.Name)})
+			return
+		}
+		if !sameArguments(first.Arguments, f.Arguments) {
+			*found = append(*found, conflict{path: with(path, name), at: f.Position, reason: "they have differing arguments"})
+			return
+		}
+	}
+	if subs := subSelections(set); len(subs) > 0 {
+		m.sameForCommonParents(m.collect(subs), with(path, name), found)
 	}
 }
 
@@ -320,9 +325,6 @@ func (m *merger) sameForCommonParents(groups []*group, path []string, found *[]c
 // same object: one set per object type, each with the fields of abstract
 // parents (interfaces, unions) and unknown fields added; or those alone.
 func byCommonParent(fields []*ast.Field) [][]*ast.Field {
-	if !slices.ContainsFunc(fields, func(f *ast.Field) bool { return f.ObjectDefinition != fields[0].ObjectDefinition }) {
-		return [][]*ast.Field{fields} // one parent: one set, whatever its kind
-	}
 	var abstract []*ast.Field
 	var order []string
 	concrete := map[string][]*ast.Field{}

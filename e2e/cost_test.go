@@ -29,6 +29,8 @@ func TestDocumentLimits(t *testing.T) {
 		{"Err4000Fields", repeatedFields(4000), "fields"},
 		{"Err200000Fields", repeatedFields(200_000), "tokens"},
 		{"ErrAliases", "{ me {" + aliases(150) + " } }", "aliases"},
+		// Within the limits, fields that cannot be merged are still refused.
+		{"ErrConflictingFields", "{ me {" + strings.Repeat(" id", 500) + " id: email } }", `Fields "id" conflict`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := anon.Do(t, tc.query, nil)

@@ -30,7 +30,7 @@ func TestDocumentLimits(t *testing.T) {
 		{"Err200000Fields", repeatedFields(200_000), "tokens"},
 		{"ErrAliases", "{ me {" + aliases(150) + " } }", "aliases"},
 		// Within the limits, fields that cannot be merged are still refused.
-		{"ErrConflictingFields", "{ me {" + strings.Repeat(" id", 500) + " id: email } }", `Fields "id" conflict`},
+		{"ErrConflictingFields", "{ me {" + strings.Repeat(" id", 500) + " id: email } }", `"id" conflict`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			r := anon.Do(t, tc.query, nil)

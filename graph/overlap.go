@@ -218,19 +218,20 @@ func (m *merger) checkSet(w *core.Walker, set ast.SelectionSet, addError core.Ad
 	groups := m.collect([]ast.SelectionSet{set})
 	m.sameShape(w, groups, nil, &found)
 	m.sameForCommonParents(groups, nil, &found)
-	if m.over && !m.reported["over"] {
-		m.reported["over"] = true
+	if m.over && !m.reported["\x00over"] {
+		m.reported["\x00over"] = true
 		addError(core.Message("the document is too large to check that its fields can be merged"))
 		return
 	}
+	// One error per response path: a field that differs in type and name
+	// from another is one conflict to the client.
 	for _, c := range found {
-		msg := conflictMessage(c)
-		key := fmt.Sprintf("%s@%v", msg, c.at)
+		key := strings.Join(c.path, "\x00")
 		if m.reported[key] {
 			continue
 		}
 		m.reported[key] = true
-		addError(core.Message("%s", msg), core.At(c.at))
+		addError(core.Message("%s", conflictMessage(c)), core.At(c.at))
 	}
 }
 

@@ -47,11 +47,16 @@ func run() error {
 	defer a.Close()
 	a.Start()
 
+	// Every request's context derives from requests, cancelled when a
+	// graceful stop runs out of time.
+	requests, cancelRequests := context.WithCancel(context.Background())
+	defer cancelRequests()
 	srv := &http.Server{
 		Addr:              cfg.HTTPAddr,
 		Handler:           a.Handler,
 		ReadHeaderTimeout: 10 * time.Second,
 		IdleTimeout:       120 * time.Second,
+		BaseContext:       func(net.Listener) context.Context { return requests },
 	}
 	ln, err := net.Listen("tcp", cfg.HTTPAddr)
 	if err != nil {
@@ -72,7 +77,11 @@ func run() error {
 	defer cancel()
 	a.Shutdown(shutdownCtx)
 	if err := srv.Shutdown(shutdownCtx); err != nil && !errors.Is(err, http.ErrServerClosed) {
-		return err
+		// No request holds up a stop past SHUTDOWN_TIMEOUT: what still
+		// runs has its work cancelled and its connection closed.
+		log.Warn("requests still running at SHUTDOWN_TIMEOUT; cancelling them", "err", err)
+		cancelRequests()
+		_ = srv.Close()
 	}
 	return nil
 }

@@ -197,10 +197,11 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		EventUsers: graph.NewEventUsers(a.Store.FindUsersByIDs, 30*time.Second, 100_000)}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
-		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},
+		RequestTimeout: cfg.RequestTimeout,
+		Loaders:        graph.LoaderExtension{Finder: a.Store, Presence: live},
 	})
 	a.Handler = httpapi.New(httpapi.Config{
-		GraphQL:        graph.AuthMiddleware(a.Store, log, gql),
+		GraphQL:        graph.RequestDeadline(cfg.RequestTimeout, graph.AuthMiddleware(a.Store, log, gql)),
 		Extra:          map[string]http.Handler{httpapi.ExportPrefix: graph.AuthMiddleware(a.Store, log, httpapi.MembersCSV(a.Store, log))},
 		AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies,

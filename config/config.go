@@ -35,6 +35,9 @@ type Config struct {
 	LogLevel string
 	// ShutdownTimeout bounds graceful shutdown.
 	ShutdownTimeout time.Duration
+	// RequestTimeout is the deadline of an HTTP request to /query and of
+	// each query or mutation on a websocket (not of subscriptions).
+	RequestTimeout time.Duration
 	// RedisPrefix namespaces every Redis key and channel, so several
 	// deployments (or test runs) can share one Redis.
 	RedisPrefix string
@@ -190,6 +193,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.ShutdownTimeout, err = time.ParseDuration(env("SHUTDOWN_TIMEOUT", "20s")); err != nil || c.ShutdownTimeout <= 0 {
 		bad("SHUTDOWN_TIMEOUT", getenv("SHUTDOWN_TIMEOUT"), "a positive duration such as 20s")
+	}
+	if c.RequestTimeout, err = time.ParseDuration(env("REQUEST_TIMEOUT", "15s")); err != nil || c.RequestTimeout <= 0 {
+		bad("REQUEST_TIMEOUT", getenv("REQUEST_TIMEOUT"), "a positive duration such as 15s")
 	}
 	if c.PresenceTTL, err = time.ParseDuration(env("PRESENCE_TTL", "30s")); err != nil || c.PresenceTTL < 3*time.Second {
 		bad("PRESENCE_TTL", getenv("PRESENCE_TTL"), "a duration of at least 3s such as 30s")

@@ -47,6 +47,9 @@ func TestLoadRejects(t *testing.T) {
 		"WS_MAX_MESSAGES_PER_SECOND": {"WS_MAX_MESSAGES_PER_SECOND": "lots"},
 		"WS_MAX_SOCKETS_PER_SESSION": {"WS_MAX_SOCKETS_PER_SESSION": "-1"},
 		"WS_SESSION_RECHECK":         {"WS_SESSION_RECHECK": "100ms"},
+		"REQUEST_TIMEOUT":            {"REQUEST_TIMEOUT": "soon"},
+		"REQUEST_BODY_TIMEOUT":       {"REQUEST_BODY_TIMEOUT": "0s"},
+		"MAX_CONNS_PER_IP":           {"MAX_CONNS_PER_IP": "-1"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {

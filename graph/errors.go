@@ -61,6 +61,11 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 			}
 			return out
 		}
+		if errors.Is(err, context.DeadlineExceeded) {
+			out := deadlineError()
+			out.Path = gqlErr.Path
+			return out
+		}
 		if errors.Is(err, context.Canceled) {
 			return &gqlerror.Error{Message: "request cancelled", Path: gqlErr.Path, Extensions: map[string]any{"code": string(models.CodeInternal)}}
 		}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/99designs/gqlgen/graphql/handler"
@@ -27,8 +28,15 @@ type HandlerConfig struct {
 	MaxBodyBytes int64
 	// MaxDepth bounds how deeply selections nest (default 12).
 	MaxDepth int
-	// MaxComplexity bounds gqlgen's complexity score (default 2000).
+	// MaxComplexity bounds the cost of an operation, lists multiplying the
+	// cost of their items (default DefaultMaxComplexity; see complexity.go).
 	MaxComplexity int
+	// RequestTimeout is the deadline of each query or mutation, on every
+	// transport (default DefaultRequestTimeout).
+	RequestTimeout time.Duration
+	// Limits bound the document before it is validated (DefaultDocumentLimits
+	// for each zero field).
+	Limits DocumentLimits
 	// Websocket is the websocket transport (subscriptions); optional.
 	Websocket graphql.Transport
 	// Metrics observes operations; optional.
@@ -47,9 +55,10 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		cfg.MaxDepth = 12
 	}
 	if cfg.MaxComplexity == 0 {
-		cfg.MaxComplexity = 2000
+		cfg.MaxComplexity = DefaultMaxComplexity
 	}
-	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver}))
+	limits := cfg.Limits.withDefaults()
+	srv := handler.New(generated.NewExecutableSchema(generated.Config{Resolvers: cfg.Resolver, Complexity: complexityRoot()}))
 	if cfg.Websocket != nil {
 		srv.AddTransport(cfg.Websocket)
 	}
@@ -59,12 +68,24 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	// Parsed and validated documents are shared: every websocket of a team
 	// page sends the same subscription text, and each would otherwise keep
 	// its own AST (about 4 KiB per socket).
-	srv.SetQueryCache(lru.New[*ast.QueryDocument](1000))
+	cache := lru.New[*ast.QueryDocument](1000)
+	srv.SetQueryCache(cache)
+	// Validation is bounded twice: documentLimit refuses an oversized
+	// document before it is validated, and the rules validate in time
+	// linear in the document (gqlparser's OverlappingFieldsCanBeMerged is
+	// quadratic). The parser's own token limit backs the first up.
+	srv.Use(documentLimit{limits: limits, cache: cache})
+	srv.SetParserTokenLimit(limits.Tokens + 1)
+	srv.SetValidationRulesFn(ValidationRules)
 	if cfg.Introspection {
 		srv.Use(extension.Introspection{})
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.Use(depthLimit{max: cfg.MaxDepth})
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = DefaultRequestTimeout
+	}
+	srv.Use(operationDeadline{d: cfg.RequestTimeout})
 	if cfg.Metrics != nil {
 		srv.Use(cfg.Metrics)
 	}

@@ -106,3 +106,9 @@ func TestCheckWritable(t *testing.T) {
 		t.Fatalf("a store that cannot write passed readiness: %v", err)
 	}
 }
+
+func TestDeadlineIsNotAConnectionFault(t *testing.T) {
+	if models.IsConnectionFault(context.DeadlineExceeded) || models.IsConnectionFault(fmt.Errorf("read: %w", context.Canceled)) {
+		t.Fatal("a request out of time or cancelled is not a service that is down")
+	}
+}

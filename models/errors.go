@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"database/sql/driver"
 	"errors"
 	"fmt"
@@ -126,7 +127,9 @@ func Unavailable(cause error) *Error {
 // the store, which knows its drivers. A cancelled or expired request context
 // is not a fault of the service and is not one of these.
 func IsConnectionFault(err error) bool {
-	if err == nil {
+	// context.DeadlineExceeded is a net.Error too (it times out): a request
+	// that ran out of time is not a service that is down.
+	if err == nil || errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		return false
 	}
 	var ne net.Error

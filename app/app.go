@@ -120,7 +120,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg})
+	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg,
+		Retention: cfg.MailRetention})
 	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
 	if opt.WebsocketPing > 0 {
 		ws.PingInterval, ws.PongTimeout = opt.WebsocketPing, opt.WebsocketPongTimeout

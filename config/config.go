@@ -46,6 +46,9 @@ type Config struct {
 	// their last device closed; OFFLINE follows within one sweep (1 s) after
 	// it, and a reconnect within it is invisible.
 	PresenceOfflineGrace time.Duration
+	// MailRetention is how long a sent message's row is kept (its bodies,
+	// which carry tokens, are emptied on delivery).
+	MailRetention time.Duration
 }
 
 // Product is an entry of the product catalogue.
@@ -177,6 +180,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.PresenceOfflineGrace, err = time.ParseDuration(env("PRESENCE_OFFLINE_GRACE", "5s")); err != nil || c.PresenceOfflineGrace <= 0 {
 		bad("PRESENCE_OFFLINE_GRACE", getenv("PRESENCE_OFFLINE_GRACE"), "a positive duration such as 5s")
 	}
+	if c.MailRetention, err = parseDays(env("MAIL_RETENTION", "7d")); err != nil || c.MailRetention < time.Minute {
+		bad("MAIL_RETENTION", getenv("MAIL_RETENTION"), "a duration of at least 1m such as 7d or 72h")
+	}
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
 		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")
 	}
@@ -189,6 +195,19 @@ func Load(getenv func(string) string) (*Config, error) {
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && n >= 0 && n <= 65535
+}
+
+// parseDays is time.ParseDuration that also takes a whole number of days
+// ("7d").
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || days > 100*365 {
+			return 0, errors.New("not a number of days")
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 func parseBool(s string) (bool, error) {

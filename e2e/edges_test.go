@@ -1,0 +1,97 @@
+package e2e
+
+import (
+	"database/sql"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rollcall/rollcall/db"
+	"github.com/rollcall/rollcall/internal/testenv"
+)
+
+// openSQL opens the node's database directly, to look at what the API never
+// shows (the outbox rows).
+func openSQL(t *testing.T, store testenv.Store) *sql.DB {
+	t.Helper()
+	var conn *sql.DB
+	var err error
+	switch store.Name {
+	case "sqlite":
+		conn, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(store.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
+	default:
+		var dsn string
+		if dsn, err = db.MySQLDSN(store.URL); err == nil {
+			conn, err = sql.Open("mysql", dsn)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}
+
+// Once delivered, an outbox row no longer holds the token its mail carried;
+// the token itself works as before, once.
+func TestOutboxSentRowsHoldNoToken(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		acme := newTenant(t, n, "owner@example.com")
+		mustInvite(t, acme.owner, map[string]any{"accountIds": []string{acme.root}, "emails": "grace@example.com"})
+		token := inviteToken(t, n.Mail(t, 1), "grace@example.com")
+
+		conn := openSQL(t, store)
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			var unsent int
+			if err := conn.QueryRow("SELECT COUNT(*) FROM outbox_messages WHERE sent_at IS NULL").Scan(&unsent); err != nil {
+				t.Fatal(err)
+			}
+			if unsent == 0 {
+				break
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d messages still unsent", unsent)
+			}
+			time.Sleep(10 * time.Millisecond) // polling the store: no event to wait on
+		}
+		rows, err := conn.Query("SELECT to_address, subject, text_body, html_body FROM outbox_messages")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		seen := 0
+		for rows.Next() {
+			var to, subject, text, html string
+			if err := rows.Scan(&to, &subject, &text, &html); err != nil {
+				t.Fatal(err)
+			}
+			seen++
+			if text != "" || html != "" {
+				t.Errorf("sent row to %s keeps a body (%d + %d bytes)", to, len(text), len(html))
+			}
+			if strings.Contains(to+subject+text+html, token) {
+				t.Errorf("sent row to %s holds the token", to)
+			}
+			if to == "" || subject == "" {
+				t.Errorf("sent row lost its envelope: to %q subject %q", to, subject)
+			}
+		}
+		if err := rows.Err(); err != nil {
+			t.Fatal(err)
+		}
+		if seen == 0 {
+			t.Fatal("no outbox rows")
+		}
+
+		var out acceptPayload
+		accept(t, n.Client(), newPerson(token)).Decode(t, &out)
+		if out.AcceptInvitation.User.Email != "grace@example.com" {
+			t.Fatalf("accepted as %q", out.AcceptInvitation.User.Email)
+		}
+		if r := accept(t, n.Client(), newPerson(token)); r.Code() == "" {
+			t.Fatal("the invitation token worked twice")
+		}
+	})
+}

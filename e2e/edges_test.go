@@ -2,12 +2,14 @@ package e2e
 
 import (
 	"database/sql"
+	"fmt"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/rollcall/rollcall/db"
 	"github.com/rollcall/rollcall/internal/testenv"
+	"github.com/rollcall/rollcall/models"
 )
 
 // openSQL opens the node's database directly, to look at what the API never
@@ -94,4 +96,34 @@ func TestOutboxSentRowsHoldNoToken(t *testing.T) {
 			t.Fatal("the invitation token worked twice")
 		}
 	})
+}
+
+// A malformed custom scalar, in the document or in a variable, is the
+// caller's mistake: BAD_USER_INPUT, never INTERNAL.
+func TestMalformedScalarIsBadUserInput(t *testing.T) {
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{})
+	acme := newTenant(t, n, "owner@example.com")
+	org := models.GlobalID(models.KindOrganization, acme.orgID)
+	const literal = `query($id: ID!) { node(id: $id) { ... on Organization { auditLog(filter: {since: %s}) { totalCount } } } }`
+	for name, tc := range map[string]struct {
+		query string
+		vars  map[string]any
+		field string
+	}{
+		"Literal":           {fmt.Sprintf(literal, `"not a time"`), map[string]any{"id": org}, "since"},
+		"LiteralNumber":     {fmt.Sprintf(literal, `12`), map[string]any{"id": org}, "since"},
+		"Variable":          {auQuery, map[string]any{"id": org, "filter": map[string]any{"since": "not a time"}}, "since"},
+		"VariableUntil":     {auQuery, map[string]any{"id": org, "filter": map[string]any{"until": "2026-13-45T99:00:00Z"}}, "until"},
+		"VariableWrongType": {auQuery, map[string]any{"id": org, "filter": map[string]any{"since": true}}, "since"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			r := acme.owner.Do(t, tc.query, tc.vars)
+			wantField(t, r, tc.field)
+			if strings.Contains(strings.ToLower(r.Errors[0].Message), "internal") {
+				t.Fatalf("message %q", r.Errors[0].Message)
+			}
+		})
+	}
+	// A well-formed time still works.
+	acme.owner.MustDo(t, auQuery, map[string]any{"id": org, "filter": map[string]any{"since": "2020-01-01T00:00:00Z"}}, &struct{}{})
 }

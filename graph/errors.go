@@ -7,13 +7,16 @@ import (
 	"log/slog"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rollcall/rollcall/graph/scalars"
 	"github.com/rollcall/rollcall/models"
 )
 
 // ErrorPresenter turns every error into one a client may see: domain errors
-// keep their message and code; GraphQL parse and validation errors become
+// keep their message and code; a malformed scalar is BAD_USER_INPUT with
+// the argument or input field in extensions.field; GraphQL parse and validation errors become
 // BAD_USER_INPUT; anything else is logged and answered as INTERNAL with no
 // detail, so no SQL or Go error text ever reaches a browser.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
@@ -29,6 +32,19 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if fc := graphql.GetFieldContext(ctx); fc != nil && len(gqlErr.Path) == 0 {
 			gqlErr.Path = fc.Path()
+		}
+		var se *scalars.Error
+		if errors.As(err, &se) {
+			// A malformed scalar: the path ends with the argument or input
+			// field it was given for.
+			out := &gqlerror.Error{Message: se.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
+				Extensions: map[string]any{"code": string(models.CodeBadUserInput)}}
+			if n := len(gqlErr.Path); n > 0 {
+				if name, ok := gqlErr.Path[n-1].(ast.PathName); ok {
+					out.Extensions["field"] = string(name)
+				}
+			}
+			return out
 		}
 		if de, ok := models.AsError(err); ok {
 			out := &gqlerror.Error{Message: de.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,

@@ -127,3 +127,39 @@ func TestMalformedScalarIsBadUserInput(t *testing.T) {
 	// A well-formed time still works.
 	acme.owner.MustDo(t, auQuery, map[string]any{"id": org, "filter": map[string]any{"since": "2020-01-01T00:00:00Z"}}, &struct{}{})
 }
+
+// With introspection off, error messages do not leak the schema through
+// "Did you mean" hints; with it on, the hints stay (they help developers).
+func TestNoSuggestionsWithoutIntrospection(t *testing.T) {
+	store := testenv.Stores(t)[0]
+	docs := map[string]string{
+		"Field":    `{ me { emial } }`,
+		"Argument": `{ node(idd: "x") { id } }`,
+		"Type":     `query($f: AuditFiltr) { me { id } }`,
+		"Variable": `mutation($r: Role!) { inviteUsers(input: {accountIds: [], emails: "a@example.com", role: $r}) { results { email } } }`,
+		"Enum":     `mutation { inviteUsers(input: {accountIds: [], emails: "a@example.com", role: ADMN}) { results { email } } }`,
+		"Fragment": `{ me { ... on Sesion { id } } }`,
+	}
+	for _, introspection := range []string{"false", "true"} {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Env: map[string]string{"GRAPHQL_INTROSPECTION": introspection}})
+		c, _ := signUp(t, n, "owner-"+introspection+"@example.com")
+		hinted := 0
+		for name, doc := range docs {
+			r := c.Do(t, doc, map[string]any{"r": "ADMN"})
+			if r.Code() != "BAD_USER_INPUT" {
+				t.Fatalf("introspection %s, %s: want BAD_USER_INPUT, got %+v", introspection, name, r.Errors)
+			}
+			for _, e := range r.Errors {
+				if strings.Contains(e.Message, "Did you mean") {
+					hinted++
+					if introspection == "false" {
+						t.Errorf("introspection off, %s: %q", name, e.Message)
+					}
+				}
+			}
+		}
+		if introspection == "true" && hinted < 3 {
+			t.Errorf("with introspection on, %d hints: the cases test nothing", hinted)
+		}
+	}
+}

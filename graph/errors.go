@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -77,6 +78,30 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		log.ErrorContext(ctx, "internal error", "err", err, "path", fmt.Sprint(gqlErr.Path))
 		return &gqlerror.Error{Message: "internal error", Path: gqlErr.Path, Extensions: map[string]any{"code": string(models.CodeInternal)}}
 	}
+}
+
+// WithoutSuggestions wraps a presenter so that no message carries a "Did you
+// mean ...?" hint: with introspection off, the hints would give the schema
+// away one guess at a time. The validator is also told not to make them
+// (Server.SetDisableSuggestion); this holds for any rule or transport that
+// still would.
+func WithoutSuggestions(p graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := p(ctx, err)
+		if out != nil {
+			out.Message = stripSuggestion(out.Message)
+		}
+		return out
+	}
+}
+
+// stripSuggestion cuts a " Did you mean ...?" hint, which the validator
+// always appends at the end of its message.
+func stripSuggestion(msg string) string {
+	if i := strings.Index(msg, " Did you mean"); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }
 
 // RecoverFunc logs a resolver panic and answers INTERNAL.

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -162,4 +163,70 @@ func TestNoSuggestionsWithoutIntrospection(t *testing.T) {
 			t.Errorf("with introspection on, %d hints: the cases test nothing", hinted)
 		}
 	}
+}
+
+// An invitation over many accounts with long names reaches the database
+// bounded: its audit details fit on every store, whatever the names hold.
+func TestInviteManyLongNamedAccounts(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{})
+		acme := newTenant(t, n, "owner@example.com")
+		// 200 characters that JSON and UTF-8 make as long as they can:
+		// '<' escapes to six bytes in Go's default JSON, '😀' takes four.
+		long := strings.Repeat("<😀&", 66) // 198 characters
+		accounts := []string{acme.root}
+		for i := range 49 {
+			accounts = append(accounts, acme.subAccount(t, n, fmt.Sprintf("%02d", i)+long))
+		}
+		out := mustInvite(t, acme.owner, map[string]any{"accountIds": accounts, "emails": "grace@example.com"})
+		if len(out.InviteUsers.Invitations) != 1 || len(out.InviteUsers.Invitations[0].Accounts) != 50 {
+			t.Fatalf("invited %+v", out.InviteUsers.Results)
+		}
+		id := out.InviteUsers.Invitations[0].ID
+		// The update's details hold the grant twice (before and after).
+		acme.owner.MustDo(t, `mutation($in: UpdateInvitationInput!) { updateInvitation(input: $in) { id } }`,
+			map[string]any{"in": map[string]any{"id": id, "role": "ADMIN"}}, &struct{}{})
+		org := models.GlobalID(models.KindOrganization, acme.orgID)
+		page := auMustLog(t, acme.owner, org, map[string]any{"actions": []string{"INVITATION_SENT", "INVITATION_UPDATED"}})
+		if len(page.Rows) != 2 {
+			t.Fatalf("audit rows %+v", page.actions())
+		}
+		for _, r := range page.Rows {
+			var d map[string]any
+			if err := json.Unmarshal([]byte(r.Details), &d); err != nil {
+				t.Fatalf("%s details are not JSON: %v", r.Action, err)
+			}
+		}
+
+		// Past the bound on accounts per invitation: refused before any work.
+		many := make([]string, models.MaxInviteAccounts+1)
+		for i := range many {
+			many[i] = models.GlobalID(models.KindAccount, int64(1000000+i))
+		}
+		wantField(t, invite(t, acme.owner, map[string]any{"accountIds": many, "emails": "x@example.com"}), "accountIds")
+	})
+}
+
+// A user agent is the client's to choose: however long or malformed, signing
+// in stores a bounded, valid value.
+func TestSignInOddUserAgent(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{})
+		signUp(t, n, "ada@example.com")
+		c := n.Client()
+		c.UserAgent = "Mozilla/5.0 \xff\xfe" + strings.Repeat("é", 3000)
+		var out struct {
+			SignIn struct {
+				Token   string `json:"token"`
+				Session struct {
+					DeviceName string `json:"deviceName"`
+				} `json:"session"`
+			} `json:"signIn"`
+		}
+		c.MustDo(t, `mutation($in: SignInInput!) { signIn(input: $in) { token session { deviceName } } }`,
+			map[string]any{"in": map[string]any{"email": "ada@example.com", "password": "correct horse battery"}}, &out)
+		if out.SignIn.Token == "" {
+			t.Fatal("no token")
+		}
+	})
 }

@@ -230,3 +230,56 @@ func TestSignInOddUserAgent(t *testing.T) {
 		}
 	})
 }
+
+// A name made only of invisible or control characters is refused wherever a
+// name is typed, with the field named; a real name around them is kept.
+func TestInvisibleNamesRefused(t *testing.T) {
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{})
+	acme := newTenant(t, n, "owner@example.com")
+	agent := n.AddMember(t, acme.root, "agent@example.com", models.Grant{Role: models.RoleAgent})
+	agentID := func() string {
+		var me struct {
+			Me struct{ ID string } `json:"me"`
+		}
+		agent.MustDo(t, `{ me { id } }`, nil, &me)
+		return me.Me.ID
+	}()
+	for name, invisible := range map[string]string{
+		"ZeroWidth": "\u200B\u200C\u200D",
+		"WordJoin":  "\u2060\uFEFF",
+		"Bidi":      "\u202E\u2066",
+		"Filler":    "\u3164",
+		"Controls":  "\u0001\u0085",
+	} {
+		t.Run(name, func(t *testing.T) {
+			signUpIn := map[string]any{"organizationName": "Org " + name, "email": "new-" + strings.ToLower(name) + "@example.com",
+				"password": "correct horse battery", "firstName": invisible, "lastName": "X"}
+			wantField(t, n.Client().Do(t, signUpMutation, map[string]any{"in": signUpIn}), "firstName")
+			signUpIn["firstName"], signUpIn["organizationName"] = "Ada", invisible
+			wantField(t, n.Client().Do(t, signUpMutation, map[string]any{"in": signUpIn}), "organizationName")
+
+			const upd = `mutation($in: UpdateProfileInput!) { updateProfile(input: $in) { id } }`
+			for _, f := range []string{"firstName", "lastName", "displayName"} {
+				wantField(t, acme.owner.Do(t, upd, map[string]any{"in": map[string]any{f: invisible}}), f)
+			}
+			wantField(t, acme.owner.Do(t, `mutation($in: UpdateMemberProfileInput!) { updateMemberProfile(input: $in) { id } }`,
+				map[string]any{"in": map[string]any{"userId": agentID, "firstName": invisible}}), "firstName")
+			wantField(t, acme.owner.Do(t, `mutation($in: CreateAccountInput!) { createAccount(input: $in) { id } }`,
+				map[string]any{"in": map[string]any{"parentId": acme.root, "name": invisible}}), "name")
+			wantField(t, acme.owner.Do(t, `mutation($in: CreateContactInput!) { createContact(input: $in) { id } }`,
+				map[string]any{"in": map[string]any{"accountId": acme.root, "name": invisible}}), "name")
+			wantField(t, invite(t, acme.owner, map[string]any{"accountIds": []string{acme.root}, "emails": "inv@example.com", "firstName": invisible}), "firstName")
+		})
+	}
+	// Invisible characters around a real name are trimmed, not refused.
+	var out struct {
+		UpdateProfile struct {
+			FirstName string `json:"firstName"`
+		} `json:"updateProfile"`
+	}
+	acme.owner.MustDo(t, `mutation($in: UpdateProfileInput!) { updateProfile(input: $in) { firstName } }`,
+		map[string]any{"in": map[string]any{"firstName": "\u200BAda\uFEFF"}}, &out)
+	if out.UpdateProfile.FirstName != "Ada" {
+		t.Fatalf("firstName %q", out.UpdateProfile.FirstName)
+	}
+}

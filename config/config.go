@@ -46,6 +46,9 @@ type Config struct {
 	// their last device closed; OFFLINE follows within one sweep (1 s) after
 	// it, and a reconnect within it is invisible.
 	PresenceOfflineGrace time.Duration
+	// MetricsAddr, when set, is the listen address of /metrics, which is
+	// then not served on HTTPAddr (so it need not be public).
+	MetricsAddr string
 	// MailRetention is how long a sent message's row is kept (its bodies,
 	// which carry tokens, are emptied on delivery).
 	MailRetention time.Duration
@@ -179,6 +182,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.PresenceOfflineGrace, err = time.ParseDuration(env("PRESENCE_OFFLINE_GRACE", "5s")); err != nil || c.PresenceOfflineGrace <= 0 {
 		bad("PRESENCE_OFFLINE_GRACE", getenv("PRESENCE_OFFLINE_GRACE"), "a positive duration such as 5s")
+	}
+	if c.MetricsAddr = env("METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+			bad("METRICS_ADDR", c.MetricsAddr, "a listen address such as 127.0.0.1:9090, or empty to serve /metrics on HTTP_ADDR")
+		} else if c.MetricsAddr == c.HTTPAddr && port != "0" {
+			bad("METRICS_ADDR", c.MetricsAddr, "an address other than HTTP_ADDR")
+		}
 	}
 	if c.MailRetention, err = parseDays(env("MAIL_RETENTION", "7d")); err != nil || c.MailRetention < time.Minute {
 		bad("MAIL_RETENTION", getenv("MAIL_RETENTION"), "a duration of at least 1m such as 7d or 72h")

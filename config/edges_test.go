@@ -30,3 +30,24 @@ func TestMailRetention(t *testing.T) {
 		}
 	}
 }
+
+func TestMetricsAddrConfig(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil || c.MetricsAddr != "" {
+		t.Fatalf("default METRICS_ADDR %q, %v; want empty", c.MetricsAddr, err)
+	}
+	c, err = Load(envOf(map[string]string{"METRICS_ADDR": "127.0.0.1:9090"}))
+	if err != nil || c.MetricsAddr != "127.0.0.1:9090" {
+		t.Fatalf("METRICS_ADDR: %q, %v", c.MetricsAddr, err)
+	}
+	for _, bad := range []map[string]string{
+		{"METRICS_ADDR": "9090"},
+		{"METRICS_ADDR": "localhost:http-alt"},
+		{"METRICS_ADDR": ":8080"}, // the default HTTP_ADDR
+		{"METRICS_ADDR": "127.0.0.1:7000", "HTTP_ADDR": "127.0.0.1:7000"},
+	} {
+		if _, err := Load(envOf(bad)); err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+			t.Errorf("%v: want an error naming METRICS_ADDR, got %v", bad, err)
+		}
+	}
+}

@@ -1,9 +1,12 @@
 package e2e
 
 import (
+	"context"
 	"database/sql"
 	"encoding/json"
 	"fmt"
+	"io"
+	"net/http"
 	"strings"
 	"testing"
 	"time"
@@ -281,5 +284,56 @@ func TestInvisibleNamesRefused(t *testing.T) {
 		map[string]any{"in": map[string]any{"firstName": "\u200BAda\uFEFF"}}, &out)
 	if out.UpdateProfile.FirstName != "Ada" {
 		t.Fatalf("firstName %q", out.UpdateProfile.FirstName)
+	}
+}
+
+// With METRICS_ADDR, /metrics answers there and not on the public address;
+// without it, on the public address as before.
+func TestMetricsAddr(t *testing.T) {
+	store := testenv.Stores(t)[0]
+	get := func(url string) (int, string) {
+		t.Helper()
+		resp, err := http.Get(url)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+
+	n := testenv.StartNode(t, store, testenv.NodeOptions{Env: map[string]string{"METRICS_ADDR": "127.0.0.1:0"}})
+	addr := n.App.MetricsAddr()
+	if addr == "" {
+		t.Fatal("no metrics listener")
+	}
+	if code, body := get("http://" + addr + "/metrics"); code != http.StatusOK || !strings.Contains(body, "rollcall_websockets_open") {
+		t.Fatalf("GET /metrics on METRICS_ADDR: %d %.200s", code, body)
+	}
+	if code, body := get(n.Server.URL + "/metrics"); code != http.StatusNotFound || strings.Contains(body, "rollcall_") {
+		t.Fatalf("GET /metrics on the public address: %d %.200s", code, body)
+	}
+	if code, _ := get("http://" + addr + "/query"); code != http.StatusNotFound {
+		t.Fatalf("the metrics address serves more than /metrics: %d", code)
+	}
+	if code, _ := get(n.Server.URL + "/healthz"); code != http.StatusOK {
+		t.Fatalf("healthz %d", code)
+	}
+
+	// Closing the node closes its metrics listener.
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	n.App.Shutdown(ctx)
+	_ = n.App.Close()
+	if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
+		t.Fatal("the metrics listener outlived the node")
+	}
+
+	plain := testenv.StartNode(t, store, testenv.NodeOptions{})
+	if plain.App.MetricsAddr() != "" {
+		t.Fatal("a metrics listener without METRICS_ADDR")
+	}
+	if code, body := get(plain.Server.URL + "/metrics"); code != http.StatusOK || !strings.Contains(body, "rollcall_websockets_open") {
+		t.Fatalf("GET /metrics without METRICS_ADDR: %d %.200s", code, body)
 	}
 }

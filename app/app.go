@@ -62,6 +62,10 @@ type App struct {
 
 	connsRefused prometheus.Counter
 	closers      []func() error
+
+	// metrics serves /metrics on METRICS_ADDR when set (nil otherwise).
+	metrics         *http.Server
+	metricsListener net.Listener
 }
 
 // New builds a node from configuration. Call Start to run its workers and
@@ -124,7 +128,8 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
-	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg})
+	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg,
+		Retention: cfg.MailRetention})
 	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
 	if opt.WebsocketPing > 0 {
 		ws.PingInterval, ws.PongTimeout = opt.WebsocketPing, opt.WebsocketPongTimeout
@@ -200,13 +205,25 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		RequestTimeout: cfg.RequestTimeout,
 		Loaders:        graph.LoaderExtension{Finder: a.Store, Presence: live},
 	})
+	// With METRICS_ADDR, /metrics lives on its own listener only, bound
+	// here so a taken address stops the start.
+	var gatherer prometheus.Gatherer = reg
+	if cfg.MetricsAddr != "" {
+		ln, err := net.Listen("tcp", cfg.MetricsAddr)
+		if err != nil {
+			return nil, fmt.Errorf("METRICS_ADDR: %w", err)
+		}
+		a.metricsListener = ln // Close closes it, also when New fails
+		a.metrics = &http.Server{Handler: httpapi.Metrics(reg), ReadHeaderTimeout: 10 * time.Second}
+		gatherer = nil
+	}
 	a.Handler = httpapi.New(httpapi.Config{
 		GraphQL:        graph.RequestDeadline(cfg.RequestTimeout, graph.AuthMiddleware(a.Store, log, gql)),
 		Extra:          map[string]http.Handler{httpapi.ExportPrefix: graph.AuthMiddleware(a.Store, log, httpapi.MembersCSV(a.Store, log))},
 		AllowedOrigins: cfg.AllowedOrigins,
 		TrustedProxies: cfg.TrustedProxies,
 		Ready:          checks,
-		Gatherer:       reg,
+		Gatherer:       gatherer,
 		Logger:         log,
 		BodyTimeout:    cfg.RequestBodyTimeout,
 	})
@@ -246,13 +263,39 @@ func (a *App) Start() {
 			a.log.Error("presence stopped", "err", err)
 		}
 	}()
+	if a.metrics != nil {
+		a.wg.Add(1)
+		go func() {
+			defer a.wg.Done()
+			a.log.Info("metrics listening", "addr", a.metricsListener.Addr().String())
+			if err := a.metrics.Serve(a.metricsListener); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				a.log.Error("metrics server stopped", "err", err)
+			}
+		}()
+	}
 }
 
-// Close stops the workers (finishing the message in flight) and releases
-// the store and Redis.
+// MetricsAddr is the address /metrics listens on when METRICS_ADDR is set
+// (with the port chosen when it asked for 0), or "" when /metrics is served
+// by Handler.
+func (a *App) MetricsAddr() string {
+	if a.metricsListener == nil {
+		return ""
+	}
+	return a.metricsListener.Addr().String()
+}
+
+// Close stops the workers (finishing the message in flight) and the
+// metrics listener, and releases the store and Redis.
 func (a *App) Close() error {
 	if a.cancel != nil {
 		a.cancel()
+	}
+	if a.metrics != nil {
+		_ = a.metrics.Close()
+	}
+	if a.metricsListener != nil {
+		_ = a.metricsListener.Close() // already closed once served
 	}
 	a.wg.Wait()
 	var errs []error
@@ -273,5 +316,10 @@ func (a *App) Shutdown(ctx context.Context) {
 	// rather than waiting for them to expire.
 	if err := a.presence.Shutdown(ctx); err != nil {
 		a.log.Warn("presence shutdown", "err", err)
+	}
+	if a.metrics != nil {
+		if err := a.metrics.Shutdown(ctx); err != nil {
+			a.log.Warn("metrics server shutdown", "err", err)
+		}
 	}
 }

@@ -69,6 +69,12 @@ type Config struct {
 	// operation runs on; sockets of ended sessions are swept every half of
 	// it (WS_SESSION_RECHECK).
 	WSSessionRecheck time.Duration
+	// MetricsAddr, when set, is the listen address of /metrics, which is
+	// then not served on HTTPAddr (so it need not be public).
+	MetricsAddr string
+	// MailRetention is how long a sent message's row is kept (its bodies,
+	// which carry tokens, are emptied on delivery).
+	MailRetention time.Duration
 }
 
 // Product is an entry of the product catalogue.
@@ -223,6 +229,16 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.WSSessionRecheck, err = time.ParseDuration(env("WS_SESSION_RECHECK", "10s")); err != nil || c.WSSessionRecheck < time.Second || c.WSSessionRecheck > 5*time.Minute {
 		bad("WS_SESSION_RECHECK", getenv("WS_SESSION_RECHECK"), "a duration from 1s to 5m such as 10s")
 	}
+	if c.MetricsAddr = env("METRICS_ADDR", ""); c.MetricsAddr != "" {
+		if _, port, err := net.SplitHostPort(c.MetricsAddr); err != nil || !validPort(port) {
+			bad("METRICS_ADDR", c.MetricsAddr, "a listen address such as 127.0.0.1:9090, or empty to serve /metrics on HTTP_ADDR")
+		} else if c.MetricsAddr == c.HTTPAddr && port != "0" {
+			bad("METRICS_ADDR", c.MetricsAddr, "an address other than HTTP_ADDR")
+		}
+	}
+	if c.MailRetention, err = parseDays(env("MAIL_RETENTION", "7d")); err != nil || c.MailRetention < time.Minute {
+		bad("MAIL_RETENTION", getenv("MAIL_RETENTION"), "a duration of at least 1m such as 7d or 72h")
+	}
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
 		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")
 	}
@@ -235,6 +251,19 @@ func Load(getenv func(string) string) (*Config, error) {
 func validPort(p string) bool {
 	n, err := strconv.Atoi(p)
 	return err == nil && n >= 0 && n <= 65535
+}
+
+// parseDays is time.ParseDuration that also takes a whole number of days
+// ("7d").
+func parseDays(s string) (time.Duration, error) {
+	if n, ok := strings.CutSuffix(s, "d"); ok {
+		days, err := strconv.Atoi(n)
+		if err != nil || days < 0 || days > 100*365 {
+			return 0, errors.New("not a number of days")
+		}
+		return time.Duration(days) * 24 * time.Hour, nil
+	}
+	return time.ParseDuration(s)
 }
 
 func parseBool(s string) (bool, error) {

@@ -1,10 +1,12 @@
 package db
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"slices"
 	"strconv"
+	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -203,13 +205,89 @@ func notFoundAs(err error, what string) error {
 	return err
 }
 
-// details renders audit details as a JSON object.
+// maxAuditDetails bounds the JSON of one audit event's details (the column
+// is MEDIUMTEXT on MySQL, 16 MiB; TEXT would hold 64 KiB). Inputs are
+// bounded (100 accounts of 200 characters per invitation), so a real event
+// stays far below; past it, strings are shortened to maxAuditString
+// characters, and if that is not enough the details only say they were cut.
+const (
+	maxAuditDetails = 64 << 10
+	maxAuditString  = 64
+)
+
+// details renders audit details as a JSON object of at most maxAuditDetails
+// bytes.
 func details(v map[string]any) string {
-	b, err := json.Marshal(v)
+	b, err := marshalDetails(v)
 	if err != nil {
 		return "{}"
 	}
-	return string(b)
+	if len(b) <= maxAuditDetails {
+		return string(b)
+	}
+	short, _ := shortenStrings(v, maxAuditString).(map[string]any)
+	short["truncated"] = true
+	if b, err = marshalDetails(short); err == nil && len(b) <= maxAuditDetails {
+		return string(b)
+	}
+	return `{"truncated":true}`
+}
+
+// marshalDetails is json.Marshal without HTML escaping, which would turn
+// each '<', '>' and '&' of a name into six bytes.
+func marshalDetails(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// shortenStrings returns v with every string longer than n characters cut to
+// n and marked with "…", through maps and slices of any type.
+func shortenStrings(v any, n int) any {
+	switch x := v.(type) {
+	case string:
+		if utf8.RuneCountInString(x) > n {
+			return string([]rune(x)[:n]) + "…"
+		}
+		return x
+	case map[string]any:
+		out := make(map[string]any, len(x))
+		for k, e := range x {
+			out[k] = shortenStrings(e, n)
+		}
+		return out
+	case []string:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = shortenStrings(e, n)
+		}
+		return out
+	case []any:
+		out := make([]any, len(x))
+		for i, e := range x {
+			out[i] = shortenStrings(e, n)
+		}
+		return out
+	}
+	// Other values (numbers, booleans, typed maps) are rendered as JSON
+	// and read back, so their strings are reached too.
+	b, err := json.Marshal(v)
+	if err != nil {
+		return nil
+	}
+	var back any
+	if json.Unmarshal(b, &back) != nil {
+		return nil
+	}
+	switch back.(type) {
+	case map[string]any, []any, string:
+		return shortenStrings(back, n)
+	}
+	return back
 }
 
 // grantOf is the grant a membership or invitation holds.

@@ -149,12 +149,12 @@ func (s *Store) createSession(ctx context.Context, tx *gorm.DB, user *models.Use
 	token, hash := models.NewToken()
 	client := models.ClientFrom(ctx)
 	now := s.Now()
-	name := strings.TrimSpace(deviceName)
+	name, err := models.OptionalText("deviceName", deviceName, 200)
+	if err != nil {
+		return nil, err
+	}
 	if name == "" {
 		name = models.DeviceName(client.UserAgent)
-	}
-	if utf8.RuneCountInString(name) > 200 {
-		return nil, models.InvalidInput("deviceName", "use at most 200 characters")
 	}
 	sess := &models.Session{
 		UserID: user.ID, TokenHash: hash, DeviceName: name,
@@ -249,25 +249,11 @@ func translateConflict(err error, field, message string) error {
 }
 
 func requiredText(field, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if v == "" {
-		return "", models.InvalidInput(field, "this field is required")
-	}
-	return optionalText(field, v, max)
+	return models.RequiredText(field, v, max)
 }
 
 func optionalText(field, v string, max int) (string, error) {
-	v = strings.TrimSpace(v)
-	if !utf8.ValidString(v) {
-		return "", models.InvalidInput(field, "must be valid UTF-8 text")
-	}
-	if utf8.RuneCountInString(v) > max {
-		return "", models.InvalidInput(field, "use at most %d characters", max)
-	}
-	if strings.ContainsFunc(v, func(r rune) bool { return r < 0x20 || r == 0x7f }) {
-		return "", models.InvalidInput(field, "must not contain control characters")
-	}
-	return v, nil
+	return models.OptionalText(field, v, max)
 }
 
 func truncate(s string, n int) string {

@@ -34,6 +34,9 @@ func (s *Store) InviteUsers(ctx context.Context, in models.InviteInput) ([]model
 	if err != nil {
 		return nil, err
 	}
+	if len(in.AccountIDs) > models.MaxInviteAccounts {
+		return nil, models.InvalidInput("accountIds", "choose at most %d accounts", models.MaxInviteAccounts)
+	}
 	accountIDs := uniqueIDs(in.AccountIDs)
 	if len(accountIDs) == 0 {
 		return nil, models.InvalidInput("accountIds", "choose at least one account")

@@ -73,6 +73,11 @@ func (s *Store) link(path, token string) string {
 	return u.String()
 }
 
+// maxSubjectRunes is the outbox subject column's size: a subject names an
+// organization and a person (200 characters each at most), and is cut
+// rather than refused if a template ever makes it longer.
+const maxSubjectRunes = 500
+
 // enqueueMail renders e and writes it to the outbox inside tx.
 func (s *Store) enqueueMail(tx *gorm.DB, e models.Email) error {
 	r, err := s.opt.Mail.Render(e)
@@ -81,7 +86,7 @@ func (s *Store) enqueueMail(tx *gorm.DB, e models.Email) error {
 	}
 	now := s.Now()
 	return tx.Create(&models.OutboxMessage{
-		Kind: string(e.Kind), ToAddress: e.To, Subject: r.Subject, TextBody: r.Text, HTMLBody: r.HTML,
+		Kind: string(e.Kind), ToAddress: e.To, Subject: truncateRunes(r.Subject, maxSubjectRunes), TextBody: r.Text, HTMLBody: r.HTML,
 		NextAttemptAt: now, CreatedAt: now,
 	}).Error
 }
@@ -99,6 +104,9 @@ func (s *Store) audit(ctx context.Context, tx *gorm.DB, ev *models.AuditEvent) e
 	}
 	if ev.Details == "" {
 		ev.Details = "{}"
+	}
+	if len(ev.Details) > maxAuditDetails {
+		ev.Details = `{"truncated":true}` // details() bounds them; a guard for any other writer
 	}
 	ev.CreatedAt = s.Now()
 	return tx.Create(ev).Error

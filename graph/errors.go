@@ -5,15 +5,19 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 
 	"github.com/99designs/gqlgen/graphql"
+	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rollcall/rollcall/graph/scalars"
 	"github.com/rollcall/rollcall/models"
 )
 
 // ErrorPresenter turns every error into one a client may see: domain errors
-// keep their message and code; GraphQL parse and validation errors become
+// keep their message and code; a malformed scalar is BAD_USER_INPUT with
+// the argument or input field in extensions.field; GraphQL parse and validation errors become
 // BAD_USER_INPUT; anything else is logged and answered as INTERNAL with no
 // detail, so no SQL or Go error text ever reaches a browser.
 func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
@@ -29,6 +33,19 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 		}
 		if fc := graphql.GetFieldContext(ctx); fc != nil && len(gqlErr.Path) == 0 {
 			gqlErr.Path = fc.Path()
+		}
+		var se *scalars.Error
+		if errors.As(err, &se) {
+			// A malformed scalar: the path ends with the argument or input
+			// field it was given for.
+			out := &gqlerror.Error{Message: se.Message, Path: gqlErr.Path, Locations: gqlErr.Locations,
+				Extensions: map[string]any{"code": string(models.CodeBadUserInput)}}
+			if n := len(gqlErr.Path); n > 0 {
+				if name, ok := gqlErr.Path[n-1].(ast.PathName); ok {
+					out.Extensions["field"] = string(name)
+				}
+			}
+			return out
 		}
 		if !isDomainError(err) && models.IsConnectionFault(err) {
 			err = models.Unavailable(err)
@@ -78,6 +95,30 @@ func ErrorPresenter(log *slog.Logger) graphql.ErrorPresenterFunc {
 func isDomainError(err error) bool {
 	_, ok := models.AsError(err)
 	return ok
+}
+
+// WithoutSuggestions wraps a presenter so that no message carries a "Did you
+// mean ...?" hint: with introspection off, the hints would give the schema
+// away one guess at a time. The validator is also told not to make them
+// (Server.SetDisableSuggestion); this holds for any rule or transport that
+// still would.
+func WithoutSuggestions(p graphql.ErrorPresenterFunc) graphql.ErrorPresenterFunc {
+	return func(ctx context.Context, err error) *gqlerror.Error {
+		out := p(ctx, err)
+		if out != nil {
+			out.Message = stripSuggestion(out.Message)
+		}
+		return out
+	}
+}
+
+// stripSuggestion cuts a " Did you mean ...?" hint, which the validator
+// always appends at the end of its message.
+func stripSuggestion(msg string) string {
+	if i := strings.Index(msg, " Did you mean"); i >= 0 {
+		return msg[:i]
+	}
+	return msg
 }
 
 // RecoverFunc logs a resolver panic and answers INTERNAL.

@@ -91,7 +91,13 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(cfg.Loaders)
 	srv.AroundFields(authPayloadViewer)
-	srv.SetErrorPresenter(ErrorPresenter(cfg.Logger))
+	presenter := ErrorPresenter(cfg.Logger)
+	if !cfg.Introspection {
+		// No "Did you mean" hints: they would give the schema away.
+		srv.SetDisableSuggestion(true)
+		presenter = WithoutSuggestions(presenter)
+	}
+	srv.SetErrorPresenter(presenter)
 	srv.SetRecoverFunc(RecoverFunc(cfg.Logger))
 	return srv
 }

@@ -49,6 +49,14 @@ type Config struct {
 	BodyTimeout time.Duration
 }
 
+// Metrics serves GET /metrics alone, for a listener of its own
+// (METRICS_ADDR); give New no Gatherer then.
+func Metrics(g prometheus.Gatherer) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	return mux
+}
+
 // New returns the root handler.
 func New(cfg Config) http.Handler {
 	mux := http.NewServeMux()

@@ -37,6 +37,16 @@ type WorkerOptions struct {
 	// MaxBackoff, minus up to a quarter at random. Defaults 1m and 1h.
 	MinBackoff time.Duration
 	MaxBackoff time.Duration
+	// Retention is how long a sent message's row (kind, recipient,
+	// subject, when; its bodies are emptied on delivery) is kept before the
+	// worker deletes it. Default 7 days.
+	Retention time.Duration
+	// PurgeInterval is how often the worker deletes rows past Retention,
+	// PurgeBatch rows per statement and at most purgeRounds statements per
+	// turn, so a large backlog never holds the table for long. Defaults 10m
+	// and 500.
+	PurgeInterval time.Duration
+	PurgeBatch    int
 	// Logger receives one line per failure. Default slog.Default().
 	Logger *slog.Logger
 	// Registerer, when set, gets the counters rollcall_mail_sent_total and
@@ -52,6 +62,13 @@ const (
 	defaultSendTimeout  = time.Minute
 	defaultMinBackoff   = time.Minute
 	defaultMaxBackoff   = time.Hour
+	// DefaultRetention is how long sent rows are kept (MAIL_RETENTION).
+	DefaultRetention     = 7 * 24 * time.Hour
+	defaultPurgeInterval = 10 * time.Minute
+	defaultPurgeBatch    = 500
+	// purgeRounds bounds the deletes of one purge turn; the rest waits for
+	// the next turn.
+	purgeRounds = 20
 	// markTimeout bounds recording an outcome in the outbox.
 	markTimeout = 10 * time.Second
 	// maxErrorLen bounds the error text stored with a failed message.
@@ -86,6 +103,15 @@ func (o WorkerOptions) withDefaults() WorkerOptions {
 		o.MaxBackoff = defaultMaxBackoff
 	}
 	o.MaxBackoff = max(o.MaxBackoff, o.MinBackoff)
+	if o.Retention <= 0 {
+		o.Retention = DefaultRetention
+	}
+	if o.PurgeInterval <= 0 {
+		o.PurgeInterval = defaultPurgeInterval
+	}
+	if o.PurgeBatch <= 0 {
+		o.PurgeBatch = defaultPurgeBatch
+	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -165,19 +191,26 @@ func (w *Worker) Kick() {
 
 // Run delivers messages until ctx is done, then returns nil. On cancel it
 // finishes the message in flight (send and record, detached from ctx and
-// bounded by SendTimeout) and sends no other: the rest of its batch returns
-// to the outbox when the lease expires. Outbox errors are logged and retried
-// at the next poll. Run returns an error only when the Worker is already
-// running.
+// bounded by SendTimeout), sends no other, and releases the rest of its
+// claims so that another node (or this one, restarted) sends them at once
+// rather than after the lease. Every PurgeInterval it deletes sent rows older
+// than Retention. Outbox errors are logged and retried at the next poll. Run
+// returns an error only when the Worker is already running.
 func (w *Worker) Run(ctx context.Context) error {
 	if !w.running.CompareAndSwap(false, true) {
 		return errors.New("mail: Worker.Run called while the worker is already running")
 	}
 	defer w.running.Store(false)
+	defer w.release(ctx)
 	w.logger.InfoContext(ctx, "mail worker started")
 	timer := time.NewTimer(w.opts.PollInterval)
 	defer timer.Stop()
+	var lastPurge time.Time
 	for {
+		if time.Since(lastPurge) >= w.opts.PurgeInterval {
+			w.purge(ctx)
+			lastPurge = time.Now()
+		}
 		more := w.runBatch(ctx)
 		if ctx.Err() != nil {
 			break
@@ -197,6 +230,39 @@ func (w *Worker) Run(ctx context.Context) error {
 	}
 	w.logger.Info("mail worker stopped")
 	return nil
+}
+
+// release gives back the claims this worker still holds, detached from ctx
+// (which is done when Run stops) and bounded by markTimeout.
+func (w *Worker) release(ctx context.Context) {
+	relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+	defer cancel()
+	n, err := w.outbox.ReleaseOutbox(relCtx, w.opts.WorkerID)
+	if err != nil {
+		w.logger.Warn("mail claims not released; retaken when their lease expires", slog.Any("error", err))
+		return
+	}
+	if n > 0 {
+		w.logger.Info("mail claims released", slog.Int64("messages", n))
+	}
+}
+
+// purge deletes sent rows older than Retention, PurgeBatch at a time, at
+// most purgeRounds batches per turn.
+func (w *Worker) purge(ctx context.Context) {
+	before := time.Now().Add(-w.opts.Retention)
+	for range purgeRounds {
+		n, err := w.outbox.PurgeSentOutbox(ctx, before, w.opts.PurgeBatch)
+		if err != nil {
+			if ctx.Err() == nil {
+				w.logger.ErrorContext(ctx, "mail outbox purge failed", slog.Any("error", err))
+			}
+			return
+		}
+		if n < int64(w.opts.PurgeBatch) {
+			return
+		}
+	}
 }
 
 // runBatch claims one batch and delivers it. It reports whether the batch was

@@ -24,6 +24,9 @@ type fakeOutbox struct {
 	changed chan struct{} // closed and replaced on every change
 	// claimErr, while set, fails every claim.
 	claimErr error
+	// released and purges count ReleaseOutbox rows and PurgeSentOutbox calls.
+	released int64
+	purges   int
 }
 
 func newFakeOutbox() *fakeOutbox { return &fakeOutbox{changed: make(chan struct{})} }
@@ -107,8 +110,44 @@ func (f *fakeOutbox) MarkOutboxSent(_ context.Context, id int64, worker string) 
 	}
 	now := time.Now()
 	r.SentAt, r.LockedBy, r.LockedUntil = &now, nil, nil
+	r.TextBody, r.HTMLBody = "", ""
 	f.notify()
 	return nil
+}
+
+func (f *fakeOutbox) ReleaseOutbox(_ context.Context, worker string) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	var n int64
+	for _, r := range f.rows {
+		if r.SentAt == nil && r.LockedUntil != nil && r.LockedBy != nil && *r.LockedBy == worker {
+			r.LockedBy, r.LockedUntil = nil, nil
+			n++
+		}
+	}
+	f.released += n
+	f.notify()
+	return n, nil
+}
+
+func (f *fakeOutbox) PurgeSentOutbox(_ context.Context, before time.Time, limit int) (int64, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.purges++
+	var n int64
+	for i, r := range f.rows {
+		if int(n) == limit {
+			break
+		}
+		if r.Kind != "purged" && r.SentAt != nil && r.SentAt.Before(before) {
+			// Rows keep their index (IDs are positions); a purged row is
+			// a tombstone nobody claims.
+			f.rows[i] = &models.OutboxMessage{ID: r.ID, Kind: "purged", SentAt: r.SentAt}
+			n++
+		}
+	}
+	f.notify()
+	return n, nil
 }
 
 func (f *fakeOutbox) MarkOutboxFailed(_ context.Context, id int64, worker, lastErr string, next time.Time) error {

@@ -43,7 +43,12 @@ func RequireViewer(ctx context.Context) (*Viewer, error) {
 }
 
 // WithClient returns a context carrying the request's client details.
+//
+// The user agent is the client's to choose, so it is made safe to store here,
+// once for every reader: valid UTF-8, no control characters, at most
+// maxUserAgentLength bytes (the sessions column holds 1024).
 func WithClient(ctx context.Context, c Client) context.Context {
+	c.UserAgent = CleanUserAgent(c.UserAgent)
 	return context.WithValue(ctx, clientKey{}, c)
 }
 

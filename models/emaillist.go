@@ -532,6 +532,9 @@ func cleanName(name, address string) string {
 	if address != "" && EmailKey(name) == EmailKey(address) {
 		return ""
 	}
+	if !HasVisible(name) {
+		return "" // only invisible characters: no name
+	}
 	return name
 }
 

@@ -5,6 +5,12 @@ import "time"
 // The vocabulary of the invitation service (SPEC §2): what inviting,
 // updating, listing and accepting take and give back.
 
+// MaxInviteAccounts is the most accounts one invitation may grant. An
+// invitation is one row per account and its audit details list them all;
+// a real team page picks a handful. 100 leaves room for large organizations
+// and bounds the work and the row sizes of one request.
+const MaxInviteAccounts = 100
+
 // InviteInput invites the addresses pasted in Emails to AccountIDs (all of
 // one organization) with one grant. FirstName, LastName, PreferredLanguage
 // and CommunicationEmail are for a single invite only; nil or blank leaves

@@ -72,10 +72,21 @@ type MailSender interface {
 type Outbox interface {
 	// ClaimOutbox leases up to limit due, unsent messages to worker.
 	ClaimOutbox(ctx context.Context, worker string, limit int, lease time.Duration) ([]*OutboxMessage, error)
-	// MarkOutboxSent records a delivery made under worker's lease.
+	// MarkOutboxSent records a delivery made under worker's lease and, in
+	// the same statement, empties the message's bodies: they carry live
+	// tokens (reset, invitation and confirmation links) that must not
+	// outlive the delivery in the database. Kind, recipient and subject
+	// stay for audit until the retention purge.
 	MarkOutboxSent(ctx context.Context, id int64, worker string) error
 	// MarkOutboxFailed records a failed attempt and when to try again.
 	MarkOutboxFailed(ctx context.Context, id int64, worker string, lastErr string, next time.Time) error
 	// OutboxBacklog counts messages not yet sent.
 	OutboxBacklog(ctx context.Context) (int64, error)
+	// ReleaseOutbox gives back the unsent messages worker holds a lease
+	// on, so they are due again at once (a stopping node's claims), and
+	// returns how many it released.
+	ReleaseOutbox(ctx context.Context, worker string) (int64, error)
+	// PurgeSentOutbox deletes up to limit messages sent before before and
+	// returns how many it deleted.
+	PurgeSentOutbox(ctx context.Context, before time.Time, limit int) (int64, error)
 }

@@ -3,6 +3,7 @@ package models
 import (
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"github.com/mileusna/useragent"
 )
@@ -15,6 +16,28 @@ const maxUserAgentLength = 1024
 
 // maxDeviceNameRunes bounds a derived device name.
 const maxDeviceNameRunes = 64
+
+// CleanUserAgent makes a user agent safe to store and show: invalid UTF-8 and
+// control characters are replaced, and it is cut to maxUserAgentLength bytes
+// on a character boundary.
+func CleanUserAgent(ua string) string {
+	ua = strings.ToValidUTF8(ua, "\uFFFD")
+	ua = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, ua)
+	ua = strings.TrimSpace(ua)
+	if len(ua) <= maxUserAgentLength {
+		return ua
+	}
+	n := maxUserAgentLength
+	for n > 0 && !utf8.RuneStart(ua[n]) {
+		n--
+	}
+	return ua[:n]
+}
 
 // DeviceName derives a label for a session from its user agent: "Chrome on
 // macOS", "Safari on iOS", "Edge on Windows". Crawlers and command-line

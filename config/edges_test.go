@@ -1,0 +1,53 @@
+package config
+
+import (
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestMailRetention(t *testing.T) {
+	for _, tt := range []struct {
+		value string
+		want  time.Duration
+	}{
+		{"", 7 * 24 * time.Hour},
+		{"30d", 30 * 24 * time.Hour},
+		{"72h", 72 * time.Hour},
+		{"1m", time.Minute},
+	} {
+		c, err := Load(envOf(map[string]string{"MAIL_RETENTION": tt.value}))
+		if err != nil {
+			t.Fatalf("MAIL_RETENTION=%q: %v", tt.value, err)
+		}
+		if c.MailRetention != tt.want {
+			t.Errorf("MAIL_RETENTION=%q gives %v, want %v", tt.value, c.MailRetention, tt.want)
+		}
+	}
+	for _, bad := range []string{"forever", "-1d", "10s", "0", "1.5d"} {
+		if _, err := Load(envOf(map[string]string{"MAIL_RETENTION": bad})); err == nil || !strings.Contains(err.Error(), "MAIL_RETENTION") {
+			t.Errorf("MAIL_RETENTION=%q: want an error naming it, got %v", bad, err)
+		}
+	}
+}
+
+func TestMetricsAddrConfig(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil || c.MetricsAddr != "" {
+		t.Fatalf("default METRICS_ADDR %q, %v; want empty", c.MetricsAddr, err)
+	}
+	c, err = Load(envOf(map[string]string{"METRICS_ADDR": "127.0.0.1:9090"}))
+	if err != nil || c.MetricsAddr != "127.0.0.1:9090" {
+		t.Fatalf("METRICS_ADDR: %q, %v", c.MetricsAddr, err)
+	}
+	for _, bad := range []map[string]string{
+		{"METRICS_ADDR": "9090"},
+		{"METRICS_ADDR": "localhost:http-alt"},
+		{"METRICS_ADDR": ":8080"}, // the default HTTP_ADDR
+		{"METRICS_ADDR": "127.0.0.1:7000", "HTTP_ADDR": "127.0.0.1:7000"},
+	} {
+		if _, err := Load(envOf(bad)); err == nil || !strings.Contains(err.Error(), "METRICS_ADDR") {
+			t.Errorf("%v: want an error naming METRICS_ADDR, got %v", bad, err)
+		}
+	}
+}

@@ -130,8 +130,11 @@ type Worker struct {
 	logger  *slog.Logger
 	kick    chan struct{}
 	running atomic.Bool
-	sent    *prometheus.CounterVec
-	failed  *prometheus.CounterVec
+	// unrecorded holds messages delivered but not yet recorded when Run
+	// was stopped (owned by Run's goroutine).
+	unrecorded map[int64]struct{}
+	sent       *prometheus.CounterVec
+	failed     *prometheus.CounterVec
 }
 
 // NewWorker returns a Worker draining outbox through sender. Start it with Run.
@@ -143,6 +146,8 @@ func NewWorker(outbox models.Outbox, sender models.MailSender, opts WorkerOption
 		opts:   opts,
 		logger: opts.Logger.With(slog.String("worker", opts.WorkerID)),
 		kick:   make(chan struct{}, 1),
+
+		unrecorded: map[int64]struct{}{},
 		sent: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: "rollcall_mail_sent_total",
 			Help: "Emails delivered from the outbox, by kind.",
@@ -237,6 +242,19 @@ func (w *Worker) Run(ctx context.Context) error {
 func (w *Worker) release(ctx context.Context) {
 	relCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 	defer cancel()
+	for id := range w.unrecorded {
+		if err := w.outbox.MarkOutboxSent(relCtx, id, w.opts.WorkerID); err == nil {
+			delete(w.unrecorded, id)
+		}
+	}
+	if len(w.unrecorded) > 0 {
+		// Releasing would hand a delivered message to another node at
+		// once; keeping the claim sends it again only if the store stays
+		// down past the lease.
+		w.logger.Warn("mail claims kept: delivered messages not recorded yet; retaken when their lease expires",
+			slog.Int("unrecorded", len(w.unrecorded)))
+		return
+	}
 	n, err := w.outbox.ReleaseOutbox(relCtx, w.opts.WorkerID)
 	if err != nil {
 		w.logger.Warn("mail claims not released; retaken when their lease expires", slog.Any("error", err))
@@ -286,14 +304,14 @@ func (w *Worker) runBatch(ctx context.Context) bool {
 			// message mid-send: leave the rest for the next claim.
 			return false
 		}
-		w.deliver(ctx, m)
+		w.deliver(ctx, m, leaseEnd)
 	}
 	return len(msgs) == w.opts.BatchSize
 }
 
 // deliver sends one message and records the outcome. It is detached from
 // ctx's cancellation: once started, a message is finished.
-func (w *Worker) deliver(ctx context.Context, m *models.OutboxMessage) {
+func (w *Worker) deliver(ctx context.Context, m *models.OutboxMessage, leaseEnd time.Time) {
 	base := context.WithoutCancel(ctx)
 	sendCtx, cancel := context.WithTimeout(base, w.opts.SendTimeout)
 	sendErr := w.sender.Send(sendCtx, m)
@@ -307,10 +325,7 @@ func (w *Worker) deliver(ctx context.Context, m *models.OutboxMessage) {
 	}
 	if sendErr == nil {
 		w.sent.WithLabelValues(kind).Inc()
-		if err := w.outbox.MarkOutboxSent(markCtx, m.ID, w.opts.WorkerID); err != nil {
-			w.logger.ErrorContext(ctx, "mail sent but not recorded; it may be sent again",
-				slog.Int64("outbox_id", m.ID), slog.Any("error", err))
-		}
+		w.recordSent(ctx, m.ID, leaseEnd)
 		return
 	}
 
@@ -330,6 +345,44 @@ func (w *Worker) deliver(ctx context.Context, m *models.OutboxMessage) {
 	if err := w.outbox.MarkOutboxFailed(markCtx, m.ID, w.opts.WorkerID, truncate(sendErr.Error(), maxErrorLen), next); err != nil {
 		w.logger.ErrorContext(ctx, "mail failure not recorded; retried when the lease expires",
 			slog.Int64("outbox_id", m.ID), slog.Any("error", err))
+	}
+}
+
+// recordSent records a delivered message. While the store cannot take the
+// record it tries again (100 ms, doubling to 2 s) for as long as this
+// worker's lease on the message lasts: no other worker may retake it
+// meanwhile, so a store outage shorter than the lease sends nothing twice.
+// When the lease runs out first the message may be sent again, with the same
+// Message-ID (a late record is harmless: the store takes it only from the
+// lease holder). A stop (ctx done) ends the retries; release tries once more.
+func (w *Worker) recordSent(ctx context.Context, id int64, leaseEnd time.Time) {
+	delay := 100 * time.Millisecond
+	for attempt := 1; ; attempt++ {
+		markCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
+		err := w.outbox.MarkOutboxSent(markCtx, id, w.opts.WorkerID)
+		cancel()
+		if err == nil {
+			if attempt > 1 {
+				w.logger.InfoContext(ctx, "mail delivery recorded after a store fault", slog.Int64("outbox_id", id), slog.Int("attempts", attempt))
+			}
+			return
+		}
+		if time.Until(leaseEnd) < delay {
+			w.logger.ErrorContext(ctx, "mail sent but not recorded before its lease ended; it may be sent again with the same Message-ID",
+				slog.Int64("outbox_id", id), slog.Any("error", err))
+			return
+		}
+		if attempt == 1 {
+			w.logger.WarnContext(ctx, "mail sent but not recorded yet; retrying while the lease holds",
+				slog.Int64("outbox_id", id), slog.Any("error", err))
+		}
+		select {
+		case <-ctx.Done():
+			w.unrecorded[id] = struct{}{}
+			return
+		case <-time.After(delay):
+		}
+		delay = min(2*delay, 2*time.Second)
 	}
 }
 

@@ -27,6 +27,10 @@ type fakeOutbox struct {
 	// released and purges count ReleaseOutbox rows and PurgeSentOutbox calls.
 	released int64
 	purges   int
+	// markFailures fails that many MarkOutboxSent calls (a store that
+	// cannot be reached) before they succeed again; markCalls counts them.
+	markFailures int
+	markCalls    int
 }
 
 func newFakeOutbox() *fakeOutbox { return &fakeOutbox{changed: make(chan struct{})} }
@@ -104,6 +108,12 @@ func (f *fakeOutbox) holder(id int64, worker string) (*models.OutboxMessage, err
 func (f *fakeOutbox) MarkOutboxSent(_ context.Context, id int64, worker string) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	f.markCalls++
+	if f.markFailures > 0 {
+		f.markFailures--
+		f.notify()
+		return errors.New("store: dial tcp 127.0.0.1:3306: connect: connection refused")
+	}
 	r, err := f.holder(id, worker)
 	if err != nil {
 		return err
@@ -547,4 +557,48 @@ func counterValue(t *testing.T, reg *prometheus.Registry, name, kind string) flo
 		}
 	}
 	return 0
+}
+
+// A store fault between sending a message and recording it: the worker keeps
+// trying to record it while its lease holds, so the message is sent once,
+// even with a second worker polling the outbox all along.
+func TestWorkerRecordsSentAfterStoreFault(t *testing.T) {
+	outbox := newFakeOutbox()
+	outbox.markFailures = 4
+	ids := outbox.add(1)
+	sender := newRecordingSender()
+	stop1, _ := runWorker(t, NewWorker(outbox, sender, fastOptions("w1")))
+	stop2, _ := runWorker(t, NewWorker(outbox, sender, fastOptions("w2")))
+	outbox.waitFor(t, "the message to be recorded", outbox.allSent)
+	stop1()
+	stop2()
+	if n := sender.count(ids[0]); n != 1 {
+		t.Fatalf("message sent %d times across a store fault, want once", n)
+	}
+	outbox.mu.Lock()
+	defer outbox.mu.Unlock()
+	if outbox.markCalls != 5 {
+		t.Fatalf("MarkOutboxSent called %d times, want 4 failures and 1 success", outbox.markCalls)
+	}
+}
+
+// A worker stopped while the store still refuses the record keeps its claim
+// rather than releasing a delivered message to another node at once.
+func TestWorkerStoppedBeforeRecordKeepsClaim(t *testing.T) {
+	outbox := newFakeOutbox()
+	outbox.markFailures = 1 << 30
+	ids := outbox.add(1)
+	sender := newRecordingSender()
+	stop, _ := runWorker(t, NewWorker(outbox, sender, fastOptions("w1")))
+	outbox.waitFor(t, "a failed record", func() bool { return outbox.markCalls >= 2 })
+	stop()
+	outbox.mu.Lock()
+	defer outbox.mu.Unlock()
+	r := outbox.rows[0]
+	if sender.count(ids[0]) != 1 || r.SentAt != nil {
+		t.Fatalf("sent %d times, recorded %v", sender.count(ids[0]), r.SentAt)
+	}
+	if outbox.released != 0 || r.LockedBy == nil || *r.LockedBy != "w1" {
+		t.Fatalf("the delivered message was released (released %d, locked by %v)", outbox.released, r.LockedBy)
+	}
 }

@@ -113,7 +113,14 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return nil, fmt.Errorf("connect to Redis (REDIS_URL): %w", err)
 		}
 		limiter = ratelimit.NewRedis(rdb, opt.RedisPrefix+"rl:")
-		checks = append(checks, httpapi.Check{Name: "redis", Degrades: true, Ping: func(ctx context.Context) error { return rdb.Ping(ctx).Err() }})
+		// Degraded while Redis cannot be reached, and while presence is being
+		// rebuilt after Redis lost its data (reads answer UNAVAILABLE then).
+		checks = append(checks, httpapi.Check{Name: "redis", Degrades: true, Ping: func(ctx context.Context) error {
+			if s, ok := a.presence.(interface{ Settled(context.Context) error }); ok {
+				return s.Settled(ctx)
+			}
+			return rdb.Ping(ctx).Err()
+		}})
 	}
 
 	sender, err := mailer.Open(cfg.MailURL, log)

@@ -117,6 +117,10 @@ func TestRedisOutage(t *testing.T) {
 
 	proxy.Restore()
 
+	// Until the node has registered its sockets again, presence answers
+	// UNAVAILABLE, never a wrong OFFLINE for a person whose socket is open.
+	onlineOrUnavailable(t, stays)
+
 	// The watcher is told the corrected state: the device that arrived is
 	// ONLINE, the one that left OFFLINE; the one that stayed is ONLINE.
 	want := map[string]string{"comes@example.com": "ONLINE", "leaves@example.com": "OFFLINE", "stays@example.com": "ONLINE"}
@@ -139,6 +143,47 @@ func TestRedisOutage(t *testing.T) {
 	})
 	if got := presenceOf(t, comes); got.Status != "ONLINE" || got.ConnectedDevices != 1 {
 		t.Fatalf("comes after the outage: %+v", got)
+	}
+
+	// Redis loses its data again while the node is connected to it (a
+	// failover to an empty replica): no outage for the node to notice, and
+	// still no wrong OFFLINE.
+	keys, err = direct.Keys(ctx, prefix+"*").Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dropped = dropped[:0]
+	for _, k := range keys {
+		if !strings.Contains(k, ":rl:") {
+			dropped = append(dropped, k)
+		}
+	}
+	direct.Del(ctx, dropped...)
+	onlineOrUnavailable(t, stays)
+}
+
+// onlineOrUnavailable reads c's own presence until it is ONLINE with one
+// device: meanwhile every answer must carry UNAVAILABLE, never a bare OFFLINE.
+func onlineOrUnavailable(t *testing.T, c *testenv.Client) {
+	t.Helper()
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		r := c.Do(t, `{ me { presence { status connectedDevices } } }`, nil)
+		var out struct {
+			Me struct{ Presence presenceView } `json:"me"`
+		}
+		if err := json.Unmarshal(r.Data, &out); err != nil {
+			t.Fatalf("decode %s: %v", r.Data, err)
+		}
+		if r.Code() == "" {
+			if out.Me.Presence.Status != "ONLINE" || out.Me.Presence.ConnectedDevices != 1 {
+				t.Fatalf("after Redis lost its data, a live person read %+v with no error", out.Me.Presence)
+			}
+			return
+		}
+		if r.Code() != "UNAVAILABLE" || time.Now().After(deadline) {
+			t.Fatalf("presence after Redis lost its data: %s %+v", r.Code(), r.Errors)
+		}
 	}
 }
 

@@ -48,6 +48,8 @@ type Redis struct {
 	// heartbeatOK is when the last heartbeat of every local connection
 	// succeeded (unix ns); the sweeper waits for one after an outage.
 	heartbeatOK atomic.Int64
+	// beat wakes the heartbeat before its tick (a read found Redis empty).
+	beat chan struct{}
 }
 
 type subOp struct {
@@ -66,9 +68,15 @@ func NewRedis(rdb redis.UniversalClient, opts Options) *Redis {
 		runDone: make(chan struct{}),
 		subWake: make(chan struct{}, 1),
 		waiters: map[string][]*pendingSub{},
+		beat:    make(chan struct{}, 1),
 	}
 	r.hub = newHub(redisSubscriber{r}, r.opts)
 	r.ps = rdb.Subscribe(context.Background())
+	// The epoch must stand before the first read (see settling.go); Run
+	// sets it again if Redis could not be reached now.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	_ = r.markEpoch(ctx)
 	return r
 }
 
@@ -390,7 +398,9 @@ func (r *Redis) States(ctx context.Context, userIDs []int64) (map[int64]State, e
 		return out, nil
 	}
 	cmds := make([]*redis.SliceCmd, len(userIDs))
+	var epoch, settling *redis.IntCmd
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		epoch, settling = r.settledCmds(ctx, p)
 		for i, id := range userIDs {
 			cmds[i] = p.HMGet(ctx, r.userKeys(id)[2], "st", "dv", "v", "la")
 		}
@@ -398,6 +408,9 @@ func (r *Redis) States(ctx context.Context, userIDs []int64) (map[int64]State, e
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("presence: states: %w", err)
+	}
+	if err := r.settled(epoch, settling); err != nil {
+		return nil, err
 	}
 	for i, id := range userIDs {
 		out[id] = parseState(id, cmds[i].Val())
@@ -425,7 +438,9 @@ func parseState(uid int64, v []any) State {
 // Live implements Service: one HGETALL per shard, in one round trip.
 func (r *Redis) Live(ctx context.Context) (map[int64]Status, error) {
 	cmds := make([]*redis.MapStringStringCmd, r.opts.Shards)
+	var epoch, settling *redis.IntCmd
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		epoch, settling = r.settledCmds(ctx, p)
 		for i := range cmds {
 			cmds[i] = p.HGetAll(ctx, r.opts.Prefix+"{"+strconv.Itoa(i)+"}:live")
 		}
@@ -433,6 +448,9 @@ func (r *Redis) Live(ctx context.Context) (map[int64]Status, error) {
 	})
 	if err != nil {
 		return nil, fmt.Errorf("presence: live: %w", err)
+	}
+	if err := r.settled(epoch, settling); err != nil {
+		return nil, err
 	}
 	out := map[int64]Status{}
 	for _, c := range cmds {
@@ -453,7 +471,9 @@ func (r *Redis) SessionConnected(ctx context.Context, sessions []SessionRef) (ma
 		return out, nil
 	}
 	cmds := map[int64]*redis.StringCmd{}
+	var epoch, settling *redis.IntCmd
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		epoch, settling = r.settledCmds(ctx, p)
 		for _, s := range sessions {
 			if _, ok := cmds[s.UserID]; !ok {
 				cmds[s.UserID] = p.HGet(ctx, r.userKeys(s.UserID)[2], "ss")
@@ -463,6 +483,9 @@ func (r *Redis) SessionConnected(ctx context.Context, sessions []SessionRef) (ma
 	})
 	if err != nil && !errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("presence: sessions: %w", err)
+	}
+	if err := r.settled(epoch, settling); err != nil {
+		return nil, err
 	}
 	for _, s := range sessions {
 		out[s.SessionID] = slices.Contains(strings.Split(cmds[s.UserID].Val(), ","), strconv.FormatInt(s.SessionID, 10))
@@ -567,6 +590,9 @@ func (r *Redis) Run(ctx context.Context) error {
 	if err := r.ps.Subscribe(ctx, r.kickChannel()); err != nil {
 		r.opts.Logger.Warn("presence: subscribe", "err", err)
 	}
+	if err := r.markEpoch(ctx); err != nil {
+		r.opts.Logger.Warn("presence: epoch", "err", err)
+	}
 	var wg sync.WaitGroup
 	for _, loop := range []func(context.Context){r.subscriptionLoop, r.receiveLoop, r.heartbeatLoop, r.sweepLoop} {
 		wg.Add(1)
@@ -598,6 +624,8 @@ func (r *Redis) heartbeatLoop(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-r.beat:
+			t.Stop()
 		}
 		// A heartbeat that waits on an unreachable Redis must not land
 		// late with an expiry computed before it waited: bound it, and
@@ -629,6 +657,9 @@ func (r *Redis) heartbeatLoop(ctx context.Context) {
 // every local connection, 1000 per pipeline: a socket closed during an
 // outage is never counted again when Redis returns.
 func (r *Redis) touchAll(ctx context.Context) error {
+	if err := r.checkEpoch(ctx); err != nil {
+		return err
+	}
 	if err := r.removeGone(ctx); err != nil {
 		return err
 	}

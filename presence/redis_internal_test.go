@@ -2,6 +2,7 @@ package presence
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 	"sync"
@@ -94,14 +95,15 @@ func TestRedisStatesOneRoundTrip(t *testing.T) {
 	if err := counted.Ping(ctx).Err(); err != nil { // dial and handshake first
 		t.Fatal(err)
 	}
-	counted.AddHook(hook)
 	rc := NewRedis(counted, testOptions(prefix, "b"))
+	counted.AddHook(hook) // after NewRedis's one-off epoch write
 	states, err := rc.States(ctx, ids)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p, s, n := hook.pipelines.Load(), hook.single.Load(), hook.pipelined.Load(); p != 1 || s != 0 || n != 50 {
-		t.Fatalf("States(50): %d pipelines (%d commands) and %d single commands, want 1 pipeline of 50", p, n, s)
+	// 50 reads and the two checks that Redis has not lost its data.
+	if p, s, n := hook.pipelines.Load(), hook.single.Load(), hook.pipelined.Load(); p != 1 || s != 0 || n != 52 {
+		t.Fatalf("States(50): %d pipelines (%d commands) and %d single commands, want 1 pipeline of 52", p, n, s)
 	}
 	if states[1].Status != Online || states[2].Status != Offline || len(states) != 50 {
 		t.Fatalf("states: %+v %+v (%d)", states[1], states[2], len(states))
@@ -305,12 +307,35 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 	}
 	rdb.Del(ctx, keys...)
 	time.Sleep(2 * time.Millisecond) // versions are milliseconds: a real outage lasts longer
-	if err := a.Touch(ctx, "c1"); err != nil {
+
+	// Until the node has registered its connections again, a read answers
+	// UNAVAILABLE, never a wrong OFFLINE; readiness says so too.
+	if _, err := a.States(ctx, []int64{5}); !errors.Is(err, ErrSettling) {
+		t.Fatalf("a read of an emptied Redis: %v, want ErrSettling", err)
+	}
+	if _, err := a.Live(ctx); !errors.Is(err, ErrSettling) {
+		t.Fatalf("Live of an emptied Redis: %v, want ErrSettling", err)
+	}
+	if _, err := a.SessionConnected(ctx, []SessionRef{{UserID: 5, SessionID: 50}}); !errors.Is(err, ErrSettling) {
+		t.Fatalf("SessionConnected of an emptied Redis: %v, want ErrSettling", err)
+	}
+	if err := a.touchAll(ctx); err != nil { // the heartbeat
 		t.Fatal(err)
 	}
-	after, err := a.States(ctx, []int64{5})
-	if err != nil {
-		t.Fatal(err)
+	if err := a.Settled(ctx); !errors.Is(err, ErrSettling) {
+		t.Fatalf("right after the re-registering heartbeat: %v, want ErrSettling for the window", err)
+	}
+	var after map[int64]State
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		after, err = a.States(ctx, []int64{5})
+		if err == nil {
+			break
+		}
+		if !errors.Is(err, ErrSettling) || time.Now().After(deadline) {
+			t.Fatalf("after the window: %v", err)
+		}
+		time.Sleep(10 * time.Millisecond) // polling the end of the settling window (a key's expiry)
 	}
 	if st := after[5]; st.Status != Away || st.Devices != 1 || st.Version <= before[5].Version {
 		t.Fatalf("after the loss: %+v, before %+v", st, before[5])

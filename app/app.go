@@ -35,6 +35,9 @@ type Options struct {
 	RedisPrefix string
 	// MailPollInterval is how often the mail worker looks for due messages.
 	MailPollInterval time.Duration
+	// MailMinBackoff and MailMaxBackoff bound the delay before a failed
+	// message is tried again (defaults 1m and 1h; tests shorten them).
+	MailMinBackoff, MailMaxBackoff time.Duration
 	// Presence tunes the presence service (tests shorten its periods); its
 	// Prefix is set from RedisPrefix.
 	Presence presence.Options
@@ -136,7 +139,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 
 	a.worker = mailer.NewWorker(store, sender, mailer.WorkerOptions{Logger: log, PollInterval: opt.MailPollInterval, Registerer: reg,
-		Retention: cfg.MailRetention})
+		Retention: cfg.MailRetention, MinBackoff: opt.MailMinBackoff, MaxBackoff: opt.MailMaxBackoff})
 	ws := graph.NewWebsocket(cfg.AllowedOrigins, log)
 	if opt.WebsocketPing > 0 {
 		ws.PingInterval, ws.PongTimeout = opt.WebsocketPing, opt.WebsocketPongTimeout

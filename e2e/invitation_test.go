@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"slices"
 	"strings"
@@ -13,7 +12,6 @@ import (
 	_ "github.com/glebarez/go-sqlite" // raw access to the test's SQLite file
 	_ "github.com/go-sql-driver/mysql"
 
-	"github.com/rollcall/rollcall/db"
 	"github.com/rollcall/rollcall/internal/testenv"
 	"github.com/rollcall/rollcall/mailer"
 	"github.com/rollcall/rollcall/models"
@@ -202,22 +200,7 @@ func orgNames(t *testing.T, c *testenv.Client) []string {
 // (moving an invitation past its expiry).
 func execSQL(t *testing.T, store testenv.Store, query string, args ...any) {
 	t.Helper()
-	var conn *sql.DB
-	var err error
-	switch store.Name {
-	case "sqlite":
-		conn, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(store.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
-	default:
-		var dsn string
-		if dsn, err = db.MySQLDSN(store.URL); err == nil {
-			conn, err = sql.Open("mysql", dsn)
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer conn.Close()
-	if _, err := conn.Exec(query, args...); err != nil {
+	if _, err := openSQL(t, store).Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 }

@@ -54,7 +54,7 @@ func TestSMTPSender(t *testing.T) {
 		if err := s.Send(sendCtx(t), testMessage(7)); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		d := srv.next(t)
+		d := srv.Next(t)
 		if d.From != "team@acme.example" || len(d.To) != 1 || d.To[0] != "ana@example.com" {
 			t.Errorf("envelope = %q -> %q", d.From, d.To)
 		}
@@ -80,18 +80,18 @@ func TestSMTPSender(t *testing.T) {
 	})
 
 	t.Run("AuthPlain", func(t *testing.T) {
-		srv := startSMTP(t, smtpServerOptions{user: "mailer", pass: "p@ss:word"})
+		srv := startSMTP(t, smtpServerOptions{User: "mailer", Pass: "p@ss:word"})
 		s := openSMTP(t, "smtp://mailer:p%40ss%3Aword@"+srv.Addr+"?tls=none", nil)
 		if err := s.Send(sendCtx(t), testMessage(1)); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		if d := srv.next(t); d.AuthUser != "mailer" {
+		if d := srv.Next(t); d.AuthUser != "mailer" {
 			t.Errorf("authenticated as %q, want mailer", d.AuthUser)
 		}
 	})
 
 	t.Run("ErrWrongPassword", func(t *testing.T) {
-		srv := startSMTP(t, smtpServerOptions{user: "mailer", pass: "right"})
+		srv := startSMTP(t, smtpServerOptions{User: "mailer", Pass: "right"})
 		s := openSMTP(t, "smtp://mailer:wrong@"+srv.Addr+"?tls=none", nil)
 		if err := s.Send(sendCtx(t), testMessage(1)); err == nil {
 			t.Fatal("Send with a wrong password succeeded")
@@ -104,7 +104,7 @@ func TestSMTPSender(t *testing.T) {
 	t.Run("ErrNoCleartextPasswordByDefault", func(t *testing.T) {
 		// Opportunistic TLS against a server without STARTTLS: the
 		// password must not cross the wire in the clear.
-		srv := startSMTP(t, smtpServerOptions{user: "mailer", pass: "secret"})
+		srv := startSMTP(t, smtpServerOptions{User: "mailer", Pass: "secret"})
 		s := openSMTP(t, "smtp://mailer:secret@"+srv.Addr, nil)
 		if err := s.Send(sendCtx(t), testMessage(1)); err == nil {
 			t.Fatal("Send authenticated in the clear without tls=none")
@@ -116,24 +116,24 @@ func TestSMTPSender(t *testing.T) {
 
 	t.Run("STARTTLSOpportunistic", func(t *testing.T) {
 		serverTLS, clientTLS := testCert(t)
-		srv := startSMTP(t, smtpServerOptions{user: "mailer", pass: "secret", starttls: serverTLS})
+		srv := startSMTP(t, smtpServerOptions{User: "mailer", Pass: "secret", StartTLS: serverTLS})
 		s := openSMTP(t, "smtp://mailer:secret@"+srv.Addr, clientTLS)
 		if err := s.Send(sendCtx(t), testMessage(1)); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		if d := srv.next(t); !d.TLS || d.AuthUser != "mailer" {
+		if d := srv.Next(t); !d.TLS || d.AuthUser != "mailer" {
 			t.Errorf("TLS %v, auth %q; want STARTTLS then AUTH", d.TLS, d.AuthUser)
 		}
 	})
 
 	t.Run("STARTTLSMandatory", func(t *testing.T) {
 		serverTLS, clientTLS := testCert(t)
-		srv := startSMTP(t, smtpServerOptions{starttls: serverTLS})
+		srv := startSMTP(t, smtpServerOptions{StartTLS: serverTLS})
 		s := openSMTP(t, "smtp://"+srv.Addr+"?tls=mandatory", clientTLS)
 		if err := s.Send(sendCtx(t), testMessage(1)); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		if d := srv.next(t); !d.TLS {
+		if d := srv.Next(t); !d.TLS {
 			t.Error("message sent without TLS")
 		}
 	})
@@ -148,7 +148,7 @@ func TestSMTPSender(t *testing.T) {
 
 	t.Run("ErrUntrustedCertificate", func(t *testing.T) {
 		serverTLS, _ := testCert(t)
-		srv := startSMTP(t, smtpServerOptions{starttls: serverTLS})
+		srv := startSMTP(t, smtpServerOptions{StartTLS: serverTLS})
 		s := openSMTP(t, "smtp://"+srv.Addr, nil) // system roots: the test CA is unknown
 		if err := s.Send(sendCtx(t), testMessage(1)); err == nil {
 			t.Fatal("Send trusted an unknown certificate")
@@ -157,12 +157,12 @@ func TestSMTPSender(t *testing.T) {
 
 	t.Run("ImplicitTLS", func(t *testing.T) {
 		serverTLS, clientTLS := testCert(t)
-		srv := startSMTP(t, smtpServerOptions{user: "mailer", pass: "secret", implicit: serverTLS})
+		srv := startSMTP(t, smtpServerOptions{User: "mailer", Pass: "secret", Implicit: serverTLS})
 		s := openSMTP(t, "smtps://mailer:secret@"+srv.Addr, clientTLS)
 		if err := s.Send(sendCtx(t), testMessage(1)); err != nil {
 			t.Fatalf("Send: %v", err)
 		}
-		if d := srv.next(t); !d.TLS || d.AuthUser != "mailer" {
+		if d := srv.Next(t); !d.TLS || d.AuthUser != "mailer" {
 			t.Errorf("TLS %v, auth %q", d.TLS, d.AuthUser)
 		}
 	})

@@ -310,7 +310,7 @@ func TestWorkerSMTPDownThenUp(t *testing.T) {
 	}
 	outbox.mu.Unlock()
 
-	srv := startSMTP(t, smtpServerOptions{addr: addr}) // the server comes back
+	srv := startSMTP(t, smtpServerOptions{Addr: addr}) // the server comes back
 	outbox.waitFor(t, "every message to be sent", outbox.allSent)
 	stop()
 

@@ -76,6 +76,7 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		opt.MailPollInterval = 20 * time.Millisecond
 	}
 	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: opt.MailPollInterval,
+		MailMinBackoff: 20 * time.Millisecond, MailMaxBackoff: 200 * time.Millisecond,
 		Presence: presence.Options{OfflineGrace: 200 * time.Millisecond, SweepInterval: 50 * time.Millisecond},
 		// Test clients read their sockets only when they expect a message,
 		// so they answer pings late; liveness itself is tested in wstransport.

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"strings"
 	"testing"
 	"time"
@@ -61,4 +62,37 @@ func TestStoreOutageAnswersUnavailable(t *testing.T) {
 		}
 		time.Sleep(50 * time.Millisecond) // polling a recovery: no event to wait on
 	}
+}
+
+// TestReadyzNeedsAWritableStore holds a write lock on the store from another
+// connection (a stuck writer, as a full disk or a read-only store would
+// refuse writes): the store still answers reads and pings, yet /readyz
+// reports it not ready, and ready again once writes go through.
+func TestReadyzNeedsAWritableStore(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{})
+		if r := send(t, n, "GET", "/readyz", "", "", "", nil); r.status != 200 {
+			t.Fatalf("readyz before: %d %v", r.status, r.body)
+		}
+		tx, err := openSQL(t, store).Begin()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer func() { _ = tx.Rollback() }()
+		if _, err := tx.Exec("UPDATE store_probe SET checked_at = checked_at WHERE id = 1"); err != nil {
+			t.Fatal(err)
+		}
+		if err := n.App.DB.Ping(context.Background()); err != nil {
+			t.Fatalf("the store should still answer a ping: %v", err)
+		}
+		if r := send(t, n, "GET", "/readyz", "", "", "", nil); r.status != 503 {
+			t.Fatalf("readyz while the store cannot write: %d %v", r.status, r.body)
+		}
+		if err := tx.Rollback(); err != nil {
+			t.Fatal(err)
+		}
+		if r := send(t, n, "GET", "/readyz", "", "", "", nil); r.status != 200 {
+			t.Fatalf("readyz after: %d %v", r.status, r.body)
+		}
+	})
 }

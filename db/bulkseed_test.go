@@ -18,29 +18,6 @@ import (
 
 const seedTestPassword = "correct horse battery"
 
-// seedRawDB opens a plain database/sql handle on the test's store, to check
-// rows no service lists.
-func seedRawDB(t *testing.T, store testenv.Store) *sql.DB {
-	t.Helper()
-	var (
-		conn *sql.DB
-		err  error
-	)
-	if store.Name == "sqlite" {
-		conn, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(store.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
-	} else {
-		var dsn string
-		if dsn, err = db.MySQLDSN(store.URL); err == nil {
-			conn, err = sql.Open("mysql", dsn)
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
-}
-
 func seedCount(t *testing.T, conn *sql.DB, query string, args ...any) int {
 	t.Helper()
 	var n int
@@ -85,7 +62,7 @@ func TestSeedOrganization(t *testing.T) {
 			t.Fatalf("result = %+v", res)
 		}
 
-		conn := seedRawDB(t, store)
+		conn := testenv.OpenSQL(t, store)
 		org := res.OrganizationID
 		counts := map[string]int{
 			"SELECT COUNT(*) FROM organizations":                                                1,

@@ -15,27 +15,6 @@ import (
 	"github.com/rollcall/rollcall/internal/testenv"
 )
 
-// rawSQL opens the store's database without the store, for writing rows
-// as an older version of Rollcall left them.
-func rawSQL(t *testing.T, store testenv.Store) *sql.DB {
-	t.Helper()
-	var conn *sql.DB
-	var err error
-	if store.Name == "sqlite" {
-		conn, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(store.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
-	} else {
-		var dsn string
-		if dsn, err = db.MySQLDSN(store.URL); err == nil {
-			conn, err = sql.Open("mysql", dsn)
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
-}
-
 // upSection is the statement of a goose file's Up section.
 func upSection(t *testing.T, path string) string {
 	t.Helper()
@@ -57,7 +36,7 @@ func TestEmailVerifiedBackfill(t *testing.T) {
 			t.Fatal(err)
 		}
 		defer d.Close()
-		conn := rawSQL(t, store)
+		conn := testenv.OpenSQL(t, store)
 		now := time.Now().UTC().Truncate(time.Second)
 		exec := func(q string, args ...any) {
 			t.Helper()

@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"database/sql"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -11,32 +10,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/rollcall/rollcall/db"
 	"github.com/rollcall/rollcall/internal/testenv"
 	"github.com/rollcall/rollcall/models"
 )
-
-// openSQL opens the node's database directly, to look at what the API never
-// shows (the outbox rows).
-func openSQL(t *testing.T, store testenv.Store) *sql.DB {
-	t.Helper()
-	var conn *sql.DB
-	var err error
-	switch store.Name {
-	case "sqlite":
-		conn, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(store.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
-	default:
-		var dsn string
-		if dsn, err = db.MySQLDSN(store.URL); err == nil {
-			conn, err = sql.Open("mysql", dsn)
-		}
-	}
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = conn.Close() })
-	return conn
-}
 
 // Once delivered, an outbox row no longer holds the token its mail carried;
 // the token itself works as before, once.
@@ -47,7 +23,7 @@ func TestOutboxSentRowsHoldNoToken(t *testing.T) {
 		mustInvite(t, acme.owner, map[string]any{"accountIds": []string{acme.root}, "emails": "grace@example.com"})
 		token := inviteToken(t, n.Mail(t, 1), "grace@example.com")
 
-		conn := openSQL(t, store)
+		conn := testenv.OpenSQL(t, store)
 		deadline := time.Now().Add(10 * time.Second)
 		for {
 			var unsent int

@@ -200,7 +200,7 @@ func orgNames(t *testing.T, c *testenv.Client) []string {
 // (moving an invitation past its expiry).
 func execSQL(t *testing.T, store testenv.Store, query string, args ...any) {
 	t.Helper()
-	if _, err := openSQL(t, store).Exec(query, args...); err != nil {
+	if _, err := testenv.OpenSQL(t, store).Exec(query, args...); err != nil {
 		t.Fatalf("%s: %v", query, err)
 	}
 }

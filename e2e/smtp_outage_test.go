@@ -38,7 +38,7 @@ func TestSMTPOutageDeliversEachMailOnce(t *testing.T) {
 		// The relay is down: attempts fail and the messages wait.
 		waitFor(t, "failed attempts while the relay is down", func() bool {
 			var failed int
-			_ = openSQL(t, store).QueryRow("SELECT COUNT(*) FROM outbox_messages WHERE sent_at IS NULL AND attempts > 0").Scan(&failed)
+			_ = testenv.OpenSQL(t, store).QueryRow("SELECT COUNT(*) FROM outbox_messages WHERE sent_at IS NULL AND attempts > 0").Scan(&failed)
 			return failed > 0
 		})
 		if got := len(relay.Deliveries()); got != 0 {
@@ -52,7 +52,7 @@ func TestSMTPOutageDeliversEachMailOnce(t *testing.T) {
 		})
 
 		var rows, withBody int
-		conn := openSQL(t, store)
+		conn := testenv.OpenSQL(t, store)
 		if err := conn.QueryRow("SELECT COUNT(*) FROM outbox_messages WHERE sent_at IS NOT NULL").Scan(&rows); err != nil {
 			t.Fatal(err)
 		}

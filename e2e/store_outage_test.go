@@ -74,7 +74,7 @@ func TestReadyzNeedsAWritableStore(t *testing.T) {
 		if r := send(t, n, "GET", "/readyz", "", "", "", nil); r.status != 200 {
 			t.Fatalf("readyz before: %d %v", r.status, r.body)
 		}
-		tx, err := openSQL(t, store).Begin()
+		tx, err := testenv.OpenSQL(t, store).Begin()
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -149,3 +149,25 @@ func Env(over map[string]string) func(string) string {
 
 // Q joins GraphQL lines; a tiny helper for readable test queries.
 func Q(lines ...string) string { return strings.Join(lines, "\n") }
+
+// OpenSQL opens a plain database/sql handle on store, closed when the test
+// ends, for what no API shows (outbox rows, migrations' backfills) and for
+// faults a test makes itself (a writer holding a lock).
+func OpenSQL(t testing.TB, store Store) *sql.DB {
+	t.Helper()
+	var conn *sql.DB
+	var err error
+	if store.Name == "sqlite" {
+		conn, err = sql.Open("sqlite", "file:"+strings.TrimPrefix(store.URL, "sqlite:")+"?_pragma=busy_timeout(10000)")
+	} else {
+		var dsn string
+		if dsn, err = db.MySQLDSN(store.URL); err == nil {
+			conn, err = sql.Open("mysql", dsn)
+		}
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = conn.Close() })
+	return conn
+}

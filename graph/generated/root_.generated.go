@@ -2375,7 +2375,7 @@ input RequestEmailChangeInput {
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The public contract of the Rollcall GraphQL API. Names here are what SPA
-# clients rely on; see ../shared/api.graphql for the whole contract.
+# clients rely on; see docs/api.graphql for the whole contract.
 #
 # Errors carry ` + "`" + `extensions.code` + "`" + `: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
 # BAD_USER_INPUT (with ` + "`" + `extensions.field` + "`" + `), CONFLICT, RATE_LIMITED (with

@@ -45,6 +45,28 @@ func (r *queryResolver) Me(ctx context.Context) (*models.User, error) {
 	return load(ctx, LoadersFrom(ctx).User, v.UserID, "user")
 }
 
+func (r *queryResolver) Organization(ctx context.Context, id string) (*models.Organization, error) {
+	if _, err := models.RequireViewer(ctx); err != nil {
+		return nil, err
+	}
+	n, err := models.ParseID(models.KindOrganization, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.FindOrganization(ctx, n)
+}
+
+func (r *queryResolver) Account(ctx context.Context, id string) (*models.Account, error) {
+	if _, err := models.RequireViewer(ctx); err != nil {
+		return nil, err
+	}
+	n, err := models.ParseID(models.KindAccount, id)
+	if err != nil {
+		return nil, err
+	}
+	return r.Store.FindAccount(ctx, n)
+}
+
 func (r *queryResolver) Products(ctx context.Context) ([]*models.Product, error) {
 	catalogue := r.Store.Products()
 	out := make([]*models.Product, len(catalogue))

@@ -2298,6 +2298,13 @@ func (ec *executionContext) marshalOMembership2ᚖgithubᚗcomᚋrollcallᚋroll
 	return ec._Membership(ctx, sel, v)
 }
 
+func (ec *executionContext) marshalOOrganization2ᚖgithubᚗcomᚋrollcallᚋrollcallᚋmodelsᚐOrganization(ctx context.Context, sel ast.SelectionSet, v *models.Organization) graphql.Marshaler {
+	if v == nil {
+		return graphql.Null
+	}
+	return ec._Organization(ctx, sel, v)
+}
+
 func (ec *executionContext) unmarshalORestrictionsInput2ᚖgithubᚗcomᚋrollcallᚋrollcallᚋgraphᚋmodelᚐRestrictionsInput(ctx context.Context, v any) (*model.RestrictionsInput, error) {
 	if v == nil {
 		return nil, nil

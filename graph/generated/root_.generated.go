@@ -257,9 +257,11 @@ type ComplexityRoot struct {
 	}
 
 	Query struct {
+		Account           func(childComplexity int, id string) int
 		InvitationPreview func(childComplexity int, token string) int
 		Me                func(childComplexity int) int
 		Node              func(childComplexity int, id string) int
+		Organization      func(childComplexity int, id string) int
 		Products          func(childComplexity int) int
 	}
 
@@ -1379,6 +1381,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 
 		return e.ComplexityRoot.Product.Name(childComplexity), true
 
+	case "Query.account":
+		if e.ComplexityRoot.Query.Account == nil {
+			break
+		}
+
+		args, err := ec.field_Query_account_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Account(childComplexity, args["id"].(string)), true
+
 	case "Query.invitationPreview":
 		if e.ComplexityRoot.Query.InvitationPreview == nil {
 			break
@@ -1407,6 +1421,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Query.Node(childComplexity, args["id"].(string)), true
+	case "Query.organization":
+		if e.ComplexityRoot.Query.Organization == nil {
+			break
+		}
+
+		args, err := ec.field_Query_organization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Query.Organization(childComplexity, args["id"].(string)), true
 	case "Query.products":
 		if e.ComplexityRoot.Query.Products == nil {
 			break
@@ -1890,6 +1915,41 @@ input AssignContactInput {
 extend type Mutation {
   createContact(input: CreateContactInput!): Contact!
   assignContact(input: AssignContactInput!): Contact!
+}
+`, BuiltIn: false},
+	{Name: "../schema/errors.graphqls", Input: `"""
+The value of ` + "`" + `extensions.code` + "`" + ` on every error this API returns, as a string.
+The enum is here so that generated clients can switch on the codes; no field
+returns it. A code added to the server is added here too (a test holds the
+two together).
+"""
+enum ErrorCode {
+  "The operation needs a signed-in caller and the request carries no valid session (missing, expired or signed-out token), or the email and password do not match."
+  UNAUTHENTICATED
+  "The caller is signed in and may see the object but not do this: a role too low, a restriction, someone else's own data, or an account of their organization they have no access to."
+  FORBIDDEN
+  "The object does not exist, or belongs to an organization the caller is not part of: the two answers are the same. A malformed ID answers this too."
+  NOT_FOUND
+  "An argument or input field is invalid (` + "`" + `extensions.field` + "`" + ` names it), or the document does not parse, does not validate, or goes over the size and cost limits."
+  BAD_USER_INPUT
+  "The change conflicts with the current state: an email already taken, the last owner of an organization, or a row changed meanwhile (reload and try again)."
+  CONFLICT
+  "Too many attempts: ` + "`" + `extensions.retryAfterSeconds` + "`" + ` says when to try again."
+  RATE_LIMITED
+  "The invitation link has expired: ask for a new invitation."
+  INVITATION_EXPIRED
+  "The invitation was revoked by the organization."
+  INVITATION_REVOKED
+  "The invitation was already accepted: sign in instead."
+  INVITATION_ALREADY_ACCEPTED
+  "A link token (password reset, email confirmation, invitation) is unknown, already used, replaced by a newer link, or expired; or a socket's token is not valid."
+  TOKEN_INVALID
+  "signUp for an address another identity holds without having proven it: a link was mailed to the address, and following it finishes the sign-up."
+  EMAIL_PROOF_SENT
+  "A backing service (the database, Redis, presence) is down or the request ran out of time: try again in a moment."
+  UNAVAILABLE
+  "An unexpected failure. No detail is given to the client; the server logged it."
+  INTERNAL
 }
 `, BuiltIn: false},
 	{Name: "../schema/invitation.graphqls", Input: `enum InvitationStatus {
@@ -2410,6 +2470,20 @@ type Query {
   node(id: ID!): Node
   "The signed-in person; null when the request carries no valid session."
   me: User
+  """
+  An organization whose directory holds the viewer. Null, with a NOT_FOUND
+  error, for an ID that does not exist or belongs to an organization the
+  viewer is not part of (the two cannot be told apart); UNAUTHENTICATED
+  without a session.
+  """
+  organization(id: ID!): Organization
+  """
+  An account the viewer has access to, directly or from an ancestor account.
+  Null, with a NOT_FOUND error, for an ID that does not exist or belongs to
+  another organization; with FORBIDDEN for an account of the viewer's own
+  organization they have no access to; UNAUTHENTICATED without a session.
+  """
+  account(id: ID!): Account
   "The product catalogue this server is configured with."
   products: [Product!]!
 }

@@ -280,7 +280,7 @@ func breakingChanges(old, served *gql.Schema) []string {
 					add("field %s removed", where)
 					continue
 				}
-				if !outputCompatible(of.Type, nf.Type) {
+				if !compatible(of.Type, nf.Type, true) {
 					add("field %s changed type from %s to %s", where, of.Type, nf.Type)
 				}
 				for _, oa := range of.Arguments {
@@ -320,7 +320,7 @@ func breakingChanges(old, served *gql.Schema) []string {
 // inputChange reports an argument or input field that accepts less than
 // before: a tightened or changed type, or a default that changed or went.
 func inputChange(add func(string, ...any), what string, o, n *gql.Type, od, nd *gql.Value) {
-	if !inputCompatible(o, n) {
+	if !compatible(o, n, false) {
 		add("%s changed type from %s to %s", what, o, n)
 	}
 	switch {
@@ -331,32 +331,20 @@ func inputChange(add func(string, ...any), what string, o, n *gql.Type, od, nd *
 	}
 }
 
-// outputCompatible: every value of the served type is one old promised.
-// Non-null may be served where old allowed null, never the reverse.
-func outputCompatible(o, n *gql.Type) bool {
-	if o.NonNull && !n.NonNull {
+// compatible reports whether the served type n keeps old's promise o. For
+// an output (output true) every value served is one old promised: non-null
+// may be served where old allowed null, never the reverse. For an input
+// every value old accepted is still accepted: a required input may become
+// optional, never the reverse.
+func compatible(o, n *gql.Type, output bool) bool {
+	if output && o.NonNull && !n.NonNull || !output && !o.NonNull && n.NonNull {
 		return false
 	}
 	if (o.Elem == nil) != (n.Elem == nil) {
 		return false
 	}
 	if o.Elem != nil {
-		return outputCompatible(o.Elem, n.Elem)
-	}
-	return o.NamedType == n.NamedType
-}
-
-// inputCompatible: every value old accepted, the served type accepts. A
-// required input may become optional, never the reverse.
-func inputCompatible(o, n *gql.Type) bool {
-	if !o.NonNull && n.NonNull {
-		return false
-	}
-	if (o.Elem == nil) != (n.Elem == nil) {
-		return false
-	}
-	if o.Elem != nil {
-		return inputCompatible(o.Elem, n.Elem)
+		return compatible(o.Elem, n.Elem, output)
 	}
 	return o.NamedType == n.NamedType
 }

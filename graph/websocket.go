@@ -26,7 +26,7 @@ func NewWebsocket(allowedOrigins []string, log *slog.Logger) *wstransport.Transp
 		Upgrader: websocket.Upgrader{CheckOrigin: originChecker(allowedOrigins)},
 		Logger:   log,
 		// A client that stops reading (or vanishes) is closed 9 s after its
-		// last word (PRESENCE.md P6: within 10 s). A healthy one answers
+		// last word (docs/presence.md, P6: within 10 s). A healthy one answers
 		// each ping at once; with pings every 5 s a pong may still come
 		// 50% of an interval late (P5's jitter) with 1.5 s to spare.
 		PingInterval: 5 * time.Second,

@@ -1,5 +1,5 @@
 // Command loadtest measures live presence against the targets P1–P7 of
-// PRESENCE.md: it seeds people with session tokens in bulk
+// docs/presence.md: it seeds people with session tokens in bulk
 // (db.SeedLoadUsers), builds and starts real server processes (the module's
 // main package, with a REDIS_PREFIX of its own), opens many authenticated
 // graphql-transport-ws websockets from 127.0.0.2–127.0.0.9 (each source
@@ -101,7 +101,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
 		fmt.Fprintf(stderr, "Usage: go run ./cmd/loadtest [flags]\n\n"+
-			"Measures presence against PRESENCE.md targets P1–P7 with real server processes,\n"+
+			"Measures presence against docs/presence.md targets P1–P7 with real server processes,\n"+
 			"MySQL/MariaDB and Redis. Scenarios: p1 memory/idle CPU, p2 pipelined touches,\n"+
 			"p3 fan-out latency, p4 crash cleanup, p5 flapping soak, p6 stalled readers,\n"+
 			"p7 sign-out propagation. See the package comment and README \"Presence load tool\".\n\nFlags:\n")

@@ -105,7 +105,7 @@ func formatTime(t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.UTC().Format(time.RFC3339)
+	return models.FormatTime(*t)
 }
 
 func deref(s *string) string {

@@ -2435,17 +2435,22 @@ input RequestEmailChangeInput {
 }
 `, BuiltIn: false},
 	{Name: "../schema/schema.graphqls", Input: `# The public contract of the Rollcall GraphQL API. Names here are what SPA
-# clients rely on; see docs/api.graphql for the whole contract.
+# clients rely on. docs/api.graphql is this schema printed whole
+# (go test ./graph -run TestContract -update); graph/testdata/contract-v1.graphql
+# is the first published contract, which the schema must keep working.
 #
-# Errors carry ` + "`" + `extensions.code` + "`" + `: UNAUTHENTICATED, FORBIDDEN, NOT_FOUND,
-# BAD_USER_INPUT (with ` + "`" + `extensions.field` + "`" + `), CONFLICT, RATE_LIMITED (with
-# ` + "`" + `extensions.retryAfterSeconds` + "`" + `), INVITATION_EXPIRED, INVITATION_REVOKED,
-# INVITATION_ALREADY_ACCEPTED, TOKEN_INVALID, UNAVAILABLE, INTERNAL, and
-# EMAIL_PROOF_SENT (signUp for an address held unproven: a link was mailed to it).
+# Errors carry ` + "`" + `extensions.code` + "`" + `, a value of enum ErrorCode (errors.graphqls):
+# BAD_USER_INPUT with ` + "`" + `extensions.field` + "`" + `, RATE_LIMITED with
+# ` + "`" + `extensions.retryAfterSeconds` + "`" + `.
 # Auth: ` + "`" + `Authorization: Bearer <token>` + "`" + ` on HTTP; on websockets the
 # connection_init payload ` + "`" + `{"authToken": "<token>"}` + "`" + `.
 
-"An RFC 3339 date-time in UTC."
+"""
+An instant, written RFC 3339 in UTC with milliseconds, always three fractional
+digits: 2026-01-02T15:04:05.123Z. Every time the API gives out (here, in the CSV
+export) has this form; finer precision is truncated. As input any RFC 3339
+offset is accepted (2026-01-02T16:04:05+01:00) and read as that instant.
+"""
 scalar Time
 
 "Anything with an opaque global ID that encodes its type, so node(id:) works."

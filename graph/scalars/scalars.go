@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 // Error is a malformed scalar value, in the document or in a variable.
@@ -19,16 +21,22 @@ type Error struct {
 
 func (e *Error) Error() string { return e.Message }
 
-// MarshalTime writes a time as RFC 3339 with nanoseconds (null when zero).
-func MarshalTime(t time.Time) graphql.Marshaler { return graphql.MarshalTime(t) }
+// MarshalTime writes a time as every time leaves the API (models.FormatTime:
+// RFC 3339, UTC, milliseconds), or null when zero.
+func MarshalTime(t time.Time) graphql.Marshaler {
+	if t.IsZero() {
+		return graphql.Null
+	}
+	return graphql.MarshalString(models.FormatTime(t))
+}
 
-// UnmarshalTime reads an RFC 3339 time.
+// UnmarshalTime reads an RFC 3339 time in any offset, as the instant in UTC.
 func UnmarshalTime(v any) (time.Time, error) {
 	t, err := graphql.UnmarshalTime(v)
 	if err != nil {
 		return time.Time{}, &Error{Message: fmt.Sprintf("expected a time in RFC 3339 format such as 2026-01-02T15:04:05Z, got a %s", kind(v))}
 	}
-	return t, nil
+	return t.UTC(), nil
 }
 
 // kind names the JSON type of v without echoing it.

@@ -173,6 +173,17 @@ func TestContractErrorCodes(t *testing.T) {
 			t.Errorf("enum ErrorCode has %s, models has no such Code constant", c)
 		}
 	}
+	// The error presenter and the metrics keep exactly these codes.
+	for c := range inModels {
+		if !isContractCode(c) {
+			t.Errorf("isContractCode(%s) = false", c)
+		}
+	}
+	for _, c := range []string{"", "GRAPHQL_VALIDATION_FAILED", "GRAPHQL_PARSE_FAILED", "not_found"} {
+		if isContractCode(c) {
+			t.Errorf("isContractCode(%q) = true", c)
+		}
+	}
 }
 
 // modelsCodes reads the values of every constant of type models.Code from

@@ -212,9 +212,6 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 			return page, translate(err)
 		}
 	}
-	if p.First == 0 {
-		return page, nil
-	}
 	pageWhere, pageArgs, err := memberKeyset(spec, q, p)
 	if err != nil {
 		return page, err
@@ -367,9 +364,6 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	}
 	if err := base().Count(&page.Total).Error; err != nil {
 		return page, translate(err)
-	}
-	if p.First == 0 {
-		return page, nil
 	}
 	q := base()
 	for _, c := range []struct{ field, cursor, cmp string }{{"after", p.AfterKey, ">"}, {"before", p.BeforeKey, "<"}} {

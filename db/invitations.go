@@ -673,9 +673,6 @@ func (s *Store) FindInvitations(ctx context.Context, accountID int64, f models.I
 	if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
 		return page, translate(err)
 	}
-	if p.First == 0 {
-		return page, nil
-	}
 	if err := readIDPage(base.Session(&gorm.Session{}), "invitations.id", true, p, &page); err != nil {
 		return page, err
 	}

@@ -9,7 +9,7 @@ import (
 )
 
 // FindAuditEvents lists the audit events of an organization, newest first
-// (keyset on id descending: After is the id of the last row seen), with the
+// (keyset on id descending, either way: see readIDPage), with the
 // total that match. Filters combine with AND. The viewer must be OWNER or
 // ADMIN on the organization's root account (effective access): the log
 // spans every account, so a sub-account's admin does not read it. Another
@@ -46,15 +46,34 @@ func (s *Store) FindAuditEvents(ctx context.Context, orgID int64, f models.Audit
 	if err := where().Count(&page.Total).Error; err != nil {
 		return page, translate(err)
 	}
-	rows := where()
+	err = readIDPage(where(), "id", true, p, &page)
+	return page, err
+}
+
+// readIDPage reads page p of a connection ordered by the id column col,
+// ascending or (desc) descending, into page: the cursors become keyset
+// conditions on col, a backward page (`last`) is read in the opposite order
+// and put back by models.Cut, and LIMIT First+1 tells whether more rows lie
+// beyond the page. Never an offset: every page costs an index seek.
+func readIDPage[T any](q *gorm.DB, col string, desc bool, p models.PageRequest, page *models.Page[T]) error {
+	after, before := ">", "<"
+	if desc {
+		after, before = "<", ">"
+	}
 	if p.After > 0 {
-		rows = rows.Where("id < ?", p.After)
+		q = q.Where(col+" "+after+" ?", p.After)
 	}
-	if err := rows.Order("id DESC").Limit(p.First + 1).Find(&page.Rows).Error; err != nil {
-		return page, translate(err)
+	if p.Before > 0 {
+		q = q.Where(col+" "+before+" ?", p.Before)
 	}
-	if len(page.Rows) > p.First {
-		page.Rows, page.HasNext = page.Rows[:p.First], true
+	dir := " ASC"
+	if desc != p.Backward {
+		dir = " DESC"
 	}
-	return page, nil
+	var rows []T
+	if err := q.Order(col + dir).Limit(p.First + 1).Find(&rows).Error; err != nil {
+		return translate(err)
+	}
+	page.Rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)
+	return nil
 }

@@ -175,17 +175,8 @@ func (s *Store) FindContacts(ctx context.Context, accountID int64, f models.Cont
 	if err := where().Count(&page.Total).Error; err != nil {
 		return page, translate(err)
 	}
-	rows := where()
-	if p.After > 0 {
-		rows = rows.Where("id > ?", p.After)
-	}
-	if err := rows.Order("id").Limit(p.First + 1).Find(&page.Rows).Error; err != nil {
-		return page, translate(err)
-	}
-	if len(page.Rows) > p.First {
-		page.Rows, page.HasNext = page.Rows[:p.First], true
-	}
-	return page, nil
+	err = readIDPage(where(), "id", false, p, &page)
+	return page, err
 }
 
 // ReassignContacts moves the contacts of fromUserID in the given accounts to

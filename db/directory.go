@@ -144,9 +144,10 @@ func encodeMemberCursor(f models.MemberOrderField, desc bool, r *memberRow, spec
 }
 
 // decodeMemberCursor returns the key values and user id of a cursor made for
-// the same order and direction.
-func decodeMemberCursor(s string, f models.MemberOrderField, desc bool) ([]any, int64, error) {
-	bad := models.InvalidInput("after", "the cursor is not valid for this order")
+// the same order and direction, given as the argument field (after,
+// before).
+func decodeMemberCursor(s, field string, f models.MemberOrderField, desc bool) ([]any, int64, error) {
+	bad := models.InvalidInput(field, "the cursor is not valid for this order")
 	raw, err := base64.RawURLEncoding.DecodeString(s)
 	if err != nil {
 		return nil, 0, bad
@@ -180,8 +181,9 @@ func decodeMemberCursor(s string, f models.MemberOrderField, desc bool) ([]any, 
 // direct membership there, or one on an ancestor that no closer membership
 // overrides (inherited). Keyset pagination on the order's keys and the user
 // id, so rows added or removed between pages are neither skipped nor
-// repeated.
-func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest, after string) (models.Page[models.Edge[*models.Membership]], error) {
+// repeated; p.AfterKey and p.BeforeKey are cursors of this order, and a
+// backward page is read in the opposite order (see memberKeyset).
+func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest) (models.Page[models.Edge[*models.Membership]], error) {
 	var page models.Page[models.Edge[*models.Membership]]
 	db := s.conn(ctx)
 	sc, acct, err := s.readScopeOfAccount(ctx, accountID)
@@ -210,28 +212,16 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 			return page, translate(err)
 		}
 	}
-	if p.First == 0 {
-		return page, nil
+	pageWhere, pageArgs, err := memberKeyset(spec, q, p)
+	if err != nil {
+		return page, err
 	}
-	dir, cmp := "ASC", ">"
-	if q.Desc {
-		dir, cmp = "DESC", "<"
-	}
-	pageWhere, pageArgs := "", append([]any{}, args...)
-	if after != "" {
-		vals, id, err := decodeMemberCursor(after, q.Order, q.Desc)
-		if err != nil {
-			return page, err
-		}
-		var cond string
-		var condArgs []any
-		if q.Order == models.MemberOrderLastActive {
-			cond, condArgs = lastActiveAfter(vals[0].(time.Time), id, q.Desc)
-		} else {
-			cond, condArgs = keysetCondition(spec.compare, append(vals, id), cmp)
-		}
-		pageWhere = " AND " + cond
-		pageArgs = append(pageArgs, condArgs...)
+	pageArgs = append(append([]any{}, args...), pageArgs...)
+	// A backward page is read in the opposite order (DESC is the exact
+	// reverse of ASC, never-active people included) and put back by Cut.
+	dir := "ASC"
+	if q.Desc != p.Backward {
+		dir = "DESC"
 	}
 	order := make([]string, len(spec.order))
 	for i, k := range spec.order {
@@ -253,9 +243,7 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if err := db.Raw(sql, pageArgs...).Scan(&rows).Error; err != nil {
 		return page, translate(err)
 	}
-	if len(rows) > p.First {
-		rows, page.HasNext = rows[:p.First], true
-	}
+	rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)
 	for _, r := range rows {
 		m := r.Membership
 		m.Inherited = m.AccountID != acct.ID
@@ -263,6 +251,42 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 		page.Rows = append(page.Rows, models.Edge[*models.Membership]{Node: &m, Cursor: encodeMemberCursor(q.Order, q.Desc, r, spec)})
 	}
 	return page, nil
+}
+
+// memberKeyset is the WHERE of the rows between the page's cursors, in the
+// order of q (whichever way the page is read): after the AfterKey cursor and
+// before the BeforeKey cursor. "Before a cursor" is "after it" in the
+// opposite direction, which for the last-active order is the exact reverse
+// too: never-active people come first ascending and last descending.
+func memberKeyset(spec orderSpec, q models.MemberQuery, p models.PageRequest) (string, []any, error) {
+	var where string
+	var args []any
+	for _, c := range []struct {
+		field, cursor string
+		desc          bool
+	}{{"after", p.AfterKey, q.Desc}, {"before", p.BeforeKey, !q.Desc}} {
+		if c.cursor == "" {
+			continue
+		}
+		vals, id, err := decodeMemberCursor(c.cursor, c.field, q.Order, q.Desc)
+		if err != nil {
+			return "", nil, err
+		}
+		var cond string
+		var condArgs []any
+		if q.Order == models.MemberOrderLastActive {
+			cond, condArgs = lastActiveAfter(vals[0].(time.Time), id, c.desc)
+		} else {
+			cmp := ">"
+			if c.desc {
+				cmp = "<"
+			}
+			cond, condArgs = keysetCondition(spec.compare, append(vals, id), cmp)
+		}
+		where += " AND " + cond
+		args = append(args, condArgs...)
+	}
+	return where, args, nil
 }
 
 // memberConditions is the WHERE of an account's effective members: a
@@ -318,9 +342,10 @@ func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error
 }
 
 // FindOrganizationMembers lists the people in an organization's directory
-// (any member of it may look), by email, with keyset pagination on the user id
-// order of email.
-func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest, after string) (models.Page[models.Edge[*models.User]], error) {
+// (any member of it may look), by email, with keyset pagination on (email,
+// user id) either way; p.AfterKey and p.BeforeKey are cursors of the EMAIL
+// ASC member order.
+func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest) (models.Page[models.Edge[*models.User]], error) {
 	var page models.Page[models.Edge[*models.User]]
 	db := s.conn(ctx)
 	if _, err := s.loadScope(ctx, db, orgID); err != nil {
@@ -340,24 +365,26 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	if err := base().Count(&page.Total).Error; err != nil {
 		return page, translate(err)
 	}
-	if p.First == 0 {
-		return page, nil
-	}
 	q := base()
-	if after != "" {
-		vals, id, err := decodeMemberCursor(after, models.MemberOrderEmail, false)
+	for _, c := range []struct{ field, cursor, cmp string }{{"after", p.AfterKey, ">"}, {"before", p.BeforeKey, "<"}} {
+		if c.cursor == "" {
+			continue
+		}
+		vals, id, err := decodeMemberCursor(c.cursor, c.field, models.MemberOrderEmail, false)
 		if err != nil {
 			return page, err
 		}
-		q = q.Where("(users.email_lower, users.id) > (?, ?)", vals[0], id)
+		q = q.Where("(users.email_lower, users.id) "+c.cmp+" (?, ?)", vals[0], id)
+	}
+	order := "users.email_lower, users.id"
+	if p.Backward {
+		order = "users.email_lower DESC, users.id DESC"
 	}
 	var users []*models.User
-	if err := q.Order("users.email_lower, users.id").Limit(p.First + 1).Find(&users).Error; err != nil {
+	if err := q.Order(order).Limit(p.First + 1).Find(&users).Error; err != nil {
 		return page, translate(err)
 	}
-	if len(users) > p.First {
-		users, page.HasNext = users[:p.First], true
-	}
+	users, page.HasPrevious, page.HasNext = models.Cut(p, users)
 	spec, _ := memberOrder(s.Dialect, models.MemberOrderEmail)
 	for _, u := range users {
 		page.Rows = append(page.Rows, models.Edge[*models.User]{Node: u,

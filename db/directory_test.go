@@ -13,7 +13,8 @@ import (
 
 // The two ways of reading a page of members — sorting the account's
 // members, or walking the users index in order (MySQL, large accounts) —
-// give the same pages for every order, direction and account.
+// give the same pages for every order, direction and account, and the same
+// list read backwards (`last`, `before`) from its end.
 func TestMembersPagesSameEitherPlan(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		ctx := context.Background()
@@ -33,7 +34,7 @@ func TestMembersPagesSameEitherPlan(t *testing.T) {
 			var ids []int64
 			after := ""
 			for i := 0; i < 100; i++ {
-				page, err := s.FindMembers(ctx, account, q, models.PageRequest{First: 7}, after)
+				page, err := s.FindMembers(ctx, account, q, models.PageRequest{First: 7, AfterKey: after})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -48,6 +49,33 @@ func TestMembersPagesSameEitherPlan(t *testing.T) {
 			t.Fatal("too many pages")
 			return nil
 		}
+		// walkBack reads the same list from its end with `last: 7` and
+		// `before`, the pages in the order's own order, each page's rows
+		// put before the ones read so far.
+		walkBack := func(account int64, q models.MemberQuery) []int64 {
+			var ids []int64
+			before := ""
+			for i := 0; i < 100; i++ {
+				page, err := s.FindMembers(ctx, account, q, models.PageRequest{First: 7, Backward: true, BeforeKey: before})
+				if err != nil {
+					t.Fatal(err)
+				}
+				var rows []int64
+				for _, e := range page.Rows {
+					rows = append(rows, e.Node.UserID)
+				}
+				ids = append(rows, ids...)
+				if page.HasNext != (before != "") {
+					t.Fatalf("backward page before %q: hasNext %v", before, page.HasNext)
+				}
+				if !page.HasPrevious {
+					return ids
+				}
+				before = page.Rows[0].Cursor
+			}
+			t.Fatal("too many pages")
+			return nil
+		}
 		fields := []models.MemberOrderField{models.MemberOrderName, models.MemberOrderEmail, models.MemberOrderRole, models.MemberOrderLastActive, models.MemberOrderJoined}
 		for _, account := range res.AccountIDs {
 			for _, f := range fields {
@@ -57,8 +85,14 @@ func TestMembersPagesSameEitherPlan(t *testing.T) {
 					sorted := walk(account, q)
 					db.SetUserDrivenThreshold(t, 0)
 					indexed := walk(account, q)
+					backIndexed := walkBack(account, q)
+					db.SetUserDrivenThreshold(t, 1<<40)
+					backSorted := walkBack(account, q)
 					if !slices.Equal(sorted, indexed) || len(sorted) == 0 {
 						t.Fatalf("account %d %s desc=%v: plans disagree\n%v\n%v", account, f, desc, sorted, indexed)
+					}
+					if !slices.Equal(backSorted, sorted) || !slices.Equal(backIndexed, sorted) {
+						t.Fatalf("account %d %s desc=%v: backwards differs\n%v\n%v\n%v", account, f, desc, sorted, backSorted, backIndexed)
 					}
 					seen := map[int64]bool{}
 					for _, id := range sorted {

@@ -41,7 +41,7 @@ func (s *Store) ExportMembers(ctx context.Context, accountID int64, write func(r
 	q := models.MemberQuery{Order: models.MemberOrderEmail, NoTotal: true}
 	after := ""
 	for {
-		page, err := s.FindMembers(ctx, accountID, q, models.PageRequest{First: exportBatch}, after)
+		page, err := s.FindMembers(ctx, accountID, q, models.PageRequest{First: exportBatch, AfterKey: after})
 		if err != nil {
 			return err
 		}

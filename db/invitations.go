@@ -673,27 +673,15 @@ func (s *Store) FindInvitations(ctx context.Context, accountID int64, f models.I
 	if err := base.Session(&gorm.Session{}).Count(&page.Total).Error; err != nil {
 		return page, translate(err)
 	}
-	if p.First == 0 {
-		return page, nil
+	if err := readIDPage(base.Session(&gorm.Session{}), "invitations.id", true, p, &page); err != nil {
+		return page, err
 	}
-	rows := base.Session(&gorm.Session{})
-	if p.After > 0 {
-		rows = rows.Where("invitations.id < ?", p.After)
-	}
-	var invs []*models.Invitation
-	if err := rows.Order("invitations.id DESC").Limit(p.First + 1).Find(&invs).Error; err != nil {
+	if err := loadAccountIDs(q, page.Rows); err != nil {
 		return page, translate(err)
 	}
-	if len(invs) > p.First {
-		invs, page.HasNext = invs[:p.First], true
-	}
-	if err := loadAccountIDs(q, invs); err != nil {
-		return page, translate(err)
-	}
-	for _, inv := range invs {
+	for _, inv := range page.Rows {
 		inv.Status = inv.StatusAt(now)
 	}
-	page.Rows = invs
 	return page, nil
 }
 

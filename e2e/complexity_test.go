@@ -47,6 +47,18 @@ func TestComplexityCountsListSizes(t *testing.T) {
 			})
 		}
 
+		// The same query read backwards: `last` multiplies as `first` does.
+		t.Run("ErrNestedMembersLast", func(t *testing.T) {
+			q := strings.ReplaceAll(nestedMembers(1), "first: 100", "last: 100")
+			r := tn.owner.Do(t, q, map[string]any{"id": tn.root})
+			if r.Code() != "BAD_USER_INPUT" || !strings.Contains(r.Errors[0].Message, "complexity") {
+				t.Fatalf("want BAD_USER_INPUT for complexity, got %+v", r.Errors)
+			}
+			if string(r.Data) != "" && string(r.Data) != "null" {
+				t.Fatalf("the query ran: %s", r.Data)
+			}
+		})
+
 		t.Run("OKFullMembersPage", func(t *testing.T) {
 			page := members(t, tn.owner, tn.root, map[string]any{"first": 100})
 			if page.Node.Members.TotalCount != 4 || len(page.Node.Members.Edges) != 4 {

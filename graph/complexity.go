@@ -12,9 +12,10 @@ import (
 // selects:
 //
 //   - a connection (members, invitations, contacts, auditLog) costs
-//     1 + first × (cost of its selection), `first` defaulting to the page
-//     size the resolvers use (models.DefaultPageSize, 50) when absent and
-//     counting as models.MaxPageSize (100) above it;
+//     1 + first × (cost of its selection), `last` counting as `first`
+//     does, the size defaulting to the page size the resolvers use
+//     (models.DefaultPageSize, 50) when absent and counting as
+//     models.MaxPageSize (100) above it;
 //   - a list without a page argument costs 1 + n × (cost of its selection),
 //     n being the size it is assumed to reach (assumed* below): it is not
 //     bounded by the schema, so the assumption is generous;
@@ -46,14 +47,21 @@ func listCost(child, n int) int {
 	return satAdd(1, satMul(n, child))
 }
 
-// pageCost is the cost of a connection page of first items. A `first` over
-// models.MaxPageSize is refused by the resolver before it reads anything,
-// so it counts as a full page, and the client gets the resolver's precise
-// error rather than a complexity one.
-func pageCost(child int, first *int) int {
-	n := models.DefaultPageSize
-	if first != nil && *first >= 0 {
-		n = min(*first, models.MaxPageSize)
+// pageCost is the cost of a connection page of `first` or `last` items,
+// whichever is given (a page read backwards costs what one read forwards
+// does). A size over models.MaxPageSize, or both sizes at once, is refused by
+// the resolver before it reads anything, so it counts as a full page (the
+// larger of the two), and the client gets the resolver's precise error
+// rather than a complexity one.
+func pageCost(child int, first, last *int) int {
+	n := -1
+	for _, size := range []*int{first, last} {
+		if size != nil && *size >= 0 {
+			n = max(n, min(*size, models.MaxPageSize))
+		}
+	}
+	if n < 0 {
+		n = models.DefaultPageSize
 	}
 	return listCost(child, n)
 }
@@ -86,18 +94,22 @@ func complexityRoot() generated.ComplexityRoot {
 	var c generated.ComplexityRoot
 	list := func(n int) func(int) int { return func(child int) int { return listCost(child, n) } }
 
-	c.Account.Members = func(child int, _ *model.MemberFilter, _ *model.MemberOrder, first *int, _ *string) int {
-		return pageCost(child, first)
+	c.Account.Members = func(child int, _ *model.MemberFilter, _ *model.MemberOrder, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
 	}
-	c.Account.Invitations = func(child int, _ []models.InvitationStatus, _ *string, first *int, _ *string) int {
-		return pageCost(child, first)
+	c.Account.Invitations = func(child int, _ []models.InvitationStatus, _ *string, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
 	}
-	c.Account.Contacts = func(child int, _ *string, _ *bool, first *int, _ *string) int {
-		return pageCost(child, first)
+	c.Account.Contacts = func(child int, _ *string, _ *bool, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
 	}
 	c.Account.Children = list(assumedAccounts)
-	c.Organization.Members = func(child int, _ *string, first *int, _ *string) int { return pageCost(child, first) }
-	c.Organization.AuditLog = func(child int, _ *model.AuditFilter, first *int, _ *string) int { return pageCost(child, first) }
+	c.Organization.Members = func(child int, _ *string, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
+	c.Organization.AuditLog = func(child int, _ *model.AuditFilter, first *int, _ *string, last *int, _ *string) int {
+		return pageCost(child, first, last)
+	}
 	c.Organization.Accounts = list(assumedAccounts)
 	c.User.Memberships = list(assumedMemberships)
 	c.User.Organizations = list(assumedOrganizations)

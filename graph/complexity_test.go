@@ -31,6 +31,24 @@ func TestComplexityArithmetic(t *testing.T) {
 		// memberships (1 + 10 × (id 1 + role 1 + account 3)))).
 		{"MembersWithMemberships50", `{ node(id: "x") { ... on Account { members(first: 50) { edges { node { id user { id
 			memberships { id role account { id name } } } } } } } } }`, 2802},
+		// `last` multiplies as `first` does, on every connection: a page
+		// read backwards costs what the same page read forwards does.
+		{"MembersLast100", `{ node(id: "x") { ... on Account { members(last: 100) {
+			totalCount pageInfo { hasNextPage endCursor }
+			edges { cursor node { id role inherited permissions products { key } restrictions { assignedContactsOnly dataExportBlocked }
+			createdAt invitedBy { id } account { id } user { id email firstName lastName displayName lastActiveAt } } } } } } }`, 2802},
+		{"MembersLast7", `{ node(id: "x") { ... on Account { members(last: 7, before: "c") { edges { node { id } } } } } }`, 1 + 1 + 7*3},
+		{"MembersLastOverMax", `{ node(id: "x") { ... on Account { members(last: 100000) { edges { node { id } } } } } }`, 1 + 1 + 100*3},
+		{"MembersLastNegative", `{ node(id: "x") { ... on Account { members(last: -1) { edges { node { id } } } } } }`, 1 + 1 + 50*3},
+		// Both (refused by the resolver) count as the larger.
+		{"MembersFirstAndLast", `{ node(id: "x") { ... on Account { members(first: 2, last: 90) { edges { node { id } } } } } }`, 1 + 1 + 90*3},
+		{"InvitationsLast", `{ node(id: "x") { ... on Account { invitations(last: 20) { edges { node { id } } } } } }`, 1 + 1 + 20*3},
+		{"ContactsLast", `{ node(id: "x") { ... on Account { contacts(last: 20) { edges { node { id } } } } } }`, 1 + 1 + 20*3},
+		{"OrganizationMembersLast", `{ node(id: "x") { ... on Organization { members(last: 20) { edges { node { id } } } } } }`, 1 + 1 + 20*3},
+		{"AuditLogLast", `{ node(id: "x") { ... on Organization { auditLog(last: 20) { edges { node { id } } } } } }`, 1 + 1 + 20*3},
+		// Issue 10 item 2 read backwards: refused as the forward one is.
+		{"NestedMembersLast", `{ node(id: "x") { ... on Account { members(last: 100) { edges { node { id user { id memberships {
+			account { members(last: 100) { edges { node { id user { email } } } } } } } } } } } } }`, 502602},
 		// Issue 10 item 2, one alias.
 		{"NestedMembers", `{ node(id: "x") { ... on Account { members(first: 100) { edges { node { id user { id memberships {
 			account { members(first: 100) { edges { node { id user { email } } } } } } } } } } } } }`, 502602},

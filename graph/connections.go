@@ -7,9 +7,9 @@ import (
 
 // connection builds the edges and page info of a keyset page; id gives each
 // row's cursor position.
-func connection[T any, E any](page models.Page[T], after int64, id func(T) int64, edge func(T, string) E) ([]E, *model.PageInfo, int) {
+func connection[T any, E any](page models.Page[T], id func(T) int64, edge func(T, string) E) ([]E, *model.PageInfo, int) {
 	edges := make([]E, len(page.Rows))
-	info := &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: after != 0}
+	info := &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: page.HasPrevious}
 	for i, row := range page.Rows {
 		c := models.EncodeCursor(id(row))
 		edges[i] = edge(row, c)
@@ -24,9 +24,9 @@ func connection[T any, E any](page models.Page[T], after int64, id func(T) int64
 }
 
 // edgePageInfo is the page info of rows that carry their own cursors.
-func edgePageInfo[T any](rows []models.Edge[T], hasNext, hasPrevious bool) *model.PageInfo {
-	info := &model.PageInfo{HasNextPage: hasNext, HasPreviousPage: hasPrevious}
-	if len(rows) > 0 {
+func edgePageInfo[T any](page models.Page[models.Edge[T]]) *model.PageInfo {
+	info := &model.PageInfo{HasNextPage: page.HasNext, HasPreviousPage: page.HasPrevious}
+	if rows := page.Rows; len(rows) > 0 {
 		info.StartCursor, info.EndCursor = &rows[0].Cursor, &rows[len(rows)-1].Cursor
 	}
 	return info

@@ -12,8 +12,8 @@ import (
 	"github.com/rollcall/rollcall/models"
 )
 
-func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filter *model.MemberFilter, orderBy *model.MemberOrder, first *int, after *string) (*model.MembershipConnection, error) {
-	p, err := models.NewPageRequest(first, nil)
+func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filter *model.MemberFilter, orderBy *model.MemberOrder, first *int, after *string, last *int, before *string) (*model.MembershipConnection, error) {
+	p, err := models.NewKeyPageRequest(first, last, after, before)
 	if err != nil {
 		return nil, err
 	}
@@ -27,7 +27,7 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 	if orderBy != nil {
 		q.Order, q.Desc = models.MemberOrderField(orderBy.Field), orderBy.Direction == model.OrderDirectionDesc
 	}
-	page, err := r.Store.FindMembers(ctx, obj.ID, q, p, deref(after))
+	page, err := r.Store.FindMembers(ctx, obj.ID, q, p)
 	if err != nil {
 		return nil, err
 	}
@@ -42,7 +42,7 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 		}
 	}
 	LoadersFrom(ctx).User.LoadAllThunk(ctx, ids)
-	conn := &model.MembershipConnection{PageInfo: edgePageInfo(page.Rows, page.HasNext, deref(after) != ""), TotalCount: int(page.Total)}
+	conn := &model.MembershipConnection{PageInfo: edgePageInfo(page), TotalCount: int(page.Total)}
 	for _, e := range page.Rows {
 		conn.Edges = append(conn.Edges, &model.MembershipEdge{Node: e.Node, Cursor: e.Cursor})
 	}
@@ -56,16 +56,16 @@ func (r *accountResolver) MembersCSVURL(ctx context.Context, obj *models.Account
 	return r.PublicURL + "/export/accounts/" + models.GlobalID(models.KindAccount, obj.ID) + "/members.csv", nil
 }
 
-func (r *organizationResolver) Members(ctx context.Context, obj *models.Organization, search *string, first *int, after *string) (*model.UserConnection, error) {
-	p, err := models.NewPageRequest(first, nil)
+func (r *organizationResolver) Members(ctx context.Context, obj *models.Organization, search *string, first *int, after *string, last *int, before *string) (*model.UserConnection, error) {
+	p, err := models.NewKeyPageRequest(first, last, after, before)
 	if err != nil {
 		return nil, err
 	}
-	page, err := r.Store.FindOrganizationMembers(ctx, obj.ID, deref(search), p, deref(after))
+	page, err := r.Store.FindOrganizationMembers(ctx, obj.ID, deref(search), p)
 	if err != nil {
 		return nil, err
 	}
-	conn := &model.UserConnection{PageInfo: edgePageInfo(page.Rows, page.HasNext, deref(after) != ""), TotalCount: int(page.Total), Edges: []*model.UserEdge{}}
+	conn := &model.UserConnection{PageInfo: edgePageInfo(page), TotalCount: int(page.Total), Edges: []*model.UserEdge{}}
 	for _, e := range page.Rows {
 		conn.Edges = append(conn.Edges, &model.UserEdge{Node: e.Node, Cursor: e.Cursor})
 	}

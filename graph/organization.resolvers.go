@@ -36,8 +36,8 @@ func (r *accountResolver) ViewerMembership(ctx context.Context, obj *models.Acco
 	return r.Store.ViewerMembership(ctx, obj.ID)
 }
 
-func (r *accountResolver) Invitations(ctx context.Context, obj *models.Account, status []models.InvitationStatus, search *string, first *int, after *string) (*model.InvitationConnection, error) {
-	p, err := models.NewPageRequest(first, after)
+func (r *accountResolver) Invitations(ctx context.Context, obj *models.Account, status []models.InvitationStatus, search *string, first *int, after *string, last *int, before *string) (*model.InvitationConnection, error) {
+	p, err := models.NewPageRequest(first, last, after, before)
 	if err != nil {
 		return nil, err
 	}
@@ -45,15 +45,15 @@ func (r *accountResolver) Invitations(ctx context.Context, obj *models.Account, 
 	if err != nil {
 		return nil, err
 	}
-	edges, info, total := connection(page, p.After, func(i *models.Invitation) int64 { return i.ID },
+	edges, info, total := connection(page, func(i *models.Invitation) int64 { return i.ID },
 		func(i *models.Invitation, cursor string) *model.InvitationEdge {
 			return &model.InvitationEdge{Node: i, Cursor: cursor}
 		})
 	return &model.InvitationConnection{Edges: edges, PageInfo: info, TotalCount: total}, nil
 }
 
-func (r *accountResolver) Contacts(ctx context.Context, obj *models.Account, assigneeID *string, unassigned *bool, first *int, after *string) (*model.ContactConnection, error) {
-	p, err := models.NewPageRequest(first, after)
+func (r *accountResolver) Contacts(ctx context.Context, obj *models.Account, assigneeID *string, unassigned *bool, first *int, after *string, last *int, before *string) (*model.ContactConnection, error) {
+	p, err := models.NewPageRequest(first, last, after, before)
 	if err != nil {
 		return nil, err
 	}
@@ -65,7 +65,7 @@ func (r *accountResolver) Contacts(ctx context.Context, obj *models.Account, ass
 	if err != nil {
 		return nil, err
 	}
-	edges, info, total := connection(page, p.After, func(c *models.Contact) int64 { return c.ID },
+	edges, info, total := connection(page, func(c *models.Contact) int64 { return c.ID },
 		func(c *models.Contact, cursor string) *model.ContactEdge {
 			return &model.ContactEdge{Node: c, Cursor: cursor}
 		})
@@ -226,8 +226,8 @@ func (r *organizationResolver) EnabledProducts(ctx context.Context, obj *models.
 	return r.products(obj.EnabledProducts), nil
 }
 
-func (r *organizationResolver) AuditLog(ctx context.Context, obj *models.Organization, filter *model.AuditFilter, first *int, after *string) (*model.AuditEventConnection, error) {
-	p, err := models.NewPageRequest(first, after)
+func (r *organizationResolver) AuditLog(ctx context.Context, obj *models.Organization, filter *model.AuditFilter, first *int, after *string, last *int, before *string) (*model.AuditEventConnection, error) {
+	p, err := models.NewPageRequest(first, last, after, before)
 	if err != nil {
 		return nil, err
 	}
@@ -245,7 +245,7 @@ func (r *organizationResolver) AuditLog(ctx context.Context, obj *models.Organiz
 	if err != nil {
 		return nil, err
 	}
-	edges, info, total := connection(page, p.After, func(e *models.AuditEvent) int64 { return e.ID },
+	edges, info, total := connection(page, func(e *models.AuditEvent) int64 { return e.ID },
 		func(e *models.AuditEvent, cursor string) *model.AuditEventEdge {
 			return &model.AuditEventEdge{Node: e, Cursor: cursor}
 		})

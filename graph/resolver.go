@@ -105,10 +105,10 @@ type Invitations interface {
 
 // Directory is the members directory of accounts and organizations.
 type Directory interface {
-	FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest, after string) (models.Page[models.Edge[*models.Membership]], error)
+	FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest) (models.Page[models.Edge[*models.Membership]], error)
 	// EffectiveMemberIDs lists the people with access to an account.
 	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)
-	FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest, after string) (models.Page[models.Edge[*models.User]], error)
+	FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest) (models.Page[models.Edge[*models.User]], error)
 }
 
 // throttleActivity counts one presence report of the viewer's session. A

@@ -24,9 +24,9 @@ type AccountResolver interface {
 	Parent(ctx context.Context, obj *models.Account) (*models.Account, error)
 	Children(ctx context.Context, obj *models.Account) ([]*models.Account, error)
 	ViewerMembership(ctx context.Context, obj *models.Account) (*models.Membership, error)
-	Invitations(ctx context.Context, obj *models.Account, status []models.InvitationStatus, search *string, first *int, after *string) (*model.InvitationConnection, error)
-	Contacts(ctx context.Context, obj *models.Account, assigneeID *string, unassigned *bool, first *int, after *string) (*model.ContactConnection, error)
-	Members(ctx context.Context, obj *models.Account, filter *model.MemberFilter, orderBy *model.MemberOrder, first *int, after *string) (*model.MembershipConnection, error)
+	Invitations(ctx context.Context, obj *models.Account, status []models.InvitationStatus, search *string, first *int, after *string, last *int, before *string) (*model.InvitationConnection, error)
+	Contacts(ctx context.Context, obj *models.Account, assigneeID *string, unassigned *bool, first *int, after *string, last *int, before *string) (*model.ContactConnection, error)
+	Members(ctx context.Context, obj *models.Account, filter *model.MemberFilter, orderBy *model.MemberOrder, first *int, after *string, last *int, before *string) (*model.MembershipConnection, error)
 	MembersCSVURL(ctx context.Context, obj *models.Account) (string, error)
 }
 type MembershipResolver interface {
@@ -46,8 +46,8 @@ type OrganizationResolver interface {
 	Accounts(ctx context.Context, obj *models.Organization) ([]*models.Account, error)
 	EnabledProducts(ctx context.Context, obj *models.Organization) ([]*models.Product, error)
 
-	AuditLog(ctx context.Context, obj *models.Organization, filter *model.AuditFilter, first *int, after *string) (*model.AuditEventConnection, error)
-	Members(ctx context.Context, obj *models.Organization, search *string, first *int, after *string) (*model.UserConnection, error)
+	AuditLog(ctx context.Context, obj *models.Organization, filter *model.AuditFilter, first *int, after *string, last *int, before *string) (*model.AuditEventConnection, error)
+	Members(ctx context.Context, obj *models.Organization, search *string, first *int, after *string, last *int, before *string) (*model.UserConnection, error)
 }
 
 // endregion ************************** generated!.gotpl **************************
@@ -89,6 +89,22 @@ func (ec *executionContext) field_Account_contacts_args(ctx context.Context, raw
 		return nil, err
 	}
 	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -127,6 +143,22 @@ func (ec *executionContext) field_Account_invitations_args(ctx context.Context, 
 		return nil, err
 	}
 	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -165,6 +197,22 @@ func (ec *executionContext) field_Account_members_args(ctx context.Context, rawA
 		return nil, err
 	}
 	args["after"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg4
+	arg5, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg5
 	return args, nil
 }
 
@@ -195,6 +243,22 @@ func (ec *executionContext) field_Organization_auditLog_args(ctx context.Context
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -225,6 +289,22 @@ func (ec *executionContext) field_Organization_members_args(ctx context.Context,
 		return nil, err
 	}
 	args["after"] = arg2
+	arg3, err := graphql.ProcessArgField(ctx, rawArgs, "last",
+		func(ctx context.Context, v any) (*int, error) {
+			return ec.unmarshalOInt2ᚖint(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["last"] = arg3
+	arg4, err := graphql.ProcessArgField(ctx, rawArgs, "before",
+		func(ctx context.Context, v any) (*string, error) {
+			return ec.unmarshalOString2ᚖstring(ctx, v)
+		})
+	if err != nil {
+		return nil, err
+	}
+	args["before"] = arg4
 	return args, nil
 }
 
@@ -416,7 +496,7 @@ func (ec *executionContext) _Account_invitations(ctx context.Context, field grap
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Account().Invitations(ctx, obj, fc.Args["status"].([]models.InvitationStatus), fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Account().Invitations(ctx, obj, fc.Args["status"].([]models.InvitationStatus), fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.InvitationConnection) graphql.Marshaler {
@@ -460,7 +540,7 @@ func (ec *executionContext) _Account_contacts(ctx context.Context, field graphql
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Account().Contacts(ctx, obj, fc.Args["assigneeId"].(*string), fc.Args["unassigned"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Account().Contacts(ctx, obj, fc.Args["assigneeId"].(*string), fc.Args["unassigned"].(*bool), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.ContactConnection) graphql.Marshaler {
@@ -504,7 +584,7 @@ func (ec *executionContext) _Account_members(ctx context.Context, field graphql.
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Account().Members(ctx, obj, fc.Args["filter"].(*model.MemberFilter), fc.Args["orderBy"].(*model.MemberOrder), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Account().Members(ctx, obj, fc.Args["filter"].(*model.MemberFilter), fc.Args["orderBy"].(*model.MemberOrder), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.MembershipConnection) graphql.Marshaler {
@@ -1011,7 +1091,7 @@ func (ec *executionContext) _Organization_auditLog(ctx context.Context, field gr
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Organization().AuditLog(ctx, obj, fc.Args["filter"].(*model.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Organization().AuditLog(ctx, obj, fc.Args["filter"].(*model.AuditFilter), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.AuditEventConnection) graphql.Marshaler {
@@ -1055,7 +1135,7 @@ func (ec *executionContext) _Organization_members(ctx context.Context, field gra
 		},
 		func(ctx context.Context) (any, error) {
 			fc := graphql.GetFieldContext(ctx)
-			return ec.Resolvers.Organization().Members(ctx, obj, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string))
+			return ec.Resolvers.Organization().Members(ctx, obj, fc.Args["search"].(*string), fc.Args["first"].(*int), fc.Args["after"].(*string), fc.Args["last"].(*int), fc.Args["before"].(*string))
 		},
 		nil,
 		func(ctx context.Context, selections ast.SelectionSet, v *model.UserConnection) graphql.Marshaler {

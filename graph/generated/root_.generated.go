@@ -44,10 +44,10 @@ type DirectiveRoot struct {
 type ComplexityRoot struct {
 	Account struct {
 		Children         func(childComplexity int) int
-		Contacts         func(childComplexity int, assigneeID *string, unassigned *bool, first *int, after *string) int
+		Contacts         func(childComplexity int, assigneeID *string, unassigned *bool, first *int, after *string, last *int, before *string) int
 		ID               func(childComplexity int) int
-		Invitations      func(childComplexity int, status []models.InvitationStatus, search *string, first *int, after *string) int
-		Members          func(childComplexity int, filter *model.MemberFilter, orderBy *model.MemberOrder, first *int, after *string) int
+		Invitations      func(childComplexity int, status []models.InvitationStatus, search *string, first *int, after *string, last *int, before *string) int
+		Members          func(childComplexity int, filter *model.MemberFilter, orderBy *model.MemberOrder, first *int, after *string, last *int, before *string) int
 		MembersCSVURL    func(childComplexity int) int
 		Name             func(childComplexity int) int
 		Organization     func(childComplexity int) int
@@ -222,11 +222,11 @@ type ComplexityRoot struct {
 
 	Organization struct {
 		Accounts                func(childComplexity int) int
-		AuditLog                func(childComplexity int, filter *model.AuditFilter, first *int, after *string) int
+		AuditLog                func(childComplexity int, filter *model.AuditFilter, first *int, after *string, last *int, before *string) int
 		EnabledProducts         func(childComplexity int) int
 		ID                      func(childComplexity int) int
 		InvitationLifetimeHours func(childComplexity int) int
-		Members                 func(childComplexity int, search *string, first *int, after *string) int
+		Members                 func(childComplexity int, search *string, first *int, after *string, last *int, before *string) int
 		Name                    func(childComplexity int) int
 		RootAccount             func(childComplexity int) int
 	}
@@ -361,7 +361,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Account.Contacts(childComplexity, args["assigneeId"].(*string), args["unassigned"].(*bool), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Account.Contacts(childComplexity, args["assigneeId"].(*string), args["unassigned"].(*bool), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Account.id":
 		if e.ComplexityRoot.Account.ID == nil {
 			break
@@ -378,7 +378,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Account.Invitations(childComplexity, args["status"].([]models.InvitationStatus), args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Account.Invitations(childComplexity, args["status"].([]models.InvitationStatus), args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Account.members":
 		if e.ComplexityRoot.Account.Members == nil {
 			break
@@ -389,7 +389,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Account.Members(childComplexity, args["filter"].(*model.MemberFilter), args["orderBy"].(*model.MemberOrder), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Account.Members(childComplexity, args["filter"].(*model.MemberFilter), args["orderBy"].(*model.MemberOrder), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Account.membersCsvUrl":
 		if e.ComplexityRoot.Account.MembersCSVURL == nil {
 			break
@@ -1256,7 +1256,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Organization.AuditLog(childComplexity, args["filter"].(*model.AuditFilter), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Organization.AuditLog(childComplexity, args["filter"].(*model.AuditFilter), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Organization.enabledProducts":
 		if e.ComplexityRoot.Organization.EnabledProducts == nil {
 			break
@@ -1285,7 +1285,7 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 			return 0, false
 		}
 
-		return e.ComplexityRoot.Organization.Members(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string)), true
+		return e.ComplexityRoot.Organization.Members(childComplexity, args["search"].(*string), args["first"].(*int), args["after"].(*string), args["last"].(*int), args["before"].(*string)), true
 	case "Organization.name":
 		if e.ComplexityRoot.Organization.Name == nil {
 			break
@@ -2130,14 +2130,14 @@ type UserConnection {
 
 extend type Account {
   "People with access here, direct or inherited (inherited: true). Default order: NAME ASC."
-  members(filter: MemberFilter, orderBy: MemberOrder, first: Int, after: String): MembershipConnection!
+  members(filter: MemberFilter, orderBy: MemberOrder, first: Int, after: String, last: Int, before: String): MembershipConnection!
   "Authenticated GET (Authorization: Bearer) returning text/csv of the members and pending or expired invitations."
   membersCsvUrl: String!
 }
 
 extend type Organization {
   "People in the company directory, by email."
-  members(search: String, first: Int, after: String): UserConnection!
+  members(search: String, first: Int, after: String, last: Int, before: String): UserConnection!
 }
 `, BuiltIn: false},
 	{Name: "../schema/organization.graphqls", Input: `type Organization implements Node {
@@ -2150,7 +2150,7 @@ extend type Organization {
   "How long an invitation link works: 1 to 720 hours, default 336 (14 days)."
   invitationLifetimeHours: Int!
   "OWNER and ADMIN only. Newest first."
-  auditLog(filter: AuditFilter, first: Int, after: String): AuditEventConnection!
+  auditLog(filter: AuditFilter, first: Int, after: String, last: Int, before: String): AuditEventConnection!
 }
 
 type Account implements Node {
@@ -2161,10 +2161,22 @@ type Account implements Node {
   children: [Account!]!
   "The viewer's effective access here (null when none)."
   viewerMembership: Membership
-  invitations(status: [InvitationStatus!], search: String, first: Int, after: String): InvitationConnection!
-  contacts(assigneeId: ID, unassigned: Boolean, first: Int, after: String): ContactConnection!
+  invitations(status: [InvitationStatus!], search: String, first: Int, after: String, last: Int, before: String): InvitationConnection!
+  contacts(assigneeId: ID, unassigned: Boolean, first: Int, after: String, last: Int, before: String): ContactConnection!
 }
 
+"""
+The page of a Relay cursor connection. Every connection pages forwards with
+` + "`" + `first` + "`" + ` (and ` + "`" + `after` + "`" + `) and backwards with ` + "`" + `last` + "`" + ` (and ` + "`" + `before` + "`" + `): 0 to 100 rows,
+50 when neither is given; ` + "`" + `first` + "`" + ` and ` + "`" + `last` + "`" + ` together are BAD_USER_INPUT.
+` + "`" + `after` + "`" + ` and ` + "`" + `before` + "`" + ` may be combined (the rows between the two cursors). Edges
+are always in the connection's order, whichever way it is paged, and any
+cursor of a connection (from an edge or a page info) works as ` + "`" + `after` + "`" + ` or as
+` + "`" + `before` + "`" + ` on the same connection with the same arguments. hasNextPage is
+whether rows follow a page read with ` + "`" + `first` + "`" + `, and true on a page read with
+` + "`" + `before` + "`" + ` (the cursor's row follows it); hasPreviousPage is whether rows
+precede a page read with ` + "`" + `last` + "`" + `, and true on a page read with ` + "`" + `after` + "`" + `.
+"""
 type PageInfo {
   hasNextPage: Boolean!
   endCursor: String

@@ -177,6 +177,16 @@ type NotificationPreferencesInput struct {
 	Sounds               *bool `json:"sounds,omitempty"`
 }
 
+// The page of a Relay cursor connection. Every connection pages forwards with
+// `first` (and `after`) and backwards with `last` (and `before`): 0 to 100 rows,
+// 50 when neither is given; `first` and `last` together are BAD_USER_INPUT.
+// `after` and `before` may be combined (the rows between the two cursors). Edges
+// are always in the connection's order, whichever way it is paged, and any
+// cursor of a connection (from an edge or a page info) works as `after` or as
+// `before` on the same connection with the same arguments. hasNextPage is
+// whether rows follow a page read with `first`, and true on a page read with
+// `before` (the cursor's row follows it); hasPreviousPage is whether rows
+// precede a page read with `last`, and true on a page read with `after`.
 type PageInfo struct {
 	HasNextPage     bool    `json:"hasNextPage"`
 	EndCursor       *string `json:"endCursor,omitempty"`

@@ -9,9 +9,12 @@ package graphiql
 import (
 	"bytes"
 	"compress/gzip"
+	"crypto/rand"
 	"crypto/sha256"
 	"embed"
+	"encoding/base64"
 	"encoding/hex"
+	"io"
 	"io/fs"
 	"net/http"
 	"strconv"
@@ -20,7 +23,7 @@ import (
 	"time"
 )
 
-//go:embed src/index.html dist
+//go:embed dist
 var files embed.FS
 
 // Path is where the page is served; its assets live under Path + "/".
@@ -35,9 +38,20 @@ type asset struct {
 	gzEtag      string
 }
 
-// assets are the files served, by name, with where they are embedded.
+// page is the HTML served at /graphiql; NoncePlaceholder in it becomes
+// each response's style nonce.
+//
+//go:embed src/index.html
+var page string
+
+// NoncePlaceholder marks where src/index.html carries the style nonce (the
+// content of <meta name="csp-nonce">, which main.js hands to the libraries
+// that insert <style> elements).
+const NoncePlaceholder = "__CSP_NONCE__"
+
+// assets are the files served under /graphiql/, by name, with where they
+// are embedded.
 var assets = map[string]struct{ file, contentType string }{
-	"index.html":   {"src/index.html", "text/html; charset=utf-8"},
 	"graphiql.js":  {"dist/graphiql.js", "text/javascript; charset=utf-8"},
 	"graphiql.css": {"dist/graphiql.css", "text/css; charset=utf-8"},
 	"LICENSES.txt": {"dist/LICENSES.txt", "text/plain; charset=utf-8"},
@@ -76,12 +90,15 @@ func load() map[string]*asset {
 // Handler serves the page at /graphiql and its assets under /graphiql/.
 // Mount it for GET on both patterns; anything else under /graphiql/ is 404.
 func Handler() http.Handler {
+	if strings.Count(page, NoncePlaceholder) != 1 {
+		panic("graphiql: src/index.html must carry " + NoncePlaceholder + " once")
+	}
 	load()
 	return http.HandlerFunc(serve)
 }
 
 func serve(w http.ResponseWriter, r *http.Request) {
-	setSecurityHeaders(w.Header(), r.Host)
+	setSecurityHeaders(w.Header(), r.Host, "")
 	if r.Method != http.MethodGet && r.Method != http.MethodHead {
 		w.Header().Set("Allow", "GET, HEAD")
 		http.Error(w, "method not allowed", http.StatusMethodNotAllowed)
@@ -90,7 +107,8 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	var name string
 	switch p := r.URL.Path; {
 	case p == Path:
-		name = "index.html"
+		servePage(w, r)
+		return
 	case p == Path+"/":
 		// The page resolves its assets and /query relative to itself: send
 		// /graphiql/ to /graphiql (relative, so a proxy's prefix stays).
@@ -99,9 +117,6 @@ func serve(w http.ResponseWriter, r *http.Request) {
 		return
 	case strings.HasPrefix(p, Path+"/"):
 		name = strings.TrimPrefix(p, Path+"/")
-		if name == "index.html" {
-			name = ""
-		}
 	}
 	a := load()[name]
 	if a == nil {
@@ -123,22 +138,48 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))
 }
 
+// servePage sends the HTML with a fresh style nonce, never cached (a nonce
+// is good for one response).
+func servePage(w http.ResponseWriter, r *http.Request) {
+	var b [18]byte
+	_, _ = rand.Read(b[:])
+	nonce := base64.StdEncoding.EncodeToString(b[:])
+	h := w.Header()
+	setSecurityHeaders(h, r.Host, nonce)
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	body := strings.Replace(page, NoncePlaceholder, nonce, 1)
+	h.Set("Content-Length", strconv.Itoa(len(body)))
+	if r.Method == http.MethodHead {
+		return
+	}
+	_, _ = io.WriteString(w, body)
+}
+
 // setSecurityHeaders sets what the page and its assets are served with.
 //
-// The policy: scripts and styles only from this origin (no inline script,
-// no eval: the bundle has none, build.mjs checks), images from this origin
+// The policy: scripts only from this origin (no inline script, no eval:
+// the bundle has none, build.mjs checks); styles from this origin, and the
+// <style> elements GraphiQL's dialogs insert (react-remove-scroll's scroll
+// lock) when they carry the page's nonce (no 'unsafe-inline'; style
+// attributes set through the CSSOM, as React does, are not restricted by
+// CSP); images from this origin
 // or data: URLs (CodeMirror's lint markers are data: PNGs in the CSS), no
 // fonts but this origin's (none are bundled: the system's are used), and
 // connections only to this origin, over HTTP and websocket. ws:// and
 // wss:// of the request's host are listed because CSP Level 2 browsers do
 // not count websockets of the same host as 'self'. No framing, no <base>,
 // no form posts, no plugins.
-func setSecurityHeaders(h http.Header, host string) {
+func setSecurityHeaders(h http.Header, host, nonce string) {
 	connect := "'self'"
 	if validHost(host) {
 		connect += " ws://" + host + " wss://" + host
 	}
-	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "+
+	style := "'self'"
+	if nonce != "" {
+		style += " 'nonce-" + nonce + "'"
+	}
+	h.Set("Content-Security-Policy", "default-src 'none'; script-src 'self'; style-src "+style+"; img-src 'self' data:; "+
 		"font-src 'self'; connect-src "+connect+"; base-uri 'none'; form-action 'none'; frame-ancestors 'none'")
 	h.Set("X-Content-Type-Options", "nosniff")
 	h.Set("X-Frame-Options", "DENY")

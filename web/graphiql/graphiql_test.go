@@ -44,7 +44,9 @@ func directives(t *testing.T, csp string) map[string]string {
 	return out
 }
 
-func checkSecurityHeaders(t *testing.T, h http.Header, host string) {
+// checkSecurityHeaders checks the headers of a response to a request with
+// host; nonce is the page's style nonce ("" for assets and errors).
+func checkSecurityHeaders(t *testing.T, h http.Header, host, nonce string) {
 	t.Helper()
 	csp := h.Get("Content-Security-Policy")
 	if strings.Contains(csp, "unsafe-") || strings.Contains(csp, "*") || strings.Contains(csp, "http:") || strings.Contains(csp, "https:") {
@@ -64,6 +66,9 @@ func checkSecurityHeaders(t *testing.T, h http.Header, host string) {
 	}
 	if host == "" {
 		want["connect-src"] = "'self'"
+	}
+	if nonce != "" {
+		want["style-src"] = "'self' 'nonce-" + nonce + "'"
 	}
 	for k, v := range want {
 		if d[k] != v {
@@ -89,8 +94,18 @@ func TestPage(t *testing.T) {
 	if w.Code != http.StatusOK || w.Header().Get("Content-Type") != "text/html; charset=utf-8" {
 		t.Fatalf("GET /graphiql: %d %q", w.Code, w.Header().Get("Content-Type"))
 	}
-	checkSecurityHeaders(t, w.Header(), "api.example.com:8443")
 	page := w.Body.String()
+	m := regexp.MustCompile(`<meta name="csp-nonce" content="([A-Za-z0-9+/]{24})">`).FindStringSubmatch(page)
+	if m == nil {
+		t.Fatalf("no 24-character nonce in the page:\n%s", page)
+	}
+	checkSecurityHeaders(t, w.Header(), "api.example.com:8443", m[1])
+	if w.Header().Get("Cache-Control") != "no-store" || strings.Contains(page, NoncePlaceholder) {
+		t.Fatalf("the page with its nonce: Cache-Control %q", w.Header().Get("Cache-Control"))
+	}
+	if again := get(t, "/graphiql", nil).Body.String(); strings.Contains(again, m[1]) {
+		t.Fatal("two responses share a nonce")
+	}
 	for _, ref := range []string{`src="graphiql/graphiql.js"`, `href="graphiql/graphiql.css"`, `id="rc-token"`} {
 		if !strings.Contains(page, ref) {
 			t.Errorf("the page lacks %s", ref)
@@ -121,7 +136,7 @@ func TestAssets(t *testing.T) {
 			if plain.Code != http.StatusOK || plain.Header().Get("Content-Type") != ct || plain.Header().Get("Content-Encoding") != "" {
 				t.Fatalf("%d %q %q", plain.Code, plain.Header().Get("Content-Type"), plain.Header().Get("Content-Encoding"))
 			}
-			checkSecurityHeaders(t, plain.Header(), "api.example.com:8443")
+			checkSecurityHeaders(t, plain.Header(), "api.example.com:8443", "")
 			if plain.Body.Len() < 100 {
 				t.Fatalf("%d bytes", plain.Body.Len())
 			}
@@ -189,10 +204,16 @@ func TestRoutes(t *testing.T) {
 		if w.Code != http.StatusNotFound {
 			t.Errorf("GET %s: %d, want 404", p, w.Code)
 		}
-		checkSecurityHeaders(t, w.Header(), "api.example.com:8443")
+		checkSecurityHeaders(t, w.Header(), "api.example.com:8443", "")
 	}
-	r := httptest.NewRequest(http.MethodPost, "/graphiql", strings.NewReader("{}"))
+	r := httptest.NewRequest(http.MethodHead, "/graphiql", nil)
 	rw := httptest.NewRecorder()
+	Handler().ServeHTTP(rw, r)
+	if rw.Code != http.StatusOK || rw.Body.Len() != 0 || rw.Header().Get("Content-Length") == "" {
+		t.Fatalf("HEAD: %d, %d bytes", rw.Code, rw.Body.Len())
+	}
+	r = httptest.NewRequest(http.MethodPost, "/graphiql", strings.NewReader("{}"))
+	rw = httptest.NewRecorder()
 	Handler().ServeHTTP(rw, r)
 	if rw.Code != http.StatusMethodNotAllowed {
 		t.Fatalf("POST: %d", rw.Code)
@@ -204,13 +225,13 @@ func TestHostInPolicy(t *testing.T) {
 	for _, host := range []string{
 		"localhost:8080", "127.0.0.1:1", "[::1]:8080", "[2001:db8::1]", "api.example.com",
 	} {
-		checkSecurityHeaders(t, get(t, "/graphiql", map[string]string{"Host": host}).Header(), host)
+		checkSecurityHeaders(t, get(t, "/graphiql/graphiql.css", map[string]string{"Host": host}).Header(), host, "")
 	}
 	for _, host := range []string{
 		"evil.example.com; script-src *", "a b", "x:80;", "x:123456", "[::1", "[::1]x", "[::g]", "-x", ".x", "x:", "x:y",
 		"x'y", `x"y`, "x,y", "*", "x/y", strings.Repeat("a", 300), "",
 	} {
-		w := get(t, "/graphiql", map[string]string{"Host": host})
-		checkSecurityHeaders(t, w.Header(), "")
+		w := get(t, "/graphiql/graphiql.css", map[string]string{"Host": host})
+		checkSecurityHeaders(t, w.Header(), "", "")
 	}
 }

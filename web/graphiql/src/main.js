@@ -12,12 +12,22 @@ import React from 'react';
 import { createRoot } from 'react-dom/client';
 import { GraphiQL } from 'graphiql';
 import { createGraphiQLFetcher } from '@graphiql/toolkit';
+import { setNonce } from 'get-nonce';
 
 import '@graphiql/react/dist/style.css';
 import 'graphiql/src/style.css';
 import './page.css';
 
 const TOKEN_KEY = 'rollcall.graphiql.token';
+
+// The page's Content-Security-Policy admits <style> elements only with the
+// nonce of this response (no 'unsafe-inline'). GraphiQL's dialogs insert
+// one (react-remove-scroll, through react-style-singleton, which takes its
+// nonce from get-nonce).
+const nonce = document.querySelector('meta[name="csp-nonce"]')?.content;
+if (nonce) {
+  setNonce(nonce);
+}
 
 // /query beside the page, whatever prefix a proxy serves both under.
 const httpURL = new URL('query', window.location.href);
@@ -89,6 +99,8 @@ tokenInput.addEventListener('input', () => {
   }
   showTokenState();
 });
+// Enter in the field submits nothing (the policy has form-action 'none').
+document.getElementById('rc-token-form').addEventListener('submit', (e) => e.preventDefault());
 clearButton.addEventListener('click', () => {
   tokenInput.value = '';
   storage()?.removeItem(TOKEN_KEY);

@@ -54,7 +54,7 @@ function editorText(page, selector) {
 // than one operation, as the page's default text does).
 async function setQuery(page, text) {
   await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q), text);
-  await page.waitForSelector('.graphiql-execute-button:not([aria-haspopup])', { timeout: 5000 });
+  await page.waitForSelector('.graphiql-execute-button:not([aria-haspopup])', { timeout: 10000 });
 }
 
 // waitForResult waits until the result pane's text satisfies pred.
@@ -144,21 +144,21 @@ run(async (result, report) => {
     const resp = await page.goto(new URL('/graphiql', base).href, { waitUntil: 'load' });
     result.pageStatus = resp.status();
     result.pageCSP = resp.headers()['content-security-policy'] ?? null;
-    await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 10000 });
+    await page.waitForSelector('.graphiql-query-editor .CodeMirror', { timeout: 20000 });
     // The schema arrived by introspection: the docs explorer can open.
     step('wait for the schema');
-    await page.click('[aria-label="Show Documentation Explorer"]', { timeout: 10000 });
-    await page.waitForSelector('.graphiql-doc-explorer-root-type', { timeout: 10000 });
+    await page.click('[aria-label="Show Documentation Explorer"]', { timeout: 20000 });
+    await page.waitForSelector('.graphiql-doc-explorer-root-type', { timeout: 20000 });
     result.docsRootTypes = await page.$$eval('.graphiql-doc-explorer-root-type', (es) => es.map((e) => e.textContent));
 
     // A dialog (Radix: focus trap, scroll lock) opens and closes under the
     // policy too.
     step('open and close the settings dialog');
     await page.click('[aria-label="Open settings dialog"]');
-    await page.waitForSelector('.graphiql-dialog', { timeout: 5000 });
+    await page.waitForSelector('.graphiql-dialog', { timeout: 10000 });
     result.dialogTitle = await page.textContent('.graphiql-dialog-title');
     await page.keyboard.press('Escape');
-    await page.waitForSelector('.graphiql-dialog', { state: 'detached', timeout: 5000 });
+    await page.waitForSelector('.graphiql-dialog', { state: 'detached', timeout: 10000 });
 
     step('type the token');
     await page.fill('#rc-token', token);
@@ -168,7 +168,7 @@ run(async (result, report) => {
     step('run the query');
     await setQuery(page, QUERY);
     await page.click('.graphiql-execute-button');
-    const queryText = await waitForResult(page, (t) => t.includes('"me"'), 'the query result', 10000);
+    const queryText = await waitForResult(page, (t) => t.includes('"me"'), 'the query result', 20000);
     result.queryResult = JSON.parse(queryText);
     result.screenshots.push(await shot(page, 'graphiql-query.png'));
 
@@ -177,13 +177,13 @@ run(async (result, report) => {
     await page.click('.graphiql-execute-button');
     // The node's test triggers sessionsChanged events (a spare device of the
     // same user connects and leaves) until this script exits.
-    const subText = await waitForResult(page, (t) => t.includes('"sessionsChanged"'), 'a sessionsChanged event', 15000);
+    const subText = await waitForResult(page, (t) => t.includes('"sessionsChanged"'), 'a sessionsChanged event', 30000);
     result.subscriptionResult = JSON.parse(subText);
     result.screenshots.push(await shot(page, 'graphiql-subscription.png'));
 
     step('stop the subscription');
     await page.click('.graphiql-execute-button'); // the button stops a running subscription
-    const deadline = Date.now() + 5000;
+    const deadline = Date.now() + 10000;
     while (Date.now() < deadline && !result.sockets.every((s) => s.closed)) {
       await page.waitForTimeout(50);
     }
@@ -194,7 +194,7 @@ run(async (result, report) => {
     await context.close();
     rmSync(profile, { recursive: true, force: true });
   }
-}, { timeoutMs: 60000 });
+}, { timeoutMs: 120000 });
 
 function parse(payload) {
   try {

@@ -34,8 +34,26 @@ type asset struct {
 	contentType string
 	body        []byte
 	etag        string
-	gz          []byte // nil when gzip does not make it smaller
-	gzEtag      string
+
+	gzOnce sync.Once
+	gz     []byte // nil when gzip does not make it smaller
+	gzEtag string
+}
+
+// gzipped returns the gzip encoding of the asset and its ETag, compressed
+// on first use (nil when it would not be smaller).
+func (a *asset) gzipped() ([]byte, string) {
+	a.gzOnce.Do(func() {
+		var buf bytes.Buffer
+		zw := gzip.NewWriter(&buf)
+		_, _ = zw.Write(a.body)
+		_ = zw.Close()
+		if buf.Len() < len(a.body) {
+			a.gz = buf.Bytes()
+			a.gzEtag = strings.TrimSuffix(a.etag, `"`) + `-gz"`
+		}
+	})
+	return a.gz, a.gzEtag
 }
 
 // page is the HTML served at /graphiql; NoncePlaceholder in it becomes
@@ -62,7 +80,7 @@ var (
 	loaded   map[string]*asset
 )
 
-// load reads the embedded files and compresses them once, on first use.
+// load reads the embedded files once.
 func load() map[string]*asset {
 	loadOnce.Do(func() {
 		loaded = make(map[string]*asset, len(assets))
@@ -72,16 +90,7 @@ func load() map[string]*asset {
 				panic("graphiql: embedded asset missing (run web/graphiql/build.mjs): " + f.file)
 			}
 			sum := sha256.Sum256(body)
-			a := &asset{contentType: f.contentType, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
-			var buf bytes.Buffer
-			zw, _ := gzip.NewWriterLevel(&buf, gzip.BestCompression)
-			_, _ = zw.Write(body)
-			_ = zw.Close()
-			if buf.Len() < len(body) {
-				a.gz = buf.Bytes()
-				a.gzEtag = `"` + hex.EncodeToString(sum[:12]) + `-gz"`
-			}
-			loaded[name] = a
+			loaded[name] = &asset{contentType: f.contentType, body: body, etag: `"` + hex.EncodeToString(sum[:12]) + `"`}
 		}
 	})
 	return loaded
@@ -130,9 +139,11 @@ func serve(w http.ResponseWriter, r *http.Request) {
 	h.Set("Cache-Control", "no-cache")
 	h.Add("Vary", "Accept-Encoding")
 	body, etag := a.body, a.etag
-	if a.gz != nil && acceptsGzip(r.Header.Values("Accept-Encoding")) {
-		body, etag = a.gz, a.gzEtag
-		h.Set("Content-Encoding", "gzip")
+	if acceptsGzip(r.Header.Values("Accept-Encoding")) {
+		if gz, gzEtag := a.gzipped(); gz != nil {
+			body, etag = gz, gzEtag
+			h.Set("Content-Encoding", "gzip")
+		}
 	}
 	h.Set("ETag", etag)
 	http.ServeContent(w, r, "", time.Time{}, bytes.NewReader(body))

@@ -26,6 +26,7 @@ import (
 	"github.com/rollcall/rollcall/models"
 	"github.com/rollcall/rollcall/presence"
 	"github.com/rollcall/rollcall/ratelimit"
+	"github.com/rollcall/rollcall/web/graphiql"
 )
 
 // Options are wiring choices that are not end-user configuration.
@@ -227,6 +228,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		a.metrics = &http.Server{Handler: httpapi.Metrics(reg), ReadHeaderTimeout: 10 * time.Second}
 		gatherer = nil
 	}
+	var ide http.Handler
+	if cfg.GraphiQL {
+		ide = graphiql.Handler()
+	}
 	a.Handler = httpapi.New(httpapi.Config{
 		GraphQL:        graph.RequestDeadline(cfg.RequestTimeout, graph.AuthMiddleware(a.Store, log, gql)),
 		Extra:          map[string]http.Handler{httpapi.ExportPrefix: graph.AuthMiddleware(a.Store, log, httpapi.MembersCSV(a.Store, log))},
@@ -236,6 +241,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Gatherer:       gatherer,
 		Logger:         log,
 		BodyTimeout:    cfg.RequestBodyTimeout,
+		GraphiQL:       ide,
 	})
 	a.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "rollcall_http_connections_refused_total",

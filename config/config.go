@@ -75,6 +75,12 @@ type Config struct {
 	// MailRetention is how long a sent message's row is kept (its bodies,
 	// which carry tokens, are emptied on delivery).
 	MailRetention time.Duration
+
+	// GraphiQL serves the GraphiQL IDE at /graphiql (GRAPHIQL). Unset, it
+	// follows Introspection: the IDE's documentation, completion and
+	// validation come from introspection, so a deployment that hides its
+	// schema gets no IDE unless it asks for one.
+	GraphiQL bool
 }
 
 // Product is an entry of the product catalogue.
@@ -242,6 +248,13 @@ func Load(getenv func(string) string) (*Config, error) {
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
 		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")
 	}
+
+	// GraphiQL: on unless introspection is off; an explicit value wins.
+	graphiql := env("GRAPHIQL", strconv.FormatBool(c.Introspection))
+	if c.GraphiQL, err = parseBool(graphiql); err != nil {
+		bad("GRAPHIQL", graphiql, "true or false (default: the value of GRAPHQL_INTROSPECTION)")
+	}
+
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

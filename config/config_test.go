@@ -50,6 +50,7 @@ func TestLoadRejects(t *testing.T) {
 		"REQUEST_TIMEOUT":            {"REQUEST_TIMEOUT": "soon"},
 		"REQUEST_BODY_TIMEOUT":       {"REQUEST_BODY_TIMEOUT": "0s"},
 		"MAX_CONNS_PER_IP":           {"MAX_CONNS_PER_IP": "-1"},
+		"GRAPHIQL":                   {"GRAPHIQL": "sometimes"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -92,5 +93,38 @@ func TestWebsocketLimitDefaults(t *testing.T) {
 	if c.WSMaxOperations != 100 || c.WSMaxMessagesPerSecond != 50 || c.WSMaxSocketsPerSession != 20 || c.WSSessionRecheck.Seconds() != 10 {
 		t.Fatalf("websocket limits: %d ops, %d msg/s, %d sockets, recheck %v",
 			c.WSMaxOperations, c.WSMaxMessagesPerSecond, c.WSMaxSocketsPerSession, c.WSSessionRecheck)
+	}
+}
+
+func TestGraphiQLSetting(t *testing.T) {
+	cases := []struct {
+		name string
+		env  map[string]string
+		want bool
+	}{
+		{"DefaultOn", nil, true},
+		{"FollowsIntrospectionOff", map[string]string{"GRAPHQL_INTROSPECTION": "false"}, false},
+		{"Off", map[string]string{"GRAPHIQL": "false"}, false},
+		{"OffWithIntrospection", map[string]string{"GRAPHIQL": "0", "GRAPHQL_INTROSPECTION": "true"}, false},
+		{"ExplicitOnWithoutIntrospection", map[string]string{"GRAPHIQL": "true", "GRAPHQL_INTROSPECTION": "false"}, true},
+		{"Spaces", map[string]string{"GRAPHIQL": "  off "}, false},
+		{"Empty", map[string]string{"GRAPHIQL": "   "}, true},
+	}
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			c, err := Load(envOf(tc.env))
+			if err != nil {
+				t.Fatal(err)
+			}
+			if c.GraphiQL != tc.want {
+				t.Fatalf("GraphiQL = %v, want %v", c.GraphiQL, tc.want)
+			}
+		})
+	}
+	for _, v := range []string{"enabled", "2", "true;false", strings.Repeat("t", 10_000)} {
+		_, err := Load(envOf(map[string]string{"GRAPHIQL": v}))
+		if err == nil || !strings.Contains(err.Error(), "GRAPHIQL") {
+			t.Fatalf("GRAPHIQL=%.20q: want an error naming GRAPHIQL, got %v", v, err)
+		}
 	}
 }

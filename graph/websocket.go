@@ -50,8 +50,10 @@ func WebsocketAuth(id models.IdentityService) wstransport.InitFunc {
 	}
 }
 
-// originChecker admits requests without an Origin (non-browser clients)
-// and browsers whose origin is allowed.
+// originChecker admits requests without an Origin (non-browser clients),
+// browsers whose origin is allowed, and pages of the node's own origin (the
+// Origin's host is the request's Host, as GraphiQL at /graphiql sends when
+// it is opened on another name than PUBLIC_URL's).
 func originChecker(allowed []string) func(r *http.Request) bool {
 	return func(r *http.Request) bool {
 		origin := r.Header.Get("Origin")
@@ -59,8 +61,11 @@ func originChecker(allowed []string) func(r *http.Request) bool {
 			return true
 		}
 		u, err := url.Parse(origin)
-		if err != nil {
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 			return false
+		}
+		if strings.EqualFold(u.Host, r.Host) && u.User == nil && (u.Path == "" || u.Path == "/") {
+			return true
 		}
 		return slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host))
 	}

@@ -47,6 +47,9 @@ type Config struct {
 	// BodyTimeout bounds how long a request body may take to arrive
 	// (0: no bound).
 	BodyTimeout time.Duration
+	// GraphiQL, when set, serves the IDE at /graphiql and its assets under
+	// /graphiql/ (GET and HEAD; without it both are 404).
+	GraphiQL http.Handler
 }
 
 // Metrics serves GET /metrics alone, for a listener of its own
@@ -102,6 +105,10 @@ func New(cfg Config) http.Handler {
 		}
 		_, _ = w.Write([]byte(`{"status":"ready"}`))
 	})
+	if cfg.GraphiQL != nil {
+		mux.Handle("GET /graphiql", cfg.GraphiQL)
+		mux.Handle("GET /graphiql/", cfg.GraphiQL)
+	}
 	if cfg.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))
 	}

@@ -133,7 +133,8 @@ func isContractCode(code string) bool {
 	switch models.Code(code) {
 	case models.CodeUnauthenticated, models.CodeForbidden, models.CodeNotFound, models.CodeBadUserInput,
 		models.CodeConflict, models.CodeRateLimited, models.CodeInvitationExpired, models.CodeInvitationRevoked,
-		models.CodeInvitationAlreadyAccepted, models.CodeTokenInvalid, models.CodeUnavailable, models.CodeInternal:
+		models.CodeInvitationAlreadyAccepted, models.CodeTokenInvalid, models.CodeUnavailable, models.CodeInternal,
+		models.CodePersistedQueryNotFound, models.CodePersistedQueryNotSupported, models.CodePersistedQueryNotInList:
 		return true
 	}
 	return false

@@ -235,7 +235,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: metrics, Websocket: ws,
 		RequestTimeout: cfg.RequestTimeout, Persisted: persisted, GetMaxAge: cfg.GetCacheMaxAge, OnPanic: metrics.Panic,
-		Loaders:        graph.LoaderExtension{Finder: a.Store, Presence: live},
+		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},
 	})
 	// With METRICS_ADDR, /metrics lives on its own listener only, bound
 	// here so a taken address stops the start.

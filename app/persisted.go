@@ -35,11 +35,13 @@ type persistedStore struct {
 const persistedRedisTimeout = 500 * time.Millisecond
 
 // Lua: register (KEYS[1] the document, KEYS[2] the index; ARGV hash, doc,
-// ttl ms, max entries, now ms, document key prefix).
+// ttl ms, max entries, now µs, document key prefix). The index is
+// scored in microseconds, so registrations in one millisecond keep their
+// order.
 var persistedAdd = redis.NewScript(`
 redis.call('SET', KEYS[1], ARGV[2], 'PX', ARGV[3])
 redis.call('ZADD', KEYS[2], ARGV[5], ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - tonumber(ARGV[3]))
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', tonumber(ARGV[5]) - 1000 * tonumber(ARGV[3]))
 local over = redis.call('ZCARD', KEYS[2]) - tonumber(ARGV[4])
 if over > 0 then
   local old = redis.call('ZRANGE', KEYS[2], 0, over - 1)
@@ -50,7 +52,7 @@ redis.call('PEXPIRE', KEYS[2], ARGV[3])
 return 1
 `)
 
-// Lua: look up and refresh (KEYS as above; ARGV hash, ttl ms, now ms).
+// Lua: look up and refresh (KEYS as above; ARGV hash, ttl ms, now µs).
 var persistedGet = redis.NewScript(`
 local doc = redis.call('GET', KEYS[1])
 if not doc then return false end
@@ -73,7 +75,7 @@ func (s *persistedStore) Get(ctx context.Context, hash string) (string, bool, er
 	}
 	ctx, cancel := context.WithTimeout(ctx, persistedRedisTimeout)
 	defer cancel()
-	doc, err := persistedGet.Run(ctx, s.rdb, s.keys(hash), hash, s.ttl.Milliseconds(), time.Now().UnixMilli()).Text()
+	doc, err := persistedGet.Run(ctx, s.rdb, s.keys(hash), hash, s.ttl.Milliseconds(), time.Now().UnixMicro()).Text()
 	if errors.Is(err, redis.Nil) {
 		return "", false, nil
 	}
@@ -92,5 +94,5 @@ func (s *persistedStore) Add(ctx context.Context, hash, doc string) error {
 	ctx, cancel := context.WithTimeout(ctx, persistedRedisTimeout)
 	defer cancel()
 	return persistedAdd.Run(ctx, s.rdb, s.keys(hash), hash, doc, s.ttl.Milliseconds(), strconv.Itoa(s.max),
-		time.Now().UnixMilli(), s.prefix+"doc:").Err()
+		time.Now().UnixMicro(), s.prefix+"doc:").Err()
 }

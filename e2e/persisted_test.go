@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -199,18 +200,44 @@ func TestPersistedQueriesOff(t *testing.T) {
 
 // A hash registered on node A is served by node B, through Redis.
 func TestPersistedQueriesSharedThroughRedis(t *testing.T) {
-	redisURL, prefix := testenv.Redis(t)
+	// The proxy is not used: RedisViaProxy also gives a direct client.
+	redisURL, prefix, _, rdb := testenv.RedisViaProxy(t)
 	if redisURL == "" {
 		t.Skip("TEST_REDIS_URL is needed")
 	}
 	store := testenv.Stores(t)[0]
-	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
-	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	env := map[string]string{"PERSISTED_QUERIES_TTL": "1h", "PERSISTED_QUERIES_MAX_ENTRIES": "5"}
+	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix, Env: env})
+	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix, Env: env})
 	hash := graph.HashDocument(pqCatalogue)
 	pqWantCode(t, "B before", postPQ(t, b, "", hash, nil), "PERSISTED_QUERY_NOT_FOUND")
 	pqWantData(t, "A registers", postPQ(t, a, pqCatalogue, hash, nil))
 	pqWantData(t, "B by hash", postPQ(t, b, "", hash, nil))
 	pqWantData(t, "B by GET", send(t, b, "GET", pqGet(hash, "Catalogue", nil), "", "", "", nil))
+
+	// In Redis, under REDIS_PREFIX, with the TTL, and at most
+	// PERSISTED_QUERIES_MAX_ENTRIES documents.
+	ctx := context.Background()
+	key := prefix + "pq:doc:" + hash
+	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 || ttl > time.Hour {
+		t.Errorf("%s: TTL %v, want at most 1h", key, ttl)
+	}
+	for i := range 12 {
+		d := "query Many" + strconv.Itoa(i) + " { products { key } }"
+		pqWantData(t, "register "+d, postPQ(t, a, d, graph.HashDocument(d), nil))
+	}
+	if n := len(rdb.Keys(ctx, prefix+"pq:doc:*").Val()); n != 5 {
+		t.Errorf("%d documents in Redis, want PERSISTED_QUERIES_MAX_ENTRIES=5", n)
+	}
+	if n := rdb.ZCard(ctx, prefix+"pq:index").Val(); n != 5 {
+		t.Errorf("the index holds %d, want 5", n)
+	}
+
+	// A document that does not hash to its key (a store written by someone
+	// else) is not served.
+	const forged = "query Forged { me { email } }"
+	rdb.Set(ctx, prefix+"pq:doc:"+graph.HashDocument(pqCatalogue+" "), forged, time.Minute)
+	pqWantCode(t, "a forged entry", postPQ(t, b, "", graph.HashDocument(pqCatalogue+" "), nil), "PERSISTED_QUERY_NOT_FOUND")
 }
 
 // Redis failing never takes the API down: a node keeps what it registered

@@ -78,13 +78,10 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	// its own AST (about 4 KiB per socket).
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
-	// Validation is bounded twice: documentLimit refuses an oversized
-	// document before it is validated, and the rules validate in time
-	// linear in the document (gqlparser's OverlappingFieldsCanBeMerged is
-	// quadratic). The parser's own token limit backs the first up.
-	pq := cfg.Persisted
-	if pq == nil {
-		pq = &PersistedQueries{Mode: PersistedAPQ}
+	pq := &PersistedQueries{Mode: PersistedAPQ}
+	if cfg.Persisted != nil {
+		copied := *cfg.Persisted
+		pq = &copied
 	}
 	if pq.Mode == "" {
 		pq.Mode = PersistedAPQ
@@ -98,6 +95,10 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	// The hash of a persisted query is resolved to its document before the
 	// document is bounded, parsed and validated.
 	srv.Use(persistedParams{cfg: pq})
+	// Validation is bounded twice: documentLimit refuses an oversized
+	// document before it is validated, and the rules validate in time
+	// linear in the document (gqlparser's OverlappingFieldsCanBeMerged is
+	// quadratic). The parser's own token limit backs the first up.
 	srv.Use(documentLimit{limits: limits, cache: cache})
 	srv.SetParserTokenLimit(limits.Tokens + 1)
 	srv.SetValidationRulesFn(ValidationRules)

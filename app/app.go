@@ -209,12 +209,34 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	access := newAccessWatchers()
 	a.presence.OnAccessChange(access.fire)
 	live := presenceSource{Service: a.presence, access: access}
+	// Persisted queries: the trusted documents of the manifest (checked
+	// here, so a bad one stops the start), and the documents registered at
+	// run time, shared through Redis when there is one.
+	var manifest *graph.Manifest
+	if cfg.PersistedQueriesManifest != "" {
+		manifest, err = graph.LoadManifest(cfg.PersistedQueriesManifest)
+		if err != nil {
+			return nil, fmt.Errorf("PERSISTED_QUERIES_MANIFEST: %w", err)
+		}
+		log.Info("trusted documents loaded", "operations", manifest.Len(), "mode", cfg.PersistedQueries)
+	}
+	metrics := graph.NewMetrics(reg, append(manifest.OperationNames(), cfg.MetricsOperationNames...)...)
+	a.registerPoolMetrics(reg)
+	persisted := &graph.PersistedQueries{
+		Mode: graph.PersistedMode(cfg.PersistedQueries), Manifest: manifest, MaxDocumentBytes: cfg.PersistedQueriesMaxBytes,
+		Store: &persistedStore{local: graph.MemoryPersistedStore(cfg.PersistedQueriesMaxEntries), rdb: a.Redis,
+			prefix: opt.RedisPrefix + "pq:", ttl: cfg.PersistedQueriesTTL, max: cfg.PersistedQueriesMaxEntries},
+		OnStoreError: func(op string, err error) {
+			metrics.PersistedStoreError(op, err)
+			log.Warn("persisted-query store", "op", op, "err", err)
+		},
+	}
 	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: live, Limiter: limiter,
 		EventUsers: graph.NewEventUsers(a.Store.FindUsersByIDs, 30*time.Second, 100_000)}
 	gql := graph.NewHandler(graph.HandlerConfig{
-		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: graph.NewMetrics(reg), Websocket: ws,
-		RequestTimeout: cfg.RequestTimeout,
-		Loaders:        graph.LoaderExtension{Finder: a.Store, Presence: live},
+		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: metrics, Websocket: ws,
+		RequestTimeout: cfg.RequestTimeout, Persisted: persisted, GetMaxAge: cfg.GetCacheMaxAge, OnPanic: metrics.Panic,
+		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},
 	})
 	// With METRICS_ADDR, /metrics lives on its own listener only, bound
 	// here so a taken address stops the start.

@@ -81,6 +81,34 @@ type Config struct {
 	// validation come from introspection, so a deployment that hides its
 	// schema gets no IDE unless it asks for one.
 	GraphiQL bool
+	// Persisted queries and trusted documents, and the labels of metrics.
+
+	// PersistedQueries is apq (automatic persisted queries, the default),
+	// only (trusted documents: only the documents of the manifest run) or
+	// off (PERSISTED_QUERIES).
+	PersistedQueries string
+	// PersistedQueriesManifest is the path of an Apollo persisted-query
+	// manifest, checked at start; required by only
+	// (PERSISTED_QUERIES_MANIFEST).
+	PersistedQueriesManifest string
+	// PersistedQueriesMaxEntries bounds the documents registered at run
+	// time, in process and in Redis (PERSISTED_QUERIES_MAX_ENTRIES).
+	PersistedQueriesMaxEntries int
+	// PersistedQueriesMaxBytes bounds one document registered at run time;
+	// a longer one is served but not kept (PERSISTED_QUERIES_MAX_BYTES).
+	PersistedQueriesMaxBytes int
+	// PersistedQueriesTTL is how long a registered document lives in Redis
+	// after it was last used (PERSISTED_QUERIES_TTL).
+	PersistedQueriesTTL time.Duration
+	// GetCacheMaxAge is the max-age of a successful query answered over GET
+	// to a request without Authorization (Cache-Control: public); 0 says
+	// no-cache. Answers to requests with Authorization are private
+	// (GET_CACHE_MAX_AGE).
+	GetCacheMaxAge time.Duration
+	// MetricsOperationNames are operation names labelled as themselves in
+	// the metrics, beside the manifest's; any other is "other"
+	// (METRICS_OPERATION_NAMES).
+	MetricsOperationNames []string
 }
 
 // Product is an entry of the product catalogue.
@@ -245,6 +273,44 @@ func Load(getenv func(string) string) (*Config, error) {
 	if c.MailRetention, err = parseDays(env("MAIL_RETENTION", "7d")); err != nil || c.MailRetention < time.Minute {
 		bad("MAIL_RETENTION", getenv("MAIL_RETENTION"), "a duration of at least 1m such as 7d or 72h")
 	}
+
+	// Persisted queries and trusted documents, and the labels of metrics.
+	switch c.PersistedQueries = strings.ToLower(env("PERSISTED_QUERIES", "apq")); c.PersistedQueries {
+	case "apq", "only", "off":
+	default:
+		bad("PERSISTED_QUERIES", c.PersistedQueries, "apq, only or off")
+	}
+	c.PersistedQueriesManifest = env("PERSISTED_QUERIES_MANIFEST", "")
+	if c.PersistedQueries == "only" && c.PersistedQueriesManifest == "" {
+		bad("PERSISTED_QUERIES_MANIFEST", "", "the path of a persisted-query manifest when PERSISTED_QUERIES=only")
+	}
+	c.PersistedQueriesMaxEntries = positive("PERSISTED_QUERIES_MAX_ENTRIES", "1000", 1_000_000)
+	maxBytes := env("PERSISTED_QUERIES_MAX_BYTES", "32768")
+	if c.PersistedQueriesMaxBytes, err = strconv.Atoi(maxBytes); err != nil || c.PersistedQueriesMaxBytes < 1024 || c.PersistedQueriesMaxBytes > 1<<20 {
+		bad("PERSISTED_QUERIES_MAX_BYTES", maxBytes, "a number of bytes from 1024 to 1048576 such as 32768")
+	}
+	if c.PersistedQueriesTTL, err = parseDays(env("PERSISTED_QUERIES_TTL", "24h")); err != nil || c.PersistedQueriesTTL < time.Minute || c.PersistedQueriesTTL > 30*24*time.Hour {
+		bad("PERSISTED_QUERIES_TTL", getenv("PERSISTED_QUERIES_TTL"), "a duration from 1m to 30d such as 24h")
+	}
+	if c.GetCacheMaxAge, err = time.ParseDuration(env("GET_CACHE_MAX_AGE", "60s")); err != nil || c.GetCacheMaxAge < 0 || c.GetCacheMaxAge > 24*time.Hour {
+		bad("GET_CACHE_MAX_AGE", getenv("GET_CACHE_MAX_AGE"), "a duration from 0s to 24h such as 60s")
+	}
+	if names := env("METRICS_OPERATION_NAMES", ""); names != "" {
+		for _, n := range strings.Split(names, ",") {
+			if n = strings.TrimSpace(n); n == "" {
+				continue
+			}
+			if !isName(n) {
+				bad("METRICS_OPERATION_NAMES", n, "a comma-separated list of GraphQL operation names (letters, digits and _, at most 64)")
+				continue
+			}
+			c.MetricsOperationNames = append(c.MetricsOperationNames, n)
+		}
+		if len(c.MetricsOperationNames) > 1000 {
+			bad("METRICS_OPERATION_NAMES", fmt.Sprintf("%d names", len(c.MetricsOperationNames)), "at most 1000 names")
+		}
+	}
+
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
 		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")
 	}
@@ -259,6 +325,19 @@ func Load(getenv func(string) string) (*Config, error) {
 		return nil, errors.Join(errs...)
 	}
 	return c, nil
+}
+
+// isName reports a GraphQL name of at most 64 characters.
+func isName(s string) bool {
+	if len(s) == 0 || len(s) > 64 || s[0] >= '0' && s[0] <= '9' {
+		return false
+	}
+	for _, c := range s {
+		if !(c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+			return false
+		}
+	}
+	return true
 }
 
 func validPort(p string) bool {

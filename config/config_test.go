@@ -3,6 +3,7 @@ package config
 import (
 	"strings"
 	"testing"
+	"time"
 )
 
 func envOf(m map[string]string) func(string) string {
@@ -126,5 +127,49 @@ func TestGraphiQLSetting(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), "GRAPHIQL") {
 			t.Fatalf("GRAPHIQL=%.20q: want an error naming GRAPHIQL, got %v", v, err)
 		}
+	}
+}
+
+func TestPersistedQueriesAndMetricsSettings(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PersistedQueries != "apq" || c.PersistedQueriesManifest != "" || c.PersistedQueriesMaxEntries != 1000 ||
+		c.PersistedQueriesMaxBytes != 32768 || c.PersistedQueriesTTL != 24*time.Hour || c.GetCacheMaxAge != time.Minute ||
+		c.MetricsOperationNames != nil {
+		t.Fatalf("defaults: %+v", c)
+	}
+	c, err = Load(envOf(map[string]string{
+		"PERSISTED_QUERIES": "ONLY", "PERSISTED_QUERIES_MANIFEST": "/etc/rollcall/manifest.json",
+		"PERSISTED_QUERIES_MAX_ENTRIES": "50", "PERSISTED_QUERIES_MAX_BYTES": "1024", "PERSISTED_QUERIES_TTL": "7d",
+		"GET_CACHE_MAX_AGE": "0s", "METRICS_OPERATION_NAMES": " Me, TeamPage ,,_x1",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.PersistedQueries != "only" || c.PersistedQueriesMaxEntries != 50 || c.PersistedQueriesMaxBytes != 1024 ||
+		c.PersistedQueriesTTL != 7*24*time.Hour || c.GetCacheMaxAge != 0 || strings.Join(c.MetricsOperationNames, "|") != "Me|TeamPage|_x1" {
+		t.Fatalf("parsed: %+v", c)
+	}
+
+	many := strings.Repeat("Op,", 1001)
+	for name, env := range map[string]map[string]string{
+		"PERSISTED_QUERIES":             {"PERSISTED_QUERIES": "sometimes"},
+		"PERSISTED_QUERIES_MANIFEST":    {"PERSISTED_QUERIES": "only"},
+		"PERSISTED_QUERIES_MAX_ENTRIES": {"PERSISTED_QUERIES_MAX_ENTRIES": "10000000"},
+		"PERSISTED_QUERIES_MAX_BYTES":   {"PERSISTED_QUERIES_MAX_BYTES": "2000000"},
+		"PERSISTED_QUERIES_TTL":         {"PERSISTED_QUERIES_TTL": "365d"},
+		"GET_CACHE_MAX_AGE":             {"GET_CACHE_MAX_AGE": "-1s"},
+		"METRICS_OPERATION_NAMES":       {"METRICS_OPERATION_NAMES": "Me,has space"},
+		"METRICS_OPERATION_NAMES count": {"METRICS_OPERATION_NAMES": many},
+		"METRICS_OPERATION_NAMES long":  {"METRICS_OPERATION_NAMES": strings.Repeat("a", 65)},
+	} {
+		t.Run(name, func(t *testing.T) {
+			want := strings.Fields(name)[0]
+			if _, err := Load(envOf(env)); err == nil || !strings.Contains(err.Error(), want) {
+				t.Fatalf("want an error naming %s, got %v", want, err)
+			}
+		})
 	}
 }

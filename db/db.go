@@ -224,6 +224,9 @@ func (d *DB) CheckWritable(ctx context.Context) error {
 // Stats exposes the pool statistics (for metrics).
 func (d *DB) Stats() sql.DBStats { return d.sql.Stats() }
 
+// SQL is the database handle, for the pool's metrics.
+func (d *DB) SQL() *sql.DB { return d.sql }
+
 // conn is the handle bound to ctx.
 func (d *DB) conn(ctx context.Context) *gorm.DB { return d.gorm.WithContext(ctx) }
 

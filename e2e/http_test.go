@@ -133,7 +133,9 @@ func TestCORS(t *testing.T) {
 }
 
 func TestHealthReadyMetrics(t *testing.T) {
-	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{Redis: true})
+	// Operation names are labels only when known (see metrics_test.go).
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{Redis: true,
+		Env: map[string]string{"METRICS_OPERATION_NAMES": "Catalogue"}})
 	if r := send(t, n, "GET", "/healthz", "", "", "", nil); r.status != 200 {
 		t.Fatalf("healthz %d", r.status)
 	}

@@ -43,6 +43,14 @@ type HandlerConfig struct {
 	Metrics graphql.HandlerExtension
 	// Loaders batches row lookups per response.
 	Loaders LoaderExtension
+	// Persisted configures persisted queries and trusted documents (apq
+	// with an in-process LRU when nil).
+	Persisted *PersistedQueries
+	// GetMaxAge is the max-age of a successful anonymous query answered
+	// over GET (Cache-Control: public); 0 answers no-cache.
+	GetMaxAge time.Duration
+	// OnPanic is told of each panic recovered in a resolver; optional.
+	OnPanic func()
 }
 
 // NewHandler builds the /query handler: transports, limits, introspection,
@@ -63,13 +71,30 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		srv.AddTransport(cfg.Websocket)
 	}
 	srv.AddTransport(transport.Options{AllowedMethods: []string{http.MethodGet, http.MethodPost, http.MethodOptions}})
-	srv.AddTransport(getTransport{})
+	srv.AddTransport(getTransport{maxAge: cfg.GetMaxAge})
 	srv.AddTransport(postTransport{maxBody: cfg.MaxBodyBytes})
 	// Parsed and validated documents are shared: every websocket of a team
 	// page sends the same subscription text, and each would otherwise keep
 	// its own AST (about 4 KiB per socket).
 	cache := lru.New[*ast.QueryDocument](1000)
 	srv.SetQueryCache(cache)
+	pq := &PersistedQueries{Mode: PersistedAPQ}
+	if cfg.Persisted != nil {
+		copied := *cfg.Persisted
+		pq = &copied
+	}
+	if pq.Mode == "" {
+		pq.Mode = PersistedAPQ
+	}
+	if pq.Store == nil {
+		pq.Store = MemoryPersistedStore(1000)
+	}
+	if pq.MaxDocumentBytes <= 0 {
+		pq.MaxDocumentBytes = DefaultPersistedMaxBytes
+	}
+	// The hash of a persisted query is resolved to its document before the
+	// document is bounded, parsed and validated.
+	srv.Use(persistedParams{cfg: pq})
 	// Validation is bounded twice: documentLimit refuses an oversized
 	// document before it is validated, and the rules validate in time
 	// linear in the document (gqlparser's OverlappingFieldsCanBeMerged is
@@ -86,6 +111,8 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}
 	srv.Use(operationDeadline{d: cfg.RequestTimeout})
+	// Registered only once every check above has passed.
+	srv.Use(persistedRegister{cfg: pq})
 	if cfg.Metrics != nil {
 		srv.Use(cfg.Metrics)
 	}
@@ -98,7 +125,15 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 		presenter = WithoutSuggestions(presenter)
 	}
 	srv.SetErrorPresenter(presenter)
-	srv.SetRecoverFunc(RecoverFunc(cfg.Logger))
+	recoverFn := RecoverFunc(cfg.Logger)
+	if cfg.OnPanic != nil {
+		inner := recoverFn
+		recoverFn = func(ctx context.Context, p any) error {
+			cfg.OnPanic()
+			return inner(ctx, p)
+		}
+	}
+	srv.SetRecoverFunc(recoverFn)
 	return srv
 }
 

@@ -8,7 +8,9 @@ import (
 	"mime"
 	"net/http"
 	"os"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/ast"
@@ -70,31 +72,32 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeRequestError(w, media, http.StatusBadRequest, "the request body is not a valid GraphQL request in JSON")
 		return
 	}
-	if strings.TrimSpace(params.Query) == "" {
+	if strings.TrimSpace(params.Query) == "" && !HasPersistedQuery(params.Extensions) {
 		writeRequestError(w, media, http.StatusBadRequest, "the request has no query")
 		return
 	}
-	execute(w, r, exec, &params, media, false)
+	execute(w, r, exec, &params, media, false, 0)
 }
 
-// getTransport serves queries (never mutations) over HTTP GET.
-type getTransport struct{}
+// getTransport serves queries (never mutations) over HTTP GET, with
+// Cache-Control for shared caches: public with maxAge for a successful
+// answer to a request without Authorization, private for one with it
+// (never stored by a CDN), no-store for errors (a PERSISTED_QUERY_NOT_FOUND
+// must not be cached, or the registration that follows would never be
+// seen).
+type getTransport struct{ maxAge time.Duration }
 
 func (getTransport) Supports(r *http.Request) bool {
 	return r.Method == http.MethodGet && r.Header.Get("Upgrade") == ""
 }
 
-func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
+func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
 	media, ok := negotiate(w, r)
 	if !ok {
 		return
 	}
 	q := r.URL.Query()
 	params := graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
-	if params.Query == "" {
-		writeRequestError(w, media, http.StatusBadRequest, "the request has no query parameter")
-		return
-	}
 	for name, dst := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
 		if raw := q.Get(name); raw != "" {
 			dec := json.NewDecoder(strings.NewReader(raw))
@@ -105,16 +108,39 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 			}
 		}
 	}
-	execute(w, r, exec, &params, media, true)
+	if params.Query == "" && !HasPersistedQuery(params.Extensions) {
+		writeRequestError(w, media, http.StatusBadRequest, "the request has no query parameter")
+		return
+	}
+	w.Header().Add("Vary", "Accept")
+	w.Header().Add("Vary", "Authorization")
+	execute(w, r, exec, &params, media, true, t.maxAge)
 }
 
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, queriesOnly bool) {
+// cacheControl is the Cache-Control of a GET answer.
+func cacheControl(r *http.Request, resp *graphql.Response, maxAge time.Duration) string {
+	switch {
+	case resp == nil || len(resp.Errors) > 0:
+		return "no-store"
+	case r.Header.Get("Authorization") != "":
+		// The answer depends on who asks: never in a shared cache.
+		return "private, no-store"
+	case maxAge <= 0:
+		return "no-cache"
+	}
+	return "public, max-age=" + strconv.Itoa(int(maxAge/time.Second))
+}
+
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, queriesOnly bool, maxAge time.Duration) {
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: graphql.Now(), End: graphql.Now()}
 	ctx := r.Context()
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
+		if queriesOnly {
+			w.Header().Set("Cache-Control", "no-store")
+		}
 		w.Header().Set("Content-Type", media)
 		if media == mediaGraphQLResponse {
 			w.WriteHeader(http.StatusBadRequest)
@@ -131,6 +157,9 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 	}
 	responses, ctx := exec.DispatchOperation(ctx, rc)
 	resp := responses(ctx)
+	if queriesOnly {
+		w.Header().Set("Cache-Control", cacheControl(r, resp, maxAge))
+	}
 	w.Header().Set("Content-Type", media)
 	if onlyUnavailable(resp) {
 		w.Header().Set("Retry-After", "1")
@@ -199,6 +228,7 @@ func negotiate(w http.ResponseWriter, r *http.Request) (string, bool) {
 
 // writeRequestError answers a request that never reached execution.
 func writeRequestError(w http.ResponseWriter, media string, status int, msg string) {
+	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", media)
 	w.WriteHeader(status)
 	writeJSON(w, &graphql.Response{Errors: gqlerror.List{{

@@ -161,6 +161,11 @@ func NewWorker(outbox models.Outbox, sender models.MailSender, opts WorkerOption
 		w.sent = w.register(opts.Registerer, w.sent)
 		w.failed = w.register(opts.Registerer, w.failed)
 	}
+	// Every kind is listed at 0 from the start, failures included.
+	for _, k := range models.MailKinds {
+		w.sent.WithLabelValues(string(k))
+		w.failed.WithLabelValues(string(k))
+	}
 	return w
 }
 

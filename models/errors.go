@@ -31,6 +31,16 @@ const (
 	CodeEmailProofSent Code = "EMAIL_PROOF_SENT"
 	CodeUnavailable    Code = "UNAVAILABLE"
 	CodeInternal       Code = "INTERNAL"
+
+	// Persisted queries (docs: README, "Persisted queries and trusted
+	// documents"). PERSISTED_QUERY_NOT_FOUND: the hash is not known, send
+	// the text with it (what Apollo Client's persisted-queries link
+	// expects). PERSISTED_QUERY_NOT_SUPPORTED: persisted queries are off,
+	// send the text alone. PERSISTED_QUERY_NOT_IN_LIST: the server runs
+	// trusted documents only and the document is not in its manifest.
+	CodePersistedQueryNotFound     Code = "PERSISTED_QUERY_NOT_FOUND"
+	CodePersistedQueryNotSupported Code = "PERSISTED_QUERY_NOT_SUPPORTED"
+	CodePersistedQueryNotInList    Code = "PERSISTED_QUERY_NOT_IN_LIST"
 )
 
 // Error is a domain error safe to show to a client: Message is written for

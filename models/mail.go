@@ -25,6 +25,12 @@ const (
 	MailEmailClaim MailKind = "email_claim"
 )
 
+// MailKinds lists every kind (metrics list each from the start).
+var MailKinds = []MailKind{
+	MailPasswordReset, MailEmailChangeConfirm, MailEmailChangeNotice, MailInvitation,
+	MailEmailVerify, MailCommunicationEmailConfirm, MailCommunicationEmailNotice, MailEmailClaim,
+}
+
 // Email is a message to render: which template, in which language, to whom,
 // and with what data. Every string in Data is user-supplied and must be
 // escaped by the renderer.

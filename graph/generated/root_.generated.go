@@ -1950,6 +1950,12 @@ enum ErrorCode {
   UNAVAILABLE
   "An unexpected failure. No detail is given to the client; the server logged it."
   INTERNAL
+  "Automatic persisted queries: the hash sent alone is not known to the server. The client sends the query text with its hash, which registers it (Apollo Client does this by itself)."
+  PERSISTED_QUERY_NOT_FOUND
+  "Persisted queries are turned off on this server (PERSISTED_QUERIES=off): send the query text."
+  PERSISTED_QUERY_NOT_SUPPORTED
+  "Trusted documents (PERSISTED_QUERIES=only): the document is not in the server's manifest, so it is not run."
+  PERSISTED_QUERY_NOT_IN_LIST
 }
 `, BuiltIn: false},
 	{Name: "../schema/invitation.graphqls", Input: `enum InvitationStatus {

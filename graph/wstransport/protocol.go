@@ -95,13 +95,17 @@ func parseSubscribe(raw json.RawMessage) (*graphql.RawParams, string) {
 	if err := dec.Decode(&p); err != nil {
 		return nil, "Invalid subscribe payload"
 	}
-	if p.Query == nil {
+	// A persisted query may come as its hash alone
+	// (extensions.persistedQuery), resolved by the server's extensions.
+	if _, persisted := p.Extensions["persistedQuery"]; p.Query == nil && !persisted {
 		return nil, "Subscribe payload requires a query"
 	}
 	params := &graphql.RawParams{
-		Query:      *p.Query,
 		Variables:  p.Variables,
 		Extensions: p.Extensions,
+	}
+	if p.Query != nil {
+		params.Query = *p.Query
 	}
 	if p.OperationName != nil {
 		params.OperationName = *p.OperationName

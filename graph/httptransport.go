@@ -119,7 +119,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		if media == mediaGraphQLResponse {
 			w.WriteHeader(http.StatusBadRequest)
 		}
-		writeJSON(w, resp)
+		writeRequestErrors(w, resp)
 		return
 	}
 	if queriesOnly {
@@ -201,9 +201,25 @@ func negotiate(w http.ResponseWriter, r *http.Request) (string, bool) {
 func writeRequestError(w http.ResponseWriter, media string, status int, msg string) {
 	w.Header().Set("Content-Type", media)
 	w.WriteHeader(status)
-	writeJSON(w, &graphql.Response{Errors: gqlerror.List{{
+	writeRequestErrors(w, &graphql.Response{Errors: gqlerror.List{{
 		Message: msg, Extensions: map[string]any{"code": string(models.CodeBadUserInput)},
 	}}})
+}
+
+// writeRequestErrors writes the errors of a request that failed before
+// execution (unreadable, unparsable, invalid, over a limit) without a
+// "data" entry: GraphQL's response format says data is absent, not null,
+// when execution never started, and GraphQL over HTTP checks it for
+// application/graphql-response+json.
+func writeRequestErrors(w io.Writer, resp *graphql.Response) {
+	b, err := json.Marshal(struct {
+		Errors     gqlerror.List  `json:"errors"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{resp.Errors, resp.Extensions})
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	_, _ = w.Write(b)
 }
 
 func writeJSON(w io.Writer, resp *graphql.Response) {

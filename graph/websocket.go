@@ -4,7 +4,6 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -51,18 +50,17 @@ func WebsocketAuth(id models.IdentityService) wstransport.InitFunc {
 }
 
 // originChecker admits requests without an Origin (non-browser clients)
-// and browsers whose origin is allowed.
+// and browsers whose origin is one of allowed (as config.Origin writes
+// them). The Origin header is compared whole, as CORS compares it: a
+// look-alike (http://localhost:8080.evil.com), another port or scheme, or
+// the opaque "null" of a sandboxed page is refused.
 func originChecker(allowed []string) func(r *http.Request) bool {
 	return func(r *http.Request) bool {
 		origin := r.Header.Get("Origin")
 		if origin == "" {
 			return true
 		}
-		u, err := url.Parse(origin)
-		if err != nil {
-			return false
-		}
-		return slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host))
+		return slices.Contains(allowed, strings.ToLower(origin))
 	}
 }
 

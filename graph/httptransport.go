@@ -14,6 +14,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rollcall/rollcall/graph/incremental"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -38,10 +39,11 @@ func (postTransport) Supports(r *http.Request) bool {
 }
 
 func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	media, ok := negotiate(w, r)
+	acc, ok := negotiate(w, r)
 	if !ok {
 		return
 	}
+	media := acc.media
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != mediaJSON {
 		w.Header().Set("Accept-Post", mediaJSON)
@@ -74,7 +76,7 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeRequestError(w, media, http.StatusBadRequest, "the request has no query")
 		return
 	}
-	execute(w, r, exec, &params, media, false)
+	execute(w, r, exec, &params, acc, false)
 }
 
 // getTransport serves queries (never mutations) over HTTP GET.
@@ -85,10 +87,11 @@ func (getTransport) Supports(r *http.Request) bool {
 }
 
 func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	media, ok := negotiate(w, r)
+	acc, ok := negotiate(w, r)
 	if !ok {
 		return
 	}
+	media := acc.media
 	q := r.URL.Query()
 	params := graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	if params.Query == "" {
@@ -105,13 +108,19 @@ func (getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 			}
 		}
 	}
-	execute(w, r, exec, &params, media, true)
+	execute(w, r, exec, &params, acc, true)
 }
 
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, queriesOnly bool) {
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, acc accepted, queriesOnly bool) {
+	media := acc.media
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: graphql.Now(), End: graphql.Now()}
 	ctx := r.Context()
+	if acc.multipart {
+		// @defer is streamed only to a client that reads multipart/mixed;
+		// for any other, the executor resolves deferred fragments inline.
+		ctx = incremental.WithStreaming(ctx)
+	}
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -129,14 +138,76 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 			return
 		}
 	}
-	responses, ctx := exec.DispatchOperation(ctx, rc)
-	resp := responses(ctx)
-	w.Header().Set("Content-Type", media)
-	if onlyUnavailable(resp) {
-		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusServiceUnavailable)
+	responses, rctx := exec.DispatchOperation(ctx, rc)
+	var mp *multipartWriter
+	incremental.Deliver(rctx, ctx, rc, responses, func(first *graphql.Response, payload []byte) bool {
+		if first != nil && (first.HasNext == nil || !*first.HasNext) {
+			// One result: no @defer to stream.
+			w.Header().Set("Content-Type", media)
+			if onlyUnavailable(first) {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+			_, _ = w.Write(payload)
+			return false
+		}
+		if mp == nil {
+			mp = newMultipartWriter(w)
+		}
+		return mp.part(payload)
+	})
+	if mp != nil {
+		mp.close()
 	}
-	writeJSON(w, resp)
+}
+
+// The multipart/mixed response of incremental delivery, as Apollo Client
+// reads it (deferSpec=20220824): each payload is a part of its own, flushed
+// as soon as it is written, and the close delimiter ends the response.
+const (
+	multipartBoundary = "-"
+	mediaMultipart    = `multipart/mixed; boundary="` + multipartBoundary + `"; deferSpec=20220824`
+)
+
+type multipartWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+	ok bool
+}
+
+func newMultipartWriter(w http.ResponseWriter) *multipartWriter {
+	w.Header().Set("Content-Type", mediaMultipart)
+	w.Header().Set("Cache-Control", "no-cache")
+	// A proxy must pass each part on as it comes.
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return &multipartWriter{w: w, rc: http.NewResponseController(w), ok: true}
+}
+
+// part writes one payload; false once the client is gone.
+func (m *multipartWriter) part(payload []byte) bool {
+	if !m.ok {
+		return false
+	}
+	var b bytes.Buffer
+	b.Grow(len(payload) + 64)
+	b.WriteString("\r\n--" + multipartBoundary + "\r\nContent-Type: application/json; charset=utf-8\r\n\r\n")
+	b.Write(payload)
+	if _, err := m.w.Write(b.Bytes()); err != nil {
+		m.ok = false
+		return false
+	}
+	if err := m.rc.Flush(); err != nil {
+		m.ok = false
+	}
+	return m.ok
+}
+
+func (m *multipartWriter) close() {
+	if m.ok {
+		_, _ = m.w.Write([]byte("\r\n--" + multipartBoundary + "--\r\n"))
+		_ = m.rc.Flush()
+	}
 }
 
 // onlyUnavailable reports a response that carries an UNAVAILABLE error and
@@ -173,28 +244,53 @@ func onlyUnavailable(resp *graphql.Response) bool {
 	return true
 }
 
+// accepted is what a request's Accept header allows: the media type of a
+// single result, and whether multipart/mixed incremental delivery (for
+// @defer) is read.
+type accepted struct {
+	media     string
+	multipart bool
+}
+
 // negotiate picks the response media type from Accept; a request with no
 // Accept header gets application/json, as the specification's legacy rule
-// says.
-func negotiate(w http.ResponseWriter, r *http.Request) (string, bool) {
+// says. multipart/mixed counts when its deferSpec, if given, is the one
+// served (20220824); a request accepting only it gets its single results
+// as application/json.
+func negotiate(w http.ResponseWriter, r *http.Request) (accepted, bool) {
 	accept := r.Header.Get("Accept")
 	if accept == "" {
-		return mediaJSON, true
+		return accepted{media: mediaJSON}, true
 	}
+	var acc accepted
 	for part := range strings.SplitSeq(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
 		switch mt {
 		case mediaGraphQLResponse:
-			return mediaGraphQLResponse, true
+			if acc.media == "" {
+				acc.media = mediaGraphQLResponse
+			}
 		case mediaJSON, "application/*", "*/*":
-			return mediaJSON, true
+			if acc.media == "" {
+				acc.media = mediaJSON
+			}
+		case "multipart/mixed":
+			if spec, ok := params["deferspec"]; !ok || spec == "20220824" {
+				acc.multipart = true
+			}
 		}
 	}
-	writeRequestError(w, mediaJSON, http.StatusNotAcceptable, "accept application/graphql-response+json or application/json")
-	return "", false
+	if acc.media == "" && acc.multipart {
+		acc.media = mediaJSON
+	}
+	if acc.media == "" {
+		writeRequestError(w, mediaJSON, http.StatusNotAcceptable, "accept application/graphql-response+json, application/json or multipart/mixed;deferSpec=20220824")
+		return acc, false
+	}
+	return acc, true
 }
 
 // writeRequestError answers a request that never reached execution.

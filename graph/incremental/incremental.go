@@ -61,6 +61,8 @@ type plan struct {
 	// in the initial payload.
 	mu     sync.Mutex
 	inline map[string]bool
+	// generated are the labels given to unlabelled @defer, not shown.
+	generated map[string]bool
 }
 
 // Extension prepares each operation's @defer (see the package comment).
@@ -101,22 +103,26 @@ func (e *Extension) MutateOperationContext(ctx context.Context, rc *graphql.Oper
 	if n == 0 {
 		return nil
 	}
+	code := e.Code
+	if code == "" {
+		code = "BAD_USER_INPUT"
+	}
 	if n > max {
-		code := e.Code
-		if code == "" {
-			code = "BAD_USER_INPUT"
-		}
 		return &gqlerror.Error{
 			Message:    "the operation has more @defer directives (fragments expanded) than the limit of " + strconv.Itoa(max),
 			Extensions: map[string]any{"code": code},
 		}
 	}
+	labels, msg := deferLabels(rc.Doc)
+	if msg != "" {
+		return &gqlerror.Error{Message: msg, Extensions: map[string]any{"code": code}}
+	}
 	if !streaming(ctx) || rc.Operation.Operation != ast.Query || e.schema == nil {
-		rewrite(rc, false)
+		rewrite(rc, false, nil)
 		return nil
 	}
-	rewrite(rc, true)
-	rc.Stats.SetExtension(statsKey, &plan{schema: e.schema, rc: rc, implementors: map[string][]string{}, inline: map[string]bool{}})
+	generated := rewrite(rc, true, labels)
+	rc.Stats.SetExtension(statsKey, &plan{schema: e.schema, rc: rc, implementors: map[string][]string{}, inline: map[string]bool{}, generated: generated})
 	return nil
 }
 
@@ -151,6 +157,54 @@ func (e *Extension) InterceptField(ctx context.Context, next graphql.Resolver) (
 		}
 	}
 	return next(ctx)
+}
+
+// deferLabels returns the labels of the document's @defer, or a message
+// refusing a label that is not a string literal or that repeats (the
+// specification's rules for labels).
+func deferLabels(doc *ast.QueryDocument) (map[string]bool, string) {
+	labels := map[string]bool{}
+	var msg string
+	check := func(list ast.DirectiveList) {
+		d := list.ForName("defer")
+		if d == nil || msg != "" {
+			return
+		}
+		a := d.Arguments.ForName("label")
+		if a == nil {
+			return
+		}
+		if a.Value == nil || a.Value.Kind != ast.StringValue {
+			msg = "the label of @defer must be a string literal"
+			return
+		}
+		if labels[a.Value.Raw] {
+			msg = "the label " + strconv.Quote(a.Value.Raw) + " is used by two @defer; labels must be unique"
+			return
+		}
+		labels[a.Value.Raw] = true
+	}
+	var walk func(ast.SelectionSet)
+	walk = func(set ast.SelectionSet) {
+		for _, sel := range set {
+			switch s := sel.(type) {
+			case *ast.Field:
+				walk(s.SelectionSet)
+			case *ast.InlineFragment:
+				check(s.Directives)
+				walk(s.SelectionSet)
+			case *ast.FragmentSpread:
+				check(s.Directives)
+			}
+		}
+	}
+	for _, op := range doc.Operations {
+		walk(op.SelectionSet)
+	}
+	for _, f := range doc.Fragments {
+		walk(f.SelectionSet)
+	}
+	return labels, msg
 }
 
 // countDefers counts the @defer directives reachable from set, each
@@ -199,8 +253,8 @@ func countDefers(set ast.SelectionSet, frags ast.FragmentDefinitionList, memo ma
 // nested in another deferred fragment, which arrive with it. A fragment
 // spread both inside and outside a deferred fragment gets a copy of its own
 // for the inside.
-func rewrite(rc *graphql.OperationContext, streamOuter bool) {
-	r := rewriter{src: rc.Doc, streamOuter: streamOuter, done: map[variant]*ast.FragmentDefinition{}, names: map[string]bool{}}
+func rewrite(rc *graphql.OperationContext, streamOuter bool, labels map[string]bool) (generated map[string]bool) {
+	r := rewriter{src: rc.Doc, streamOuter: streamOuter, done: map[variant]*ast.FragmentDefinition{}, names: map[string]bool{}, labels: labels}
 	for _, f := range rc.Doc.Fragments {
 		r.names[f.Name] = true
 	}
@@ -215,6 +269,11 @@ func rewrite(rc *graphql.OperationContext, streamOuter bool) {
 	}
 	doc.Fragments = r.out
 	rc.Doc = doc
+	generated = map[string]bool{}
+	for _, d := range r.assigned {
+		generated[d.Arguments.ForName("label").Value.Raw] = true
+	}
+	return generated
 }
 
 type variant struct {
@@ -228,6 +287,48 @@ type rewriter struct {
 	done        map[variant]*ast.FragmentDefinition
 	names       map[string]bool
 	out         ast.FragmentDefinitionList
+	// labels are those in use; each kept @defer without one gets its own,
+	// for the executor counts a field under two unlabelled @defer of one
+	// object twice and never completes their payload.
+	labels   map[string]bool
+	assigned map[*ast.Directive]*ast.Directive
+}
+
+// labelled returns list with its @defer given a label of its own when it
+// has none.
+func (r *rewriter) labelled(list ast.DirectiveList) ast.DirectiveList {
+	d := list.ForName("defer")
+	if d == nil || d.Arguments.ForName("label") != nil {
+		return list
+	}
+	if r.assigned == nil {
+		r.assigned = map[*ast.Directive]*ast.Directive{}
+	}
+	c, ok := r.assigned[d]
+	if !ok {
+		label := ""
+		for i := len(r.assigned) + 1; label == "" || r.labels[label]; i++ {
+			label = "defer" + strconv.Itoa(i)
+		}
+		if r.labels == nil {
+			r.labels = map[string]bool{}
+		}
+		r.labels[label] = true
+		cp := *d
+		cp.Arguments = append(append(ast.ArgumentList{}, d.Arguments...), &ast.Argument{Name: "label", Position: d.Position,
+			Value: &ast.Value{Kind: ast.StringValue, Raw: label, Position: d.Position}})
+		c = &cp
+		r.assigned[d] = c
+	}
+	out := make(ast.DirectiveList, len(list))
+	for i, x := range list {
+		if x == d {
+			out[i] = c
+		} else {
+			out[i] = x
+		}
+	}
+	return out
 }
 
 // keeps reports whether a @defer met with inDefer stays.
@@ -274,6 +375,7 @@ func (r *rewriter) set(set ast.SelectionSet, inDefer bool) ast.SelectionSet {
 			if s.Directives.ForName("defer") != nil {
 				if r.keeps(inDefer) {
 					inner = true
+					c.Directives = r.labelled(s.Directives)
 				} else {
 					c.Directives = dropDefer(s.Directives)
 				}
@@ -286,6 +388,7 @@ func (r *rewriter) set(set ast.SelectionSet, inDefer bool) ast.SelectionSet {
 			if s.Directives.ForName("defer") != nil {
 				if r.keeps(inDefer) {
 					inner = true
+					c.Directives = r.labelled(s.Directives)
 				} else {
 					c.Directives = dropDefer(s.Directives)
 				}
@@ -406,6 +509,9 @@ func Deliver(ctx, guard context.Context, rc *graphql.OperationContext, responses
 			if r == nil {
 				out.HasNext = false
 				break
+			}
+			if p.generated[r.Label] {
+				r.Label = ""
 			}
 			out.Incremental = append(out.Incremental, incrementalItem{
 				Errors: r.Errors, Data: r.Data, Path: r.Path, Label: r.Label, Extensions: unmarked(r.Extensions),

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -106,6 +107,25 @@ func TestDefer(t *testing.T) {
 		orgInc, _ := labels["org"].(map[string]any)
 		if orgInc == nil || len(orgInc["path"].([]any)) != 3 {
 			t.Fatalf("the fragment inside a list arrives at its item's path: %v", orgInc)
+		}
+	})
+
+	// Through an interface (node) and over GET.
+	t.Run("AbstractTypeAndGET", func(t *testing.T) {
+		q := `{ node(id: "` + auth.User.ID + `") { id ... on User { email ... @defer { sessions { id } } } } }`
+		req, _ := http.NewRequest(http.MethodGet, n.Server.URL+"/query?query="+url.QueryEscape(q), nil)
+		req.Header.Set("Accept", deferAccept)
+		req.Header.Set("Authorization", "Bearer "+c.Token)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		raw, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		parts := multipartJSON(t, string(raw))
+		first, _ := json.Marshal(parts[0])
+		if len(parts) != 2 || string(first) != `{"data":{"node":{"email":"ada@example.com","id":"`+auth.User.ID+`"}},"hasNext":true}` {
+			t.Fatalf("%q", raw)
 		}
 	})
 

@@ -1,12 +1,16 @@
-// Runs a query with @defer through the real Apollo Client 4 (HttpLink, the
-// 2022-08-24 incremental handler, no React) against the /query URL given as
-// argv[2], with ROLLCALL_TOKEN as the bearer token. Prints one JSON line:
-// the client's version, the Accept header it sent, the Content-Type it got,
-// and every result the watched query emitted, in order.
+// Runs a query with @defer through the real Apollo Client 4 (the 2022-08-24
+// incremental handler, no React) against the /query URL given as argv[2],
+// with ROLLCALL_TOKEN as the bearer token: once over HttpLink, once over
+// GraphQLWsLink (graphql-ws). Prints one JSON line: the client's version,
+// the Accept header HttpLink sent, the Content-Type it got, and, per link,
+// every result the watched query emitted, in order.
 // e2e/apollo_defer_test.go asserts on it.
 
 import { ApolloClient, HttpLink, InMemoryCache, gql } from '@apollo/client';
 import { Defer20220824Handler } from '@apollo/client/incremental';
+import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
+import { createClient } from 'graphql-ws';
+import WebSocket from 'ws';
 import { describe, versionOf } from './lib.mjs';
 
 const url = process.argv[2];
@@ -16,19 +20,20 @@ if (!url || !token) {
   process.exit(2);
 }
 
-const seen = { accept: null, contentType: null };
+const out = { client: '@apollo/client', version: versionOf('@apollo/client'), accept: null, contentType: null };
+
+function fail(reason) {
+  process.stderr.write(JSON.stringify({ reason, out }) + '\n');
+  process.exit(1);
+}
+setTimeout(() => fail('not done within 25s'), 25000).unref();
+
 async function recordingFetch(input, init) {
-  seen.accept = new Headers(init?.headers).get('accept');
+  out.accept = new Headers(init?.headers).get('accept');
   const res = await fetch(input, init);
-  seen.contentType = res.headers.get('content-type');
+  out.contentType = res.headers.get('content-type');
   return res;
 }
-
-const client = new ApolloClient({
-  link: new HttpLink({ uri: url, fetch: recordingFetch, headers: { authorization: `Bearer ${token}` } }),
-  cache: new InMemoryCache(),
-  incrementalHandler: new Defer20220824Handler(),
-});
 
 const query = gql`
   query MeWithDevices {
@@ -45,36 +50,46 @@ const query = gql`
   }
 `;
 
-const results = [];
-const timer = setTimeout(() => fail('no complete result within 20s'), 20000);
-
-function fail(reason) {
-  process.stderr.write(JSON.stringify({ reason, seen, results }) + '\n');
-  process.exit(1);
+// watch runs the query on a client over link and resolves with every
+// result it emitted, up to the complete one.
+function watch(link) {
+  const client = new ApolloClient({ link, cache: new InMemoryCache(), incrementalHandler: new Defer20220824Handler() });
+  const results = [];
+  return new Promise((resolve) => {
+    const sub = client.watchQuery({ query, fetchPolicy: 'network-only' }).subscribe({
+      next(r) {
+        results.push({
+          dataState: r.dataState,
+          loading: r.loading,
+          networkStatus: r.networkStatus,
+          data: r.data ?? null,
+          error: r.error ? describe(r.error) : null,
+        });
+        if (r.dataState === 'complete' || r.error) {
+          sub.unsubscribe();
+          client.stop();
+          resolve(results);
+        }
+      },
+      error(err) {
+        results.push({ error: describe(err) });
+        resolve(results);
+      },
+    });
+  });
 }
 
-const sub = client.watchQuery({ query, fetchPolicy: 'network-only' }).subscribe({
-  next(r) {
-    results.push({
-      dataState: r.dataState,
-      loading: r.loading,
-      networkStatus: r.networkStatus,
-      data: r.data ?? null,
-      error: r.error ? describe(r.error) : null,
-    });
-    if (r.dataState === 'complete' || r.error) {
-      clearTimeout(timer);
-      sub.unsubscribe();
-      client.stop();
-      // Exit once written: fetch's keep-alive socket would hold the
-      // process for seconds.
-      process.stdout.write(
-        JSON.stringify({ client: '@apollo/client', version: versionOf('@apollo/client'), ...seen, results }) + '\n',
-        () => process.exit(0),
-      );
-    }
-  },
-  error(err) {
-    fail(`watchQuery failed: ${JSON.stringify(describe(err))}`);
-  },
+out.http = await watch(new HttpLink({ uri: url, fetch: recordingFetch, headers: { authorization: `Bearer ${token}` } }));
+
+const ws = createClient({
+  url: url.replace(/^http/, 'ws'),
+  webSocketImpl: WebSocket,
+  connectionParams: { authToken: token },
+  retryAttempts: 0,
 });
+out.websocket = await watch(new GraphQLWsLink(ws));
+await ws.dispose();
+
+// Exit once written: fetch's keep-alive socket would hold the process for
+// seconds.
+process.stdout.write(JSON.stringify(out) + '\n', () => process.exit(0));

@@ -10,11 +10,18 @@
 //
 //   - Extension decides per operation: a query whose transport streams
 //     (WithStreaming: a multipart/mixed HTTP response, a websocket) keeps its
-//     @defer; any other operation runs on a copy of its document without
-//     @defer, every fragment resolved inline in one result. It also bounds the
-//     @defer directives of an operation.
+//     outermost @defer (one nested in a deferred fragment arrives with it),
+//     each with a label of its own; any other operation runs on a copy of its
+//     document without @defer, every fragment resolved inline in one result.
+//     It also bounds the @defer directives of an operation and refuses
+//     repeated or variable labels.
 //   - Deliver turns the executor's responses into the payloads, removing the
 //     null placeholders of deferred fields.
+//
+// The executor defers only the fields it resolves concurrently (those with
+// a resolver); the others under @defer arrive in the initial payload, which
+// the specification allows. It waits for a deferred result without watching
+// its context, so Deliver watches the request's instead.
 package incremental
 
 import (

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/netip"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -16,11 +17,14 @@ import (
 
 // Config is the whole runtime configuration.
 type Config struct {
-	HTTPAddr       string
-	DatabaseURL    string
-	RedisURL       string
-	MailURL        string
-	PublicURL      *url.URL
+	HTTPAddr    string
+	DatabaseURL string
+	RedisURL    string
+	MailURL     string
+	PublicURL   *url.URL
+	// AllowedOrigins are the browser origins admitted by CORS and by the
+	// websocket origin check: the origin of PublicURL, then those of
+	// ALLOWED_ORIGINS, each as Origin serializes it.
 	AllowedOrigins []string
 	SignupEnabled  bool
 
@@ -169,6 +173,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		c.PublicURL = u
 	}
 
+	// The origin of PUBLIC_URL (the app itself) is always allowed;
+	// ALLOWED_ORIGINS adds to it (a dev server on another port, a second
+	// front end), it never replaces it.
+	if c.PublicURL != nil {
+		c.AllowedOrigins = []string{Origin(c.PublicURL)}
+	}
 	if origins := env("ALLOWED_ORIGINS", ""); origins != "" {
 		for _, o := range strings.Split(origins, ",") {
 			o = strings.TrimRight(strings.TrimSpace(o), "/")
@@ -180,14 +190,15 @@ func Load(getenv func(string) string) (*Config, error) {
 				continue
 			}
 			u, err := url.Parse(o)
-			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+			if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") ||
+				u.User != nil || u.RawQuery != "" || u.Fragment != "" || strings.ContainsAny(u.Host, "*") {
 				bad("ALLOWED_ORIGINS", o, "a comma-separated list of origins such as https://app.example.com")
 				continue
 			}
-			c.AllowedOrigins = append(c.AllowedOrigins, strings.ToLower(u.Scheme+"://"+u.Host))
+			if origin := Origin(u); !slices.Contains(c.AllowedOrigins, origin) {
+				c.AllowedOrigins = append(c.AllowedOrigins, origin)
+			}
 		}
-	} else if c.PublicURL != nil {
-		c.AllowedOrigins = []string{strings.ToLower(c.PublicURL.Scheme + "://" + c.PublicURL.Host)}
 	}
 
 	var err error
@@ -378,4 +389,14 @@ func redact(raw string) string {
 		u.User = url.UserPassword(u.User.Username(), "xxxxx")
 	}
 	return u.String()
+}
+
+// Origin is the origin of u as a browser serializes it in an Origin header:
+// scheme://host[:port] in lower case, without the scheme's default port.
+func Origin(u *url.URL) string {
+	scheme, host := strings.ToLower(u.Scheme), strings.ToLower(u.Host)
+	if port := u.Port(); (scheme == "http" && port == "80") || (scheme == "https" && port == "443") {
+		host = strings.TrimSuffix(host, ":"+port)
+	}
+	return scheme + "://" + host
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -81,8 +82,32 @@ func TestTrustedProxiesAndOrigins(t *testing.T) {
 	if len(c.TrustedProxies) != 2 || c.TrustedProxies[0].Bits() != 32 {
 		t.Fatalf("proxies %v", c.TrustedProxies)
 	}
-	if c.AllowedOrigins[0] != "https://app.example.com" || c.AllowedOrigins[1] != "http://localhost:5173" {
-		t.Fatalf("origins %v", c.AllowedOrigins)
+	if want := []string{"http://localhost:8080", "https://app.example.com", "http://localhost:5173"}; !slices.Equal(c.AllowedOrigins, want) {
+		t.Fatalf("origins %v, want %v (PUBLIC_URL's origin first)", c.AllowedOrigins, want)
+	}
+}
+
+// ALLOWED_ORIGINS adds to the origin of PUBLIC_URL instead of replacing it,
+// each origin written as a browser sends it (lower case, no default port),
+// once.
+func TestAllowedOriginsAddToPublicURL(t *testing.T) {
+	c, err := Load(envOf(map[string]string{
+		"PUBLIC_URL":      "https://App.example.com:443/app/",
+		"ALLOWED_ORIGINS": "http://localhost:5173,https://app.example.com,http://LOCALHOST:5173/, http://dev.example.com:80",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := []string{"https://app.example.com", "http://localhost:5173", "http://dev.example.com"}; !slices.Equal(c.AllowedOrigins, want) {
+		t.Fatalf("origins %v, want %v", c.AllowedOrigins, want)
+	}
+	for _, bad := range []string{
+		"null", "http://localhost:5173/path", "http://user@localhost:5173", "http://localhost:5173?x=1",
+		"http://*.example.com", "ftp://example.com", "localhost:5173", "http://localhost:5173#x",
+	} {
+		if _, err := Load(envOf(map[string]string{"ALLOWED_ORIGINS": bad})); err == nil || !strings.Contains(err.Error(), "ALLOWED_ORIGINS") {
+			t.Errorf("ALLOWED_ORIGINS=%q: want an error naming it, got %v", bad, err)
+		}
 	}
 }
 

@@ -1,16 +1,12 @@
 package e2e
 
 import (
-	"bytes"
-	"context"
 	"encoding/json"
-	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rollcall/rollcall/internal/testenv"
 	"github.com/rollcall/rollcall/models"
@@ -178,36 +174,15 @@ func requireJSClients(t *testing.T) string {
 // decodes the JSON line it prints.
 func runJSClient(t *testing.T, node, script string, n *testenv.Node, owner, member *testenv.Client, account string) jsReport {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	url := "ws" + strings.TrimPrefix(n.Server.URL, "http") + "/query"
-	cmd := exec.CommandContext(ctx, node, script, url)
-	cmd.Dir = jsClientsDir
-	cmd.Env = append(os.Environ(),
+	last := runNodeScript(t, node, script, []string{url},
 		"ROLLCALL_OWNER_TOKEN="+owner.Token,
 		"ROLLCALL_MEMBER_TOKEN="+member.Token,
 		"ROLLCALL_ACCOUNT_ID="+account,
 	)
-	cmd.WaitDelay = 5 * time.Second
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	start := time.Now()
-	err := cmd.Run()
-	if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-		t.Fatalf("node %s did not finish within 30s\nstdout: %s\nstderr: %s", script, stdout.String(), stderr.String())
-	}
-	if err != nil {
-		t.Fatalf("node %s: %v\nstderr: %s\nstdout: %s", script, err, stderr.String(), stdout.String())
-	}
-	t.Logf("node %s ran in %v", script, time.Since(start).Round(time.Millisecond))
-	if stderr.Len() > 0 {
-		t.Logf("stderr: %s", stderr.String())
-	}
-	lines := strings.Split(strings.TrimSpace(stdout.String()), "\n")
-	last := lines[len(lines)-1]
 	var rep jsReport
-	if err := json.Unmarshal([]byte(last), &rep); err != nil {
-		t.Fatalf("node %s printed no JSON result line (%v): %s", script, err, stdout.String())
+	if err := json.Unmarshal(last, &rep); err != nil {
+		t.Fatalf("node %s printed no JSON result line (%v): %s", script, err, last)
 	}
 	t.Logf("%s %s: %s", rep.Client, rep.Version, last)
 	return rep

@@ -60,10 +60,14 @@ func (o operationDeadline) InterceptOperation(ctx context.Context, next graphql.
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	h := next(ctx)
 	first := true
+	// The @defer fragments a response starts keep resolving under its
+	// context after it is answered: a response with hasNext keeps its
+	// context until the last one.
+	var open []context.CancelFunc
 	return func(parent context.Context) *graphql.Response {
 		// Resolvers run with the context the transport passes here.
 		rctx, rcancel := context.WithDeadline(parent, deadline)
-		defer rcancel()
+		open = append(open, rcancel)
 		resp := h(rctx)
 		if resp == nil && first && errors.Is(rctx.Err(), context.DeadlineExceeded) {
 			// gqlgen answers nothing for a context already done; the
@@ -72,6 +76,10 @@ func (o operationDeadline) InterceptOperation(ctx context.Context, next graphql.
 		}
 		first = false
 		if resp == nil || resp.HasNext == nil || !*resp.HasNext {
+			for _, c := range open {
+				c()
+			}
+			open = nil
 			cancel()
 		}
 		return resp

@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
 	"github.com/rollcall/rollcall/graph/generated"
+	"github.com/rollcall/rollcall/graph/incremental"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -37,6 +38,9 @@ type HandlerConfig struct {
 	// Limits bound the document before it is validated (DefaultDocumentLimits
 	// for each zero field).
 	Limits DocumentLimits
+	// MaxDefers bounds the @defer directives of an operation, fragments
+	// expanded (default incremental.DefaultMaxDefers).
+	MaxDefers int
 	// Websocket is the websocket transport (subscriptions); optional.
 	Websocket graphql.Transport
 	// Metrics observes operations; optional.
@@ -107,6 +111,9 @@ func NewHandler(cfg HandlerConfig) *handler.Server {
 	}
 	srv.Use(extension.FixedComplexityLimit(cfg.MaxComplexity))
 	srv.Use(depthLimit{max: cfg.MaxDepth})
+	// @defer: streamed to clients that read incremental payloads (multipart
+	// HTTP responses, websockets), inline for the others; bounded.
+	srv.Use(&incremental.Extension{MaxDefers: cfg.MaxDefers, Code: string(models.CodeBadUserInput)})
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = DefaultRequestTimeout
 	}

@@ -16,6 +16,7 @@ import (
 	"github.com/vektah/gqlparser/v2/ast"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rollcall/rollcall/graph/incremental"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -40,10 +41,11 @@ func (postTransport) Supports(r *http.Request) bool {
 }
 
 func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	media, ok := negotiate(w, r)
+	acc, ok := negotiate(w, r)
 	if !ok {
 		return
 	}
+	media := acc.media
 	ct, _, err := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	if err != nil || ct != mediaJSON {
 		w.Header().Set("Accept-Post", mediaJSON)
@@ -76,7 +78,7 @@ func (t postTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.G
 		writeRequestError(w, media, http.StatusBadRequest, "the request has no query")
 		return
 	}
-	execute(w, r, exec, &params, media, false, 0)
+	execute(w, r, exec, &params, acc, false, 0)
 }
 
 // getTransport serves queries (never mutations) over HTTP GET, with
@@ -92,10 +94,11 @@ func (getTransport) Supports(r *http.Request) bool {
 }
 
 func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor) {
-	media, ok := negotiate(w, r)
+	acc, ok := negotiate(w, r)
 	if !ok {
 		return
 	}
+	media := acc.media
 	q := r.URL.Query()
 	params := graphql.RawParams{Query: q.Get("query"), OperationName: q.Get("operationName")}
 	for name, dst := range map[string]*map[string]any{"variables": &params.Variables, "extensions": &params.Extensions} {
@@ -114,7 +117,7 @@ func (t getTransport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Gr
 	}
 	w.Header().Add("Vary", "Accept")
 	w.Header().Add("Vary", "Authorization")
-	execute(w, r, exec, &params, media, true, t.maxAge)
+	execute(w, r, exec, &params, acc, true, t.maxAge)
 }
 
 // cacheControl is the Cache-Control of a GET answer.
@@ -131,10 +134,16 @@ func cacheControl(r *http.Request, resp *graphql.Response, maxAge time.Duration)
 	return "public, max-age=" + strconv.Itoa(int(maxAge/time.Second))
 }
 
-func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, media string, queriesOnly bool, maxAge time.Duration) {
+func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor, params *graphql.RawParams, acc accepted, queriesOnly bool, maxAge time.Duration) {
+	media := acc.media
 	params.Headers = r.Header
 	params.ReadTime = graphql.TraceTiming{Start: graphql.Now(), End: graphql.Now()}
 	ctx := r.Context()
+	if acc.multipart {
+		// @defer is streamed only to a client that reads multipart/mixed;
+		// for any other, the executor resolves deferred fragments inline.
+		ctx = incremental.WithStreaming(ctx)
+	}
 	rc, errs := exec.CreateOperationContext(ctx, params)
 	if errs != nil {
 		resp := exec.DispatchError(graphql.WithOperationContext(ctx, rc), errs)
@@ -145,7 +154,7 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		if media == mediaGraphQLResponse {
 			w.WriteHeader(http.StatusBadRequest)
 		}
-		writeJSON(w, resp)
+		writeRequestErrors(w, resp)
 		return
 	}
 	if queriesOnly {
@@ -155,17 +164,79 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 			return
 		}
 	}
-	responses, ctx := exec.DispatchOperation(ctx, rc)
-	resp := responses(ctx)
-	if queriesOnly {
-		w.Header().Set("Cache-Control", cacheControl(r, resp, maxAge))
+	responses, rctx := exec.DispatchOperation(ctx, rc)
+	var mp *multipartWriter
+	incremental.Deliver(rctx, ctx, rc, responses, func(first *graphql.Response, payload []byte) bool {
+		if first != nil && (first.HasNext == nil || !*first.HasNext) {
+			// One result: no @defer to stream.
+			if queriesOnly {
+				w.Header().Set("Cache-Control", cacheControl(r, first, maxAge))
+			}
+			w.Header().Set("Content-Type", media)
+			if onlyUnavailable(first) {
+				w.Header().Set("Retry-After", "1")
+				w.WriteHeader(http.StatusServiceUnavailable)
+			}
+			_, _ = w.Write(payload)
+			return false
+		}
+		if mp == nil {
+			mp = newMultipartWriter(w)
+		}
+		return mp.part(payload)
+	})
+	if mp != nil {
+		mp.close()
 	}
-	w.Header().Set("Content-Type", media)
-	if onlyUnavailable(resp) {
-		w.Header().Set("Retry-After", "1")
-		w.WriteHeader(http.StatusServiceUnavailable)
+}
+
+// The multipart/mixed response of incremental delivery, as Apollo Client
+// reads it (deferSpec=20220824): each payload is a part of its own, flushed
+// as soon as it is written, and the close delimiter ends the response.
+const (
+	multipartBoundary = "-"
+	mediaMultipart    = `multipart/mixed; boundary="` + multipartBoundary + `"; deferSpec=20220824`
+)
+
+type multipartWriter struct {
+	w  http.ResponseWriter
+	rc *http.ResponseController
+	ok bool
+}
+
+func newMultipartWriter(w http.ResponseWriter) *multipartWriter {
+	w.Header().Set("Content-Type", mediaMultipart)
+	w.Header().Set("Cache-Control", "no-cache")
+	// A proxy must pass each part on as it comes.
+	w.Header().Set("X-Accel-Buffering", "no")
+	w.WriteHeader(http.StatusOK)
+	return &multipartWriter{w: w, rc: http.NewResponseController(w), ok: true}
+}
+
+// part writes one payload; false once the client is gone.
+func (m *multipartWriter) part(payload []byte) bool {
+	if !m.ok {
+		return false
 	}
-	writeJSON(w, resp)
+	var b bytes.Buffer
+	b.Grow(len(payload) + 64)
+	b.WriteString("\r\n--" + multipartBoundary + "\r\nContent-Type: application/json; charset=utf-8\r\n\r\n")
+	b.Write(payload)
+	if _, err := m.w.Write(b.Bytes()); err != nil {
+		m.ok = false
+		return false
+	}
+	if err := m.rc.Flush(); err != nil {
+		m.ok = false
+	}
+	return m.ok
+}
+
+func (m *multipartWriter) close() {
+	if m.ok {
+		_, _ = m.w.Write([]byte("\r\n--" + multipartBoundary + "--\r\n"))
+		_ = m.rc.Flush()
+	}
 }
 
 // onlyUnavailable reports a response that carries an UNAVAILABLE error and
@@ -202,28 +273,53 @@ func onlyUnavailable(resp *graphql.Response) bool {
 	return true
 }
 
+// accepted is what a request's Accept header allows: the media type of a
+// single result, and whether multipart/mixed incremental delivery (for
+// @defer) is read.
+type accepted struct {
+	media     string
+	multipart bool
+}
+
 // negotiate picks the response media type from Accept; a request with no
 // Accept header gets application/json, as the specification's legacy rule
-// says.
-func negotiate(w http.ResponseWriter, r *http.Request) (string, bool) {
+// says. multipart/mixed counts when its deferSpec, if given, is the one
+// served (20220824); a request accepting only it gets its single results
+// as application/json.
+func negotiate(w http.ResponseWriter, r *http.Request) (accepted, bool) {
 	accept := r.Header.Get("Accept")
 	if accept == "" {
-		return mediaJSON, true
+		return accepted{media: mediaJSON}, true
 	}
+	var acc accepted
 	for part := range strings.SplitSeq(accept, ",") {
-		mt, _, err := mime.ParseMediaType(strings.TrimSpace(part))
+		mt, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
 			continue
 		}
 		switch mt {
 		case mediaGraphQLResponse:
-			return mediaGraphQLResponse, true
+			if acc.media == "" {
+				acc.media = mediaGraphQLResponse
+			}
 		case mediaJSON, "application/*", "*/*":
-			return mediaJSON, true
+			if acc.media == "" {
+				acc.media = mediaJSON
+			}
+		case "multipart/mixed":
+			if spec, ok := params["deferspec"]; !ok || spec == "20220824" {
+				acc.multipart = true
+			}
 		}
 	}
-	writeRequestError(w, mediaJSON, http.StatusNotAcceptable, "accept application/graphql-response+json or application/json")
-	return "", false
+	if acc.media == "" && acc.multipart {
+		acc.media = mediaJSON
+	}
+	if acc.media == "" {
+		writeRequestError(w, mediaJSON, http.StatusNotAcceptable, "accept application/graphql-response+json, application/json or multipart/mixed;deferSpec=20220824")
+		return acc, false
+	}
+	return acc, true
 }
 
 // writeRequestError answers a request that never reached execution.
@@ -231,9 +327,25 @@ func writeRequestError(w http.ResponseWriter, media string, status int, msg stri
 	w.Header().Set("Cache-Control", "no-store")
 	w.Header().Set("Content-Type", media)
 	w.WriteHeader(status)
-	writeJSON(w, &graphql.Response{Errors: gqlerror.List{{
+	writeRequestErrors(w, &graphql.Response{Errors: gqlerror.List{{
 		Message: msg, Extensions: map[string]any{"code": string(models.CodeBadUserInput)},
 	}}})
+}
+
+// writeRequestErrors writes the errors of a request that failed before
+// execution (unreadable, unparsable, invalid, over a limit) without a
+// "data" entry: GraphQL's response format says data is absent, not null,
+// when execution never started, and GraphQL over HTTP checks it for
+// application/graphql-response+json.
+func writeRequestErrors(w io.Writer, resp *graphql.Response) {
+	b, err := json.Marshal(struct {
+		Errors     gqlerror.List  `json:"errors"`
+		Extensions map[string]any `json:"extensions,omitempty"`
+	}{resp.Errors, resp.Extensions})
+	if err != nil {
+		b = []byte(`{"errors":[{"message":"internal error","extensions":{"code":"INTERNAL"}}]}`)
+	}
+	_, _ = w.Write(b)
 }
 
 func writeJSON(w io.Writer, resp *graphql.Response) {

@@ -50,24 +50,33 @@ func WebsocketAuth(id models.IdentityService) wstransport.InitFunc {
 	}
 }
 
-// originChecker admits requests without an Origin (non-browser clients),
-// browsers whose origin is allowed, and pages of the node's own origin (the
-// Origin's host is the request's Host, as GraphiQL at /graphiql sends when
-// it is opened on another name than PUBLIC_URL's).
+// originChecker admits requests without an Origin (non-browser clients)
+// and browsers whose origin is one of allowed (as config.Origin writes
+// them). The Origin header is compared whole, as CORS compares it: a
+// look-alike (http://localhost:8080.evil.com), another port or scheme, or
+// the opaque "null" of a sandboxed page is refused. Pages of the node's own
+// origin (the Origin is exactly scheme://Host of the request) are admitted
+// too, so GraphiQL at /graphiql can subscribe on whatever name the node is
+// reached by.
 func originChecker(allowed []string) func(r *http.Request) bool {
 	return func(r *http.Request) bool {
 		origin := r.Header.Get("Origin")
 		if origin == "" {
 			return true
 		}
-		u, err := url.Parse(origin)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return false
-		}
-		if strings.EqualFold(u.Host, r.Host) && u.User == nil && (u.Path == "" || u.Path == "/") {
+		origin = strings.ToLower(origin)
+		if slices.Contains(allowed, origin) {
 			return true
 		}
-		return slices.Contains(allowed, strings.ToLower(u.Scheme+"://"+u.Host))
+		// The node's own origin: the page was served by this node under the
+		// name it was reached by (GraphiQL at /graphiql opened on another
+		// name than PUBLIC_URL's). Only the exact form scheme://host[:port].
+		u, err := url.Parse(origin)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" ||
+			u.User != nil || u.Path != "" || u.RawQuery != "" || u.Fragment != "" || u.Opaque != "" {
+			return false
+		}
+		return u.Scheme+"://"+u.Host == origin && strings.EqualFold(u.Host, r.Host)
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 
+	"github.com/rollcall/rollcall/graph/incremental"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -177,7 +178,8 @@ func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.
 	}()
 
 	var reqErrs gqlerror.List
-	rc, reqErrs = c.exec.CreateOperationContext(ctx, params)
+	// A socket delivers each @defer payload as a next message of its own.
+	rc, reqErrs = c.exec.CreateOperationContext(incremental.WithStreaming(ctx), params)
 	if len(reqErrs) > 0 {
 		// Parse and validation failures: no execution, an error message.
 		return c.present(graphql.WithOperationContext(ctx, rc), reqErrs)
@@ -185,13 +187,26 @@ func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.
 	ctx = graphql.WithOperationContext(ctx, rc)
 
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
-	for {
-		resp := responses(rctx)
-		if resp == nil {
-			break
+	if incremental.Streams(rc) {
+		// A query with @defer: the initial payload, then the incremental
+		// ones (deferred fields absent until their payload), each a next.
+		stopped := false
+		incremental.Deliver(rctx, ctx, rc, responses, func(_ *graphql.Response, payload []byte) bool {
+			stopped = !c.sendPayload(op, payload)
+			return !stopped
+		})
+		if stopped {
+			return nil
 		}
-		if !c.sendResult(op, resp) {
-			return nil // stopped, or the socket is closing
+	} else {
+		for {
+			resp := responses(rctx)
+			if resp == nil {
+				break
+			}
+			if !c.sendResult(op, resp) {
+				return nil // stopped, or the socket is closing
+			}
 		}
 	}
 	if pending := op.takeErrors(); len(pending) > 0 {
@@ -239,6 +254,11 @@ func (c *Conn) sendResult(op *operation, resp *graphql.Response) bool {
 		c.cfg.log.Error("wstransport: result does not marshal", "conn", c.id, "err", err)
 		b, _ = json.Marshal(graphql.Response{Errors: gqlerror.List{{Message: "internal system error"}}})
 	}
+	return c.sendPayload(op, b)
+}
+
+// sendPayload queues one JSON-encoded execution result.
+func (c *Conn) sendPayload(op *operation, b []byte) bool {
 	typ := typeNext
 	if c.protocol == ProtocolGraphQLWS {
 		typ = typeData

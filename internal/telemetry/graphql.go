@@ -58,8 +58,19 @@ func (g gqlTracer) InterceptOperation(ctx context.Context, next graphql.Operatio
 		return next(ctx)
 	}
 	ctx, span := g.start(ctx, oc)
-	defer span.End()
-	return next(ctx)
+	h := next(ctx)
+	span.End()
+	// Events are resolved under a context that is not sampled: their
+	// resolvers, statements and commands make no spans.
+	return func(ctx context.Context) *graphql.Response { return h(unsampled(ctx)) }
+}
+
+func unsampled(ctx context.Context) context.Context {
+	sc := trace.SpanContextFromContext(ctx)
+	if !sc.IsSampled() {
+		return ctx
+	}
+	return trace.ContextWithSpanContext(ctx, sc.WithTraceFlags(sc.TraceFlags().WithSampled(false)))
 }
 
 // InterceptResponse spans a query or a mutation (each part of a deferred
@@ -101,11 +112,13 @@ func (g gqlTracer) start(ctx context.Context, oc *graphql.OperationContext) (con
 	return g.tracer.Start(ctx, spanName, trace.WithAttributes(attrs...))
 }
 
-// InterceptField spans the resolvers that matter, inside a recording span
-// only (so not under a subscription's events).
+// InterceptField spans the resolvers that matter, in a sampled trace only
+// (so not under a subscription's events). Child fields run under the
+// context of their parent's resolver, whose span has ended by then: what
+// counts is that the trace is sampled, not that the span still records.
 func (g gqlTracer) InterceptField(ctx context.Context, next graphql.Resolver) (any, error) {
 	fc := graphql.GetFieldContext(ctx)
-	if fc == nil || !fc.IsResolver || !worthSpan(fc) || !trace.SpanFromContext(ctx).IsRecording() {
+	if fc == nil || !fc.IsResolver || !worthSpan(fc) || !trace.SpanContextFromContext(ctx).IsSampled() {
 		return next(ctx)
 	}
 	ctx, span := g.tracer.Start(ctx, fc.Object+"."+fc.Field.Name, trace.WithAttributes(

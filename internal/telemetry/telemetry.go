@@ -11,7 +11,6 @@ package telemetry
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"sync"
 
@@ -96,8 +95,9 @@ func (t *Tracing) Shutdown(ctx context.Context) error {
 var propagator = propagation.TraceContext{}
 
 // childOnly is the tracer provider of the SQL and Redis instrumentation: it
-// makes a span only under a recording span (a request, an operation, a
-// resolver). The background workers' statements and commands (the mail
+// makes a span only in a sampled trace (under a request, an operation, a
+// resolver; the span in the context may have ended, as a parent resolver's
+// has when its child fields run). The background workers' statements and commands (the mail
 // poll, presence heartbeats and sweeps) would otherwise each start a trace
 // of their own, every second, on every node.
 type childOnly struct {
@@ -115,13 +115,10 @@ type childTracer struct {
 }
 
 func (c childTracer) Start(ctx context.Context, name string, opts ...trace.SpanStartOption) (context.Context, trace.Span) {
-	parent := trace.SpanFromContext(ctx)
-	if !parent.IsRecording() {
-		// A span that is not recording, carrying the parent's context (or
-		// none): nothing is made, and nothing below it is either.
-		return ctx, parent
+	if !trace.SpanContextFromContext(ctx).IsSampled() {
+		// The span already there, which does not record (or the no-op
+		// one): nothing is made, and nothing below it is either.
+		return ctx, trace.SpanFromContext(ctx)
 	}
 	return c.inner.Start(ctx, name, opts...)
 }
-
-var errDisabled = errors.New("tracing is off")

@@ -126,19 +126,30 @@ func TestExportsOverOTLPHTTPAndFlushesOnShutdown(t *testing.T) {
 	}
 }
 
-// Shutdown gives up when its context ends (SHUTDOWN_TIMEOUT), even with a
-// receiver that never answers.
-func TestShutdownIsBoundedByItsContext(t *testing.T) {
+// A receiver that never answers slows no request (spans past the queue
+// are dropped), and Shutdown gives up when its context ends
+// (SHUTDOWN_TIMEOUT).
+func TestHungReceiverSlowsNothingAndShutdownIsBounded(t *testing.T) {
 	rc := &receiver{block: make(chan struct{})}
 	srv := httptest.NewServer(rc)
 	defer srv.Close()
 	defer close(rc.block)
 	t.Setenv("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", srv.URL+"/v1/traces")
+	t.Setenv("OTEL_BSP_SCHEDULE_DELAY", "10")
+	t.Setenv("OTEL_BSP_MAX_QUEUE_SIZE", "64")
+	t.Setenv("OTEL_BSP_MAX_EXPORT_BATCH_SIZE", "8")
 	tr, err := New(context.Background(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	tr.Handler(http.NotFoundHandler()).ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/query", nil))
+	h := tr.Handler(http.NotFoundHandler())
+	begin := time.Now()
+	for range 1000 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/query", nil))
+	}
+	if d := time.Since(begin); d > 5*time.Second {
+		t.Fatalf("1000 requests took %v with the receiver hung", d)
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 300*time.Millisecond)
 	defer cancel()
 	start := time.Now()

@@ -11,10 +11,15 @@ package telemetry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"log/slog"
 	"sync"
 
+	"github.com/go-sql-driver/mysql"
+
 	"go.opentelemetry.io/otel"
+	"go.opentelemetry.io/otel/codes"
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
 	"go.opentelemetry.io/otel/sdk/resource"
@@ -120,5 +125,49 @@ func (c childTracer) Start(ctx context.Context, name string, opts ...trace.SpanS
 		// one): nothing is made, and nothing below it is either.
 		return ctx, trace.SpanFromContext(ctx)
 	}
-	return c.inner.Start(ctx, name, opts...)
+	ctx, span := c.inner.Start(ctx, name, opts...)
+	r := &redacted{Span: span}
+	return trace.ContextWithSpan(ctx, r), r
+}
+
+// redacted keeps a driver's error text out of a statement's or command's
+// span: "Duplicate entry 'ada@example.com' for key …" carries the values
+// the statement text leaves out. The error's type (and MySQL's error
+// number) is kept.
+type redacted struct {
+	trace.Span
+	kind string
+}
+
+func (r *redacted) RecordError(err error, _ ...trace.EventOption) {
+	if err == nil {
+		return
+	}
+	r.kind = errorKind(err)
+	r.Span.AddEvent("exception", trace.WithAttributes(semconv.ExceptionType(r.kind)))
+}
+
+func (r *redacted) SetStatus(code codes.Code, _ string) {
+	if code == codes.Error && r.kind == "" {
+		r.kind = "error"
+	}
+	desc := ""
+	if code == codes.Error {
+		desc = r.kind
+	}
+	r.Span.SetStatus(code, desc)
+}
+
+func errorKind(err error) string {
+	var my *mysql.MySQLError
+	if errors.As(err, &my) {
+		return fmt.Sprintf("mysql error %d", my.Number)
+	}
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "context deadline exceeded"
+	case errors.Is(err, context.Canceled):
+		return "context canceled"
+	}
+	return fmt.Sprintf("%T", err)
 }

@@ -2,6 +2,8 @@ package telemetry
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -10,6 +12,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-sql-driver/mysql"
+	"go.opentelemetry.io/otel/codes"
+	sdktrace "go.opentelemetry.io/otel/sdk/trace"
+	"go.opentelemetry.io/otel/sdk/trace/tracetest"
 	coltrace "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	"google.golang.org/protobuf/proto"
 )
@@ -183,5 +189,49 @@ func TestNamesAreBounded(t *testing.T) {
 		if identifier(name) != ok {
 			t.Errorf("identifier(%q) = %v", name, !ok)
 		}
+	}
+}
+
+// A driver's error text (which quotes the values) stays out of statement
+// and command spans; its type and MySQL's error number stay in.
+func TestStatementErrorsAreRedacted(t *testing.T) {
+	exp := tracetest.NewInMemoryExporter()
+	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp))
+	tr := childOnly{tp: tp}.Tracer("test")
+
+	// Outside a trace: nothing.
+	_, span := tr.Start(context.Background(), "select users")
+	span.End()
+	if len(exp.GetSpans()) != 0 {
+		t.Fatal("a statement span without a traced request")
+	}
+
+	ctx, parent := tp.Tracer("test").Start(context.Background(), "query Home")
+	for _, err := range []error{
+		&mysql.MySQLError{Number: 1062, Message: "Duplicate entry 'ada@example.com' for key 'users.email'"},
+		fmt.Errorf("insert: %w", errors.New("UNIQUE constraint failed: users.email = ada@example.com")),
+	} {
+		_, span := tr.Start(ctx, "insert users")
+		span.RecordError(err)
+		span.SetStatus(codes.Error, err.Error())
+		span.End()
+	}
+	parent.End()
+	var kinds []string
+	for _, s := range exp.GetSpans() {
+		if s.Name != "insert users" {
+			continue
+		}
+		if s.Parent.SpanID() != parent.SpanContext().SpanID() {
+			t.Fatal("statement span not under the operation")
+		}
+		text := fmt.Sprint(s.Status, s.Attributes, s.Events)
+		if strings.Contains(text, "ada@example.com") {
+			t.Fatalf("error text in the span: %s", text)
+		}
+		kinds = append(kinds, s.Status.Description)
+	}
+	if strings.Join(kinds, ",") != "mysql error 1062,*fmt.wrapError" {
+		t.Fatalf("statuses %v", kinds)
 	}
 }

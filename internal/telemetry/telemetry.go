@@ -66,6 +66,9 @@ func New(ctx context.Context, log *slog.Logger) (*Tracing, error) {
 	if err != nil && res == nil {
 		return nil, err
 	}
+	if err != nil && log != nil { // a partial resource: a bad OTEL_RESOURCE_ATTRIBUTES entry
+		log.Warn("tracing resource", "err", err)
+	}
 	if log != nil {
 		otel.SetErrorHandler(otel.ErrorHandlerFunc(func(err error) { log.Warn("tracing", "err", err) }))
 	}

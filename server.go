@@ -83,6 +83,11 @@ func run() error {
 		cancelRequests()
 		_ = srv.Close()
 	}
+	// The last requests' spans go out within what is left of
+	// SHUTDOWN_TIMEOUT.
+	if err := a.FlushTraces(shutdownCtx); err != nil {
+		log.Warn("traces not flushed by SHUTDOWN_TIMEOUT", "err", err)
+	}
 	return nil
 }
 

@@ -22,6 +22,7 @@ import (
 	"github.com/rollcall/rollcall/graph"
 	"github.com/rollcall/rollcall/graph/wstransport"
 	"github.com/rollcall/rollcall/httpapi"
+	"github.com/rollcall/rollcall/internal/telemetry"
 	"github.com/rollcall/rollcall/mailer"
 	"github.com/rollcall/rollcall/models"
 	"github.com/rollcall/rollcall/presence"
@@ -46,6 +47,9 @@ type Options struct {
 	// timings when set (in-process tests, whose clients read only when
 	// they expect something, lengthen them).
 	WebsocketPing, WebsocketPongTimeout time.Duration
+	// Tracing replaces the tracing built from the OTEL_* configuration
+	// (tests pass one recording to an in-memory exporter).
+	Tracing *telemetry.Tracing
 }
 
 // App is a running Rollcall node.
@@ -65,6 +69,7 @@ type App struct {
 	wg       sync.WaitGroup
 
 	connsRefused prometheus.Counter
+	tracing      *telemetry.Tracing
 	closers      []func() error
 
 	// metrics serves /metrics on METRICS_ADDR when set (nil otherwise).
@@ -99,6 +104,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	}
 	a.DB = store
 	a.closers = append(a.closers, store.Close)
+	if err := a.startTracing(ctx, opt.Tracing); err != nil {
+		return nil, err
+	}
 
 	var limiter models.RateLimiter = ratelimit.NewMemory()
 	checks := []httpapi.Check{{Name: "store", Ping: store.CheckWritable}}
@@ -110,6 +118,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		rdb := redis.NewClient(ropt)
 		a.Redis = rdb
 		a.closers = append(a.closers, rdb.Close)
+		if err := a.tracing.Redis(rdb); err != nil {
+			return nil, err
+		}
 		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
 		err = rdb.Ping(pingCtx).Err()
 		cancel()
@@ -238,6 +249,9 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		RequestTimeout: cfg.RequestTimeout, Persisted: persisted, GetMaxAge: cfg.GetCacheMaxAge, OnPanic: metrics.Panic,
 		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},
 	})
+	if ext := a.tracing.GraphQL(); ext != nil {
+		gql.Use(ext)
+	}
 	// With METRICS_ADDR, /metrics lives on its own listener only, bound
 	// here so a taken address stops the start.
 	var gatherer prometheus.Gatherer = reg
@@ -254,7 +268,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if cfg.GraphiQL {
 		ide = graphiql.Handler()
 	}
-	a.Handler = httpapi.New(httpapi.Config{
+	a.Handler = a.tracing.Handler(httpapi.New(httpapi.Config{
 		GraphQL:        graph.RequestDeadline(cfg.RequestTimeout, graph.AuthMiddleware(a.Store, log, gql)),
 		Extra:          map[string]http.Handler{httpapi.ExportPrefix: graph.AuthMiddleware(a.Store, log, httpapi.MembersCSV(a.Store, log))},
 		AllowedOrigins: cfg.AllowedOrigins,
@@ -264,7 +278,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Logger:         log,
 		BodyTimeout:    cfg.RequestBodyTimeout,
 		GraphiQL:       ide,
-	})
+	}))
 	a.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "rollcall_http_connections_refused_total",
 		Help: "Connections closed at accept because their client address already held MAX_CONNS_PER_IP.",
@@ -273,6 +287,31 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	ok = true
 	return a, nil
 }
+
+// startTracing sets up tracing (given, or built when TracingEnabled) and
+// instruments the store with it; without either nothing is instrumented.
+func (a *App) startTracing(ctx context.Context, given *telemetry.Tracing) error {
+	a.tracing = given
+	if given == nil && a.Config.TracingEnabled {
+		tr, err := telemetry.New(ctx, a.log)
+		if err != nil {
+			return fmt.Errorf("tracing (OTEL_EXPORTER_OTLP_*): %w", err)
+		}
+		a.tracing = tr
+		// Normally flushed by FlushTraces first; this only stops it.
+		a.closers = append(a.closers, func() error {
+			ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+			defer cancel()
+			_ = tr.Shutdown(ctx)
+			return nil
+		})
+	}
+	return a.DB.Use(a.tracing.GORM())
+}
+
+// FlushTraces exports the spans still buffered and stops the exporter,
+// within ctx; a node without tracing returns at once.
+func (a *App) FlushTraces(ctx context.Context) error { return a.tracing.Shutdown(ctx) }
 
 // Listener wraps the node's HTTP listener with the per-address connection
 // cap (MAX_CONNS_PER_IP; TRUSTED_PROXIES peers exempt), counting refusals.

@@ -113,6 +113,13 @@ type Config struct {
 	// the metrics, beside the manifest's; any other is "other"
 	// (METRICS_OPERATION_NAMES).
 	MetricsOperationNames []string
+	// TracingEnabled is true when OTEL_EXPORTER_OTLP_ENDPOINT or
+	// OTEL_EXPORTER_OTLP_TRACES_ENDPOINT is set (and neither
+	// OTEL_SDK_DISABLED=true nor OTEL_TRACES_EXPORTER=none): spans are then
+	// exported over OTLP HTTP/protobuf. The exporter, sampler, batching
+	// and resource are configured by the SDK's own OTEL_* variables; Load
+	// only refuses values the SDK would ignore or misread.
+	TracingEnabled bool
 }
 
 // Product is an entry of the product catalogue.
@@ -332,6 +339,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		bad("GRAPHIQL", graphiql, "true or false (default: the value of GRAPHQL_INTROSPECTION)")
 	}
 
+	c.TracingEnabled = loadTracing(env, bad)
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -349,6 +357,66 @@ func isName(s string) bool {
 		}
 	}
 	return true
+}
+
+// loadTracing checks the OpenTelemetry variables Rollcall relies on and
+// reports whether traces are exported. Header values (API keys) are never
+// echoed.
+func loadTracing(env func(name, def string) string, bad func(name, value, expected string)) bool {
+	const maxLen = 4096
+	endpoint := ""
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_ENDPOINT", "OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"} {
+		v := env(name, "")
+		if v == "" {
+			continue
+		}
+		endpoint = v
+		if u, err := url.Parse(v); err != nil || len(v) > maxLen || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
+			bad(name, redact(v), "an http(s) URL of an OTLP/HTTP receiver such as http://otel-collector:4318, without credentials (use OTEL_EXPORTER_OTLP_HEADERS)")
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
+		if v := env(name, ""); v != "" && v != "http/protobuf" {
+			bad(name, v, "http/protobuf (the only OTLP protocol this build exports)")
+		}
+	}
+	for _, name := range []string{"OTEL_EXPORTER_OTLP_HEADERS", "OTEL_EXPORTER_OTLP_TRACES_HEADERS"} {
+		v := env(name, "")
+		if v == "" {
+			continue
+		}
+		ok := len(v) <= maxLen
+		for _, kv := range strings.Split(v, ",") {
+			k, _, found := strings.Cut(kv, "=")
+			if k = strings.TrimSpace(k); !found || k == "" || strings.ContainsAny(k, " \t\r\n") {
+				ok = false
+			}
+		}
+		if !ok {
+			bad(name, "(hidden)", "comma-separated key=value pairs of at most 4096 characters, such as authorization=Bearer%20abc")
+		}
+	}
+	sampler := env("OTEL_TRACES_SAMPLER", "")
+	switch sampler {
+	case "", "always_on", "always_off", "parentbased_always_on", "parentbased_always_off":
+	case "traceidratio", "parentbased_traceidratio":
+		if arg := env("OTEL_TRACES_SAMPLER_ARG", ""); arg != "" {
+			if r, err := strconv.ParseFloat(arg, 64); err != nil || r < 0 || r > 1 {
+				bad("OTEL_TRACES_SAMPLER_ARG", arg, "a ratio from 0 to 1 such as 0.1")
+			}
+		}
+	default:
+		bad("OTEL_TRACES_SAMPLER", sampler, "always_on, always_off, traceidratio, parentbased_always_on, parentbased_always_off or parentbased_traceidratio")
+	}
+	exporter := env("OTEL_TRACES_EXPORTER", "otlp")
+	if exporter != "otlp" && exporter != "none" {
+		bad("OTEL_TRACES_EXPORTER", exporter, "otlp or none")
+	}
+	disabled, err := parseBool(env("OTEL_SDK_DISABLED", "false"))
+	if err != nil {
+		bad("OTEL_SDK_DISABLED", env("OTEL_SDK_DISABLED", ""), "true or false")
+	}
+	return endpoint != "" && exporter == "otlp" && !disabled
 }
 
 func validPort(p string) bool {

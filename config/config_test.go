@@ -198,3 +198,72 @@ func TestPersistedQueriesAndMetricsSettings(t *testing.T) {
 		})
 	}
 }
+
+func TestTracingOnlyWithAnEndpoint(t *testing.T) {
+	// Without an OTLP endpoint nothing is exported, whatever else of the
+	// SDK's variables is set.
+	c, err := Load(envOf(map[string]string{"OTEL_SERVICE_NAME": "rollcall-eu", "OTEL_TRACES_SAMPLER": "always_on",
+		"OTEL_EXPORTER_OTLP_HEADERS": "api-key=secret"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.TracingEnabled {
+		t.Fatal("tracing on without OTEL_EXPORTER_OTLP_ENDPOINT")
+	}
+	for _, env := range []map[string]string{
+		{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://collector:4318"},
+		{"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "https://collector.example.com/v1/traces", "OTEL_EXPORTER_OTLP_PROTOCOL": "http/protobuf",
+			"OTEL_EXPORTER_OTLP_HEADERS": "api-key=secret, x-team = rollcall", "OTEL_TRACES_SAMPLER": "parentbased_traceidratio", "OTEL_TRACES_SAMPLER_ARG": "0.25"},
+	} {
+		c, err := Load(envOf(env))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !c.TracingEnabled {
+			t.Fatalf("tracing off with %v", env)
+		}
+	}
+	for _, off := range []map[string]string{{"OTEL_SDK_DISABLED": "true"}, {"OTEL_TRACES_EXPORTER": "none"}} {
+		off["OTEL_EXPORTER_OTLP_ENDPOINT"] = "http://collector:4318"
+		c, err := Load(envOf(off))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if c.TracingEnabled {
+			t.Fatalf("tracing on with %v", off)
+		}
+	}
+}
+
+func TestTracingRejects(t *testing.T) {
+	cases := map[string]map[string]string{
+		"OTEL_EXPORTER_OTLP_ENDPOINT":        {"OTEL_EXPORTER_OTLP_ENDPOINT": "collector:4318"},
+		"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": {"OTEL_EXPORTER_OTLP_TRACES_ENDPOINT": "ftp://collector/v1/traces"},
+		"OTEL_EXPORTER_OTLP_PROTOCOL":        {"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318", "OTEL_EXPORTER_OTLP_PROTOCOL": "grpc"},
+		"OTEL_EXPORTER_OTLP_HEADERS":         {"OTEL_EXPORTER_OTLP_HEADERS": "no pair here"},
+		"OTEL_TRACES_SAMPLER":                {"OTEL_TRACES_SAMPLER": "sometimes"},
+		"OTEL_TRACES_SAMPLER_ARG":            {"OTEL_TRACES_SAMPLER": "traceidratio", "OTEL_TRACES_SAMPLER_ARG": "2"},
+		"OTEL_TRACES_EXPORTER":               {"OTEL_TRACES_EXPORTER": "zipkin"},
+		"OTEL_SDK_DISABLED":                  {"OTEL_SDK_DISABLED": "perhaps"},
+	}
+	for name, env := range cases {
+		_, err := Load(envOf(env))
+		if err == nil || !strings.Contains(err.Error(), name+"=") {
+			t.Errorf("%s: expected an error naming it, got %v", name, err)
+		}
+	}
+	// Abuse: credentials in the endpoint and an oversized or malformed
+	// header list are refused without echoing the secret.
+	_, err := Load(envOf(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://user:hunter2@collector:4318"}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("endpoint with a password: %v", err)
+	}
+	_, err = Load(envOf(map[string]string{"OTEL_EXPORTER_OTLP_HEADERS": "api-key=hunter2," + strings.Repeat("k=v,", 2000)}))
+	if err == nil || strings.Contains(err.Error(), "hunter2") {
+		t.Fatalf("oversized headers: %v", err)
+	}
+	_, err = Load(envOf(map[string]string{"OTEL_EXPORTER_OTLP_ENDPOINT": "http://c:4318/" + strings.Repeat("a", 5000)}))
+	if err == nil {
+		t.Fatal("oversized endpoint accepted")
+	}
+}

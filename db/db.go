@@ -210,6 +210,15 @@ func (d *DB) migrate(ctx context.Context, log *slog.Logger) error {
 // Close releases the pool.
 func (d *DB) Close() error { return d.sql.Close() }
 
+// Use registers a GORM plugin (the tracing one) on the handle every store
+// method derives from; a nil plugin is ignored.
+func (d *DB) Use(p gorm.Plugin) error {
+	if p == nil {
+		return nil
+	}
+	return d.gorm.Use(p)
+}
+
 // Ping checks the store answers (for /readyz).
 func (d *DB) Ping(ctx context.Context) error { return d.sql.PingContext(ctx) }
 

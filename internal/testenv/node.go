@@ -16,6 +16,7 @@ import (
 
 	"github.com/rollcall/rollcall/app"
 	"github.com/rollcall/rollcall/config"
+	"github.com/rollcall/rollcall/internal/telemetry"
 	"github.com/rollcall/rollcall/mailer"
 	"github.com/rollcall/rollcall/models"
 	"github.com/rollcall/rollcall/presence"
@@ -40,6 +41,8 @@ type NodeOptions struct {
 	// MailPollInterval is the mail worker's poll (default 20ms); tests that
 	// count statements set it long so the worker stays quiet.
 	MailPollInterval time.Duration
+	// Tracing instruments the node (tests record spans in memory).
+	Tracing *telemetry.Tracing
 }
 
 // StartNode starts a node on store with its own mail folder.
@@ -80,7 +83,7 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		Presence: presence.Options{OfflineGrace: 200 * time.Millisecond, SweepInterval: 50 * time.Millisecond},
 		// Test clients read their sockets only when they expect a message,
 		// so they answer pings late; liveness itself is tested in wstransport.
-		WebsocketPing: 20 * time.Second, WebsocketPongTimeout: time.Minute})
+		WebsocketPing: 20 * time.Second, WebsocketPongTimeout: time.Minute, Tracing: opt.Tracing})
 	if err != nil {
 		t.Fatal(err)
 	}

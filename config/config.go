@@ -75,6 +75,12 @@ type Config struct {
 	// MailRetention is how long a sent message's row is kept (its bodies,
 	// which carry tokens, are emptied on delivery).
 	MailRetention time.Duration
+
+	// StartupTimeout bounds how long start-up waits for a MySQL server
+	// that cannot be reached yet (retried with backoff), from 0 (one
+	// attempt) to 1h (STARTUP_TIMEOUT). Redis is never waited for: a node
+	// starts without it, degraded, and picks it up when it answers.
+	StartupTimeout time.Duration
 }
 
 // Product is an entry of the product catalogue.
@@ -241,6 +247,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if strings.ContainsAny(c.RedisPrefix, " \t\n") {
 		bad("REDIS_PREFIX", c.RedisPrefix, "a key prefix without white space such as rollcall:")
+	}
+
+	// Start-up.
+	if c.StartupTimeout, err = time.ParseDuration(env("STARTUP_TIMEOUT", "60s")); err != nil || c.StartupTimeout < 0 || c.StartupTimeout > time.Hour {
+		bad("STARTUP_TIMEOUT", getenv("STARTUP_TIMEOUT"), "a duration from 0s (one attempt) to 1h such as 60s")
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

@@ -128,14 +128,23 @@ func Redact(databaseURL string) string {
 	return u.String()
 }
 
-// RedactError is err's message with the password of databaseURL, should a
-// driver ever quote it, replaced by xxxxx.
+// RedactError is err's message with the credentials of databaseURL, should
+// a driver ever quote its DSN (USER:PASS@…), shown as USER:xxxxx@. Only the
+// credentials pair is replaced, never the password alone: a short one
+// would mangle the message ("p" in "tcp").
 func RedactError(err error, databaseURL string) string {
 	msg := err.Error()
-	if u, perr := url.Parse(databaseURL); perr == nil && u.User != nil {
-		if pw, ok := u.User.Password(); ok && pw != "" {
-			msg = strings.ReplaceAll(msg, pw, "xxxxx")
-		}
+	u, perr := url.Parse(databaseURL)
+	if perr != nil || u.User == nil {
+		return msg
+	}
+	pw, ok := u.User.Password()
+	if !ok || pw == "" {
+		return msg
+	}
+	name := u.User.Username()
+	for _, creds := range []string{name + ":" + pw + "@", u.User.String() + "@"} {
+		msg = strings.ReplaceAll(msg, creds, name+":xxxxx@")
 	}
 	return msg
 }

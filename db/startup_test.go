@@ -102,7 +102,11 @@ func TestUnreachableAndRedact(t *testing.T) {
 	if got := db.Redact(url); strings.Contains(got, "s3cr3t-pw") || !strings.Contains(got, "rollcall:xxxxx@") {
 		t.Fatalf("Redact: %s", got)
 	}
-	if got := db.RedactError(errors.New("dial as rollcall:s3cr3t-pw failed"), url); strings.Contains(got, "s3cr3t-pw") {
+	if got := db.RedactError(errors.New("cannot use rollcall:s3cr3t-pw@tcp(127.0.0.1:3306)/rollcall"), url); strings.Contains(got, "s3cr3t-pw") || !strings.Contains(got, "rollcall:xxxxx@tcp(") {
 		t.Fatalf("RedactError: %s", got)
+	}
+	// A short password redacts the credentials, not every "p" of the message.
+	if got := db.RedactError(errors.New("dial tcp 127.0.0.1:1: connect: connection refused; as u:p@tcp"), "mysql://u:p@127.0.0.1:1/x"); got != "dial tcp 127.0.0.1:1: connect: connection refused; as u:xxxxx@tcp" {
+		t.Fatalf("RedactError with a short password: %s", got)
 	}
 }

@@ -118,7 +118,7 @@ func connectRedis(ctx context.Context, redisURL string, log *slog.Logger) (*redi
 	case err == nil:
 	case errors.As(err, &reply) && !strings.HasPrefix(reply.Error(), "LOADING"):
 		_ = rdb.Close()
-		return nil, fmt.Errorf("Redis (REDIS_URL=%s) refused the connection: %w", db.Redact(redisURL), err)
+		return nil, fmt.Errorf("Redis (REDIS_URL=%s) answered with an error: %w", db.Redact(redisURL), err)
 	default:
 		log.Warn("Redis not reachable at start: serving degraded (presence reads UNAVAILABLE) until it answers",
 			"redis", db.Redact(redisURL), "err", err)

@@ -98,7 +98,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		}
 	}()
 
-	store, err := db.Open(ctx, cfg.DatabaseURL, log)
+	store, err := openStore(ctx, cfg, log)
 	if err != nil {
 		return nil, err
 	}
@@ -111,21 +111,14 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	var limiter models.RateLimiter = ratelimit.NewMemory()
 	checks := []httpapi.Check{{Name: "store", Ping: store.CheckWritable}}
 	if cfg.RedisURL != "" {
-		ropt, err := redis.ParseURL(cfg.RedisURL)
+		rdb, err := connectRedis(ctx, cfg.RedisURL, log)
 		if err != nil {
-			return nil, fmt.Errorf("REDIS_URL: %w", err)
+			return nil, err
 		}
-		rdb := redis.NewClient(ropt)
 		a.Redis = rdb
 		a.closers = append(a.closers, rdb.Close)
 		if err := a.tracing.Redis(rdb); err != nil {
 			return nil, err
-		}
-		pingCtx, cancel := context.WithTimeout(ctx, 5*time.Second)
-		err = rdb.Ping(pingCtx).Err()
-		cancel()
-		if err != nil {
-			return nil, fmt.Errorf("connect to Redis (REDIS_URL): %w", err)
 		}
 		limiter = ratelimit.NewRedis(rdb, opt.RedisPrefix+"rl:")
 		// Degraded while Redis cannot be reached, and while presence is being
@@ -313,11 +306,10 @@ func (a *App) startTracing(ctx context.Context, given *telemetry.Tracing) error 
 // within ctx; a node without tracing returns at once.
 func (a *App) FlushTraces(ctx context.Context) error { return a.tracing.Shutdown(ctx) }
 
-// Listener wraps the node's HTTP listener with the per-address connection
-// cap (MAX_CONNS_PER_IP; TRUSTED_PROXIES peers exempt), counting refusals.
-func (a *App) Listener(ln net.Listener) net.Listener {
-	return httpapi.LimitConnsPerIP(ln, a.Config.MaxConnsPerIP, a.Config.TrustedProxies, a.connsRefused.Inc)
-}
+// ConnRefused counts a connection closed at accept because its client
+// address already held MAX_CONNS_PER_IP (see httpapi.LimitConnsPerIP, which
+// server.go puts on the listener it binds before the node is built).
+func (a *App) ConnRefused() { a.connsRefused.Inc() }
 
 // Start runs the background workers until Close.
 func (a *App) Start() {

@@ -120,6 +120,11 @@ type Config struct {
 	// and resource are configured by the SDK's own OTEL_* variables; Load
 	// only refuses values the SDK would ignore or misread.
 	TracingEnabled bool
+	// StartupTimeout bounds how long start-up waits for a MySQL server
+	// that cannot be reached yet (retried with backoff), from 0 (one
+	// attempt) to 1h (STARTUP_TIMEOUT). Redis is never waited for: a node
+	// starts without it, degraded, and picks it up when it answers.
+	StartupTimeout time.Duration
 }
 
 // Product is an entry of the product catalogue.
@@ -340,6 +345,10 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 
 	c.TracingEnabled = loadTracing(env, bad)
+	// Start-up.
+	if c.StartupTimeout, err = time.ParseDuration(env("STARTUP_TIMEOUT", "60s")); err != nil || c.StartupTimeout < 0 || c.StartupTimeout > time.Hour {
+		bad("STARTUP_TIMEOUT", getenv("STARTUP_TIMEOUT"), "a duration from 0s (one attempt) to 1h such as 60s")
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}

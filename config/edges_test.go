@@ -51,3 +51,22 @@ func TestMetricsAddrConfig(t *testing.T) {
 		}
 	}
 }
+
+func TestStartupTimeout(t *testing.T) {
+	c, err := Load(envOf(nil))
+	if err != nil || c.StartupTimeout != 60*time.Second {
+		t.Fatalf("default STARTUP_TIMEOUT %v, %v; want 60s", c.StartupTimeout, err)
+	}
+	for value, want := range map[string]time.Duration{"0s": 0, "0": 0, "5s": 5 * time.Second, "1h": time.Hour} {
+		c, err := Load(envOf(map[string]string{"STARTUP_TIMEOUT": value}))
+		if err != nil || c.StartupTimeout != want {
+			t.Errorf("STARTUP_TIMEOUT=%q gives %v, %v; want %v", value, c.StartupTimeout, err, want)
+		}
+	}
+	// Negative, past the bound, nonsense: refused with the variable named.
+	for _, bad := range []string{"-1s", "61m", "1000000h", "soon", "60"} {
+		if _, err := Load(envOf(map[string]string{"STARTUP_TIMEOUT": bad})); err == nil || !strings.Contains(err.Error(), "STARTUP_TIMEOUT") {
+			t.Errorf("STARTUP_TIMEOUT=%q: want an error naming it, got %v", bad, err)
+		}
+	}
+}

@@ -121,6 +121,9 @@ func dialectorFor(databaseURL string) (gorm.Dialector, Dialect, error) {
 		path := strings.TrimPrefix(databaseURL, "sqlite:")
 		path, query, _ := strings.Cut(path, "?")
 		q, _ := url.ParseQuery(query)
+		if err := checkSQLitePath(path, q); err != nil {
+			return nil, SQLite, err
+		}
 		for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
 			q.Add("_pragma", p)
 		}

@@ -589,6 +589,12 @@ func (r *Redis) Run(ctx context.Context) error {
 	defer cancel()
 	if err := r.ps.Subscribe(ctx, r.kickChannel()); err != nil {
 		r.opts.Logger.Warn("presence: subscribe", "err", err)
+		// Redis is down at start: its first confirmation will be a
+		// return, after which what was missed meanwhile is caught up
+		// (resync, retried removals, OnReconnect), as after an outage.
+		r.subMu.Lock()
+		r.kickSubs = max(r.kickSubs, 1)
+		r.subMu.Unlock()
 	}
 	if err := r.markEpoch(ctx); err != nil {
 		r.opts.Logger.Warn("presence: epoch", "err", err)

@@ -114,14 +114,7 @@ func build() (string, error) {
 func StartProcess(t testing.TB, env map[string]string) *Process {
 	t.Helper()
 	bin := Binary(t)
-	vars := map[string]string{
-		"MAIL_URL":         "file:" + filepath.Join(t.TempDir(), "mail"),
-		"LOG_LEVEL":        "warn",
-		"SHUTDOWN_TIMEOUT": "5s",
-	}
-	for k, v := range env {
-		vars[k] = v
-	}
+	vars := processVars(t, env)
 	// The free port is released before the server binds it, so another
 	// program may take it in between: try again on a fresh port then.
 	for attempt := 1; ; attempt++ {
@@ -142,6 +135,109 @@ func StartProcess(t testing.TB, env map[string]string) *Process {
 }
 
 func startProcess(t testing.TB, bin string, vars map[string]string) (*Process, error) {
+	t.Helper()
+	p, err := launch(t, bin, vars)
+	if err != nil {
+		return p, err
+	}
+	if err := p.waitReady(); err != nil {
+		p.kill()
+		return p, err
+	}
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("output of rollcall at %s:\n%s", p.URL, p.Output())
+		}
+	})
+	return p, nil
+}
+
+// LaunchProcess starts the server binary as StartProcess does, with the same
+// defaults, but returns at once without waiting for it to be ready: for
+// tests of start-up itself. HTTP_ADDR is a free local port unless env sets
+// it. The process is stopped when the test ends, and its output logged if
+// the test failed.
+func LaunchProcess(t testing.TB, env map[string]string) *Process {
+	t.Helper()
+	vars := processVars(t, env)
+	if vars["HTTP_ADDR"] == "" {
+		port, err := freePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		vars["HTTP_ADDR"] = "127.0.0.1:" + port
+	}
+	p, err := launch(t, Binary(t), vars)
+	if err != nil {
+		t.Fatalf("start rollcall: %v", err)
+	}
+	t.Cleanup(func() {
+		p.Stop()
+		if t.Failed() {
+			t.Logf("output of rollcall at %s:\n%s", p.URL, p.Output())
+		}
+	})
+	return p
+}
+
+// processVars are the defaults of StartProcess and LaunchProcess, then env.
+func processVars(t testing.TB, env map[string]string) map[string]string {
+	vars := map[string]string{
+		"MAIL_URL":         "file:" + filepath.Join(t.TempDir(), "mail"),
+		"LOG_LEVEL":        "warn",
+		"SHUTDOWN_TIMEOUT": "5s",
+	}
+	for k, v := range env {
+		vars[k] = v
+	}
+	return vars
+}
+
+// WaitReady waits until GET /readyz answers 200 (up to 20 s), and fails the
+// test otherwise.
+func (p *Process) WaitReady() {
+	p.t.Helper()
+	if err := p.waitReady(); err != nil {
+		p.t.Fatalf("rollcall at %s: %v", p.URL, err)
+	}
+}
+
+// WaitOutput waits up to d for the output to contain s; false when it does
+// not (or the process ended without writing it).
+func (p *Process) WaitOutput(s string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if strings.Contains(p.Output(), s) {
+			return true
+		}
+		if time.Now().After(deadline) {
+			return false
+		}
+		// Polling: the output is written by another process.
+		select {
+		case <-p.done:
+			return strings.Contains(p.Output(), s)
+		case <-time.After(10 * time.Millisecond):
+		}
+	}
+}
+
+// WaitExit waits up to d for the process to end and returns how it ended
+// (nil for exit status 0); still running after d fails the test.
+func (p *Process) WaitExit(d time.Duration) error {
+	p.t.Helper()
+	select {
+	case <-p.done:
+		return p.err
+	case <-time.After(d):
+		p.t.Fatalf("rollcall at %s still running after %v", p.URL, d)
+		return nil
+	}
+}
+
+// launch starts bin with vars and returns without waiting.
+func launch(t testing.TB, bin string, vars map[string]string) (*Process, error) {
 	t.Helper()
 	p := &Process{t: t, out: &syncBuffer{}, done: make(chan struct{}), URL: "http://" + vars["HTTP_ADDR"]}
 	if dir, ok := strings.CutPrefix(vars["MAIL_URL"], "file:"); ok {
@@ -166,16 +262,6 @@ func startProcess(t testing.TB, bin string, vars map[string]string) (*Process, e
 		p.err = p.cmd.Wait()
 		close(p.done)
 	}()
-	if err := p.waitReady(); err != nil {
-		p.kill()
-		return p, err
-	}
-	t.Cleanup(func() {
-		p.Stop()
-		if t.Failed() {
-			t.Logf("output of rollcall at %s:\n%s", p.URL, p.Output())
-		}
-	})
 	return p, nil
 }
 

@@ -61,6 +61,19 @@ func TestDefer(t *testing.T) {
 		}
 	})
 
+	// A deferred query is one request in the metrics, however many
+	// payloads it is delivered in.
+	t.Run("CountedOnce", func(t *testing.T) {
+		const series = `rollcall_graphql_requests_total{operation="anonymous",type="query"}`
+		before := max(sampleOf(scrape(t, n), series), 0)
+		if _, _, body := postQuery(t, c, deferAccept, deferQuery); len(multipartJSON(t, body)) != 2 {
+			t.Fatalf("want two payloads, got %q", body)
+		}
+		if after := sampleOf(scrape(t, n), series); after != before+1 {
+			t.Fatalf("%s went from %v to %v for one deferred query", series, before, after)
+		}
+	})
+
 	// Labels, several fragments, a nested @defer (delivered with its
 	// parent), a field under @defer the executor resolves at once (email,
 	// phone: no resolver) and a list.

@@ -166,7 +166,8 @@ func (m *Metrics) InterceptOperation(ctx context.Context, next graphql.Operation
 	}
 }
 
-// InterceptResponse observes each response: one per query or mutation,
+// InterceptResponse observes each response: one per query or mutation
+// (its deferred payloads are not counted again, though their errors are),
 // one per event of a subscription.
 func (m *Metrics) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
 	start := time.Now()
@@ -176,7 +177,9 @@ func (m *Metrics) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 		if resp != nil {
 			m.subEvents.WithLabelValues(name).Inc()
 		}
-	} else {
+	} else if resp == nil || (resp.Label == "" && resp.Path == nil) {
+		// One request per query or mutation: the later payloads of a
+		// @defer (each with its label and path) are not requests.
 		m.requests.WithLabelValues(name, typ).Inc()
 		m.duration.WithLabelValues(name).Observe(time.Since(start).Seconds())
 	}

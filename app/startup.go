@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"math/rand/v2"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -109,6 +110,7 @@ func connectRedis(ctx context.Context, redisURL string, log *slog.Logger) (*redi
 	if ropt.DialerRetries == 0 {
 		ropt.DialerRetries = 1
 	}
+	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{}) })
 	rdb := redis.NewClient(ropt)
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	err = rdb.Ping(pingCtx).Err()
@@ -124,4 +126,17 @@ func connectRedis(ctx context.Context, redisURL string, log *slog.Logger) (*redi
 			"redis", db.Redact(redisURL), "err", err)
 	}
 	return rdb, nil
+}
+
+// redisLogOnce installs redisLogger as go-redis's (process-wide) logger.
+var redisLogOnce sync.Once
+
+// redisLogger sends go-redis's own messages (a failed dial of its pool,
+// once per attempt during an outage) to slog at debug level instead of
+// stderr: the outage itself is reported once, by readiness, presence and
+// the rate limiter.
+type redisLogger struct{}
+
+func (redisLogger) Printf(ctx context.Context, format string, v ...any) {
+	slog.Default().DebugContext(ctx, "redis: "+fmt.Sprintf(format, v...))
 }

@@ -61,6 +61,21 @@ func TestDefer(t *testing.T) {
 		}
 	})
 
+	// A subscription sent over HTTP is refused at once rather than held
+	// until its first event (GraphiQL or a client with the wrong link).
+	t.Run("SubscriptionOverHTTPRefused", func(t *testing.T) {
+		start := time.Now()
+		for _, accept := range []string{deferAccept, "application/json"} {
+			status, _, body := postQuery(t, c, accept, `subscription { sessionsChanged { kind } }`)
+			if status != http.StatusBadRequest || !strings.Contains(body, `"BAD_USER_INPUT"`) || !strings.Contains(body, "websocket") {
+				t.Fatalf("Accept %s: %d %s", accept, status, body)
+			}
+		}
+		if d := time.Since(start); d > 5*time.Second {
+			t.Fatalf("refused after %v: the request waited for an event", d)
+		}
+	})
+
 	// A deferred query is one request in the metrics, however many
 	// payloads it is delivered in.
 	t.Run("CountedOnce", func(t *testing.T) {

@@ -148,19 +148,25 @@ func TestGraphiQLInChromium(t *testing.T) {
 
 	// While the browser runs, a spare device of the same user comes and
 	// goes, so the page's sessionsChanged subscription has events to show
-	// once it is set up (at most 800 rounds).
+	// once it is set up — until the page shows one (the script says so on
+	// stdout), so that stopping the subscription is not raced by a flood of
+	// events on a loaded machine (at most 300 rounds).
 	var wg sync.WaitGroup
 	triggers := 0
+	shown := make(chan struct{})
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		for i := 0; i < 800 && ctx.Err() == nil; i++ {
+		for i := 0; i < 300 && ctx.Err() == nil; i++ {
 			if connectAndLeave(ctx, n, spare.Token) == nil {
 				triggers++
 			}
 			select {
 			case <-ctx.Done():
-			case <-time.After(150 * time.Millisecond):
+				return
+			case <-shown:
+				return
+			case <-time.After(400 * time.Millisecond):
 			}
 		}
 	}()
@@ -170,7 +176,7 @@ func TestGraphiQLInChromium(t *testing.T) {
 	cmd.Env = append(os.Environ(), "ROLLCALL_TOKEN="+owner.Token, "ROLLCALL_ARTIFACTS="+artifacts, "ROLLCALL_CHROMIUM="+browser)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	cmd.Stdout, cmd.Stderr = &markerWriter{w: &stdout, marker: []byte(`"progress":"event shown"`), seen: shown}, &stderr
 	start := time.Now()
 	err := cmd.Run()
 	cancel()
@@ -322,4 +328,22 @@ func TestGraphiQLSettings(t *testing.T) {
 			}
 		})
 	}
+}
+
+// markerWriter writes to w and closes seen the first time marker appears
+// in what was written so far.
+type markerWriter struct {
+	w      *bytes.Buffer
+	marker []byte
+	seen   chan struct{}
+	done   bool
+}
+
+func (m *markerWriter) Write(p []byte) (int, error) {
+	n, err := m.w.Write(p)
+	if !m.done && bytes.Contains(m.w.Bytes(), m.marker) {
+		m.done = true
+		close(m.seen)
+	}
+	return n, err
 }

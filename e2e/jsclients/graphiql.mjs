@@ -54,6 +54,13 @@ function editorText(page, selector) {
 // than one operation, as the page's default text does).
 async function setQuery(page, text) {
   await page.evaluate((q) => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue(q), text);
+  // GraphiQL parses the editor's text after a debounce and picks the
+  // transport from that parse (a subscription goes to the websocket): run
+  // only once the parse is of this text.
+  await page.waitForFunction((q) => {
+    const cm = document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror;
+    return cm.documentAST?.loc?.source?.body === q;
+  }, text, { timeout: 10000 });
   await page.waitForSelector('.graphiql-execute-button:not([aria-haspopup])', { timeout: 10000 });
 }
 
@@ -179,6 +186,8 @@ run(async (result, report) => {
     // same user connects and leaves) until this script exits.
     const subText = await waitForResult(page, (t) => t.includes('"sessionsChanged"'), 'a sessionsChanged event', 30000);
     result.subscriptionResult = JSON.parse(subText);
+    // The Go side stops making events once it reads this line.
+    process.stdout.write('{"progress":"event shown"}\n');
     result.screenshots.push(await shot(page, 'graphiql-subscription.png'));
 
     step('stop the subscription');

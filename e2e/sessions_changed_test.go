@@ -134,10 +134,20 @@ func TestSessionsChangedAcrossNodes(t *testing.T) {
 	checkSessionsChanged(t, a, b)
 }
 
+// sessionsChanged streams only to a signed-in socket: a socket without a
+// token is closed at connection_init (4403), and over HTTP a subscription
+// is refused whoever asks (it needs a websocket).
 func TestSessionsChangedNeedsSignIn(t *testing.T) {
 	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{})
-	r := n.Client().Do(t, sessionsSub, nil)
-	if r.Code() != "UNAUTHENTICATED" {
-		t.Fatalf("anonymous sessionsChanged: %s", r.Code())
+	if r := n.Client().Do(t, sessionsSub, nil); r.Code() != "BAD_USER_INPUT" || len(r.Data) > 0 && string(r.Data) != "null" {
+		t.Fatalf("anonymous sessionsChanged over HTTP: %s %s", r.Code(), r.Data)
+	}
+	ws, _, err := dialWS(t, n, "graphql-transport-ws", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws.send(map[string]any{"type": "connection_init", "payload": map[string]any{}})
+	if m, code := ws.read(5 * time.Second); code != 4403 {
+		t.Fatalf("anonymous socket: got %v (close %d), want close 4403", m, code)
 	}
 }

@@ -111,16 +111,26 @@ func Redis(t testing.TB) (redisURL, prefix string) {
 		defer rdb.Close()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()
-		var keys []string
-		for iter.Next(ctx) {
-			keys = append(keys, iter.Val())
-		}
-		if len(keys) > 0 {
-			rdb.Del(ctx, keys...)
+		// The rate limiter's library puts its own "rate:" before every key
+		// (go-redis/redis_rate), so its keys are rate:{prefix}…
+		for _, pattern := range RedisKeyPatterns(prefix) {
+			iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
+			var keys []string
+			for iter.Next(ctx) {
+				keys = append(keys, iter.Val())
+			}
+			if len(keys) > 0 {
+				rdb.Del(ctx, keys...)
+			}
 		}
 	})
 	return redisURL, prefix
+}
+
+// RedisKeyPatterns are the SCAN patterns of every key a node with
+// REDIS_PREFIX=prefix writes: its own keys, and the rate limiter's.
+func RedisKeyPatterns(prefix string) []string {
+	return []string{prefix + "*", "rate:" + prefix + "*"}
 }
 
 func randomHex(n int) string {

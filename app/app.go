@@ -242,7 +242,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		RequestTimeout: cfg.RequestTimeout, Persisted: persisted, GetMaxAge: cfg.GetCacheMaxAge, OnPanic: metrics.Panic,
 		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},
 	})
-	if ext := a.tracing.GraphQL(); ext != nil {
+	if ext := a.tracing.GraphQL(metrics.Known); ext != nil {
 		gql.Use(ext)
 	}
 	// With METRICS_ADDR, /metrics lives on its own listener only, bound

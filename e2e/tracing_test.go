@@ -22,7 +22,8 @@ func tracedNode(t *testing.T, store testenv.Store, sampler sdktrace.Sampler) (*t
 	exp := tracetest.NewInMemoryExporter()
 	tp := sdktrace.NewTracerProvider(sdktrace.WithSyncer(exp), sdktrace.WithSampler(sampler))
 	t.Cleanup(func() { _ = tp.Shutdown(t.Context()) })
-	n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, Tracing: telemetry.WithProvider(tp)})
+	n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, Tracing: telemetry.WithProvider(tp),
+		Env: map[string]string{"METRICS_OPERATION_NAMES": "SignUp,Home"}})
 	return n, exp
 }
 
@@ -119,7 +120,24 @@ func TestTracingFollowsTheBrowsersTraceparent(t *testing.T) {
 		c.Header.Set("Traceparent", "00-"+traceID.String()+"-"+parent2.String()+"-01")
 		c.MustDo(t, `query Home { me { id organizations { id accounts { id } } presence { status } } }`, nil, new(map[string]any))
 
+		// A name the node does not know (not in the manifest nor in
+		// METRICS_OPERATION_NAMES) stays out of the span's name, so made-up
+		// names do not multiply span names; it is still an attribute.
+		c.MustDo(t, `query MadeUp_4711 { me { id } }`, nil, new(map[string]any))
 		all := spansOf(exp)
+		if got := all.named("query MadeUp_4711", traceID); len(got) != 0 {
+			t.Fatalf("an unknown operation name made a span name: %v", names(all))
+		}
+		madeUp := 0
+		for _, s := range all {
+			if s.Name == "query" && attr(s, "graphql.operation.name") == "MadeUp_4711" {
+				madeUp++
+			}
+		}
+		if madeUp != 1 {
+			t.Fatalf("want one span named \"query\" for the unknown operation, got %d (spans: %v)", madeUp, names(all))
+		}
+
 		for _, tc := range []struct{ op, browserSpan, resolver string }{
 			{"mutation SignUp", parentID.String(), "Mutation.signUp"},
 			{"query Home", parent2.String(), "User.organizations"},

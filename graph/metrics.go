@@ -108,6 +108,10 @@ func (m *Metrics) PersistedStoreError(op string, _ error) {
 }
 
 // label bounds an operation name to the known ones.
+// Known reports an operation name the metrics label by (the manifest's and
+// METRICS_OPERATION_NAMES); tracing names spans by the same set.
+func (m *Metrics) Known(op string) bool { return m.known[op] }
+
 func (m *Metrics) label(op string) string {
 	switch {
 	case op == "":

@@ -17,8 +17,11 @@ import (
 // resolver that matters, or nil when tracing is off.
 //
 // An operation's span is named "TYPE NAME" (query, mutation, subscription)
-// when the operation name is a plain identifier of at most 64 characters,
-// "TYPE" otherwise, and carries graphql.operation.type and
+// when known reports the operation name as known (the names the metrics
+// label by: the trusted-documents manifest and METRICS_OPERATION_NAMES), and
+// "TYPE" otherwise, so names a client makes up do not multiply span names
+// (which span metrics group by). It carries graphql.operation.type and,
+// when the name is a plain identifier of at most 64 characters,
 // graphql.operation.name: never the document or the variables (passwords,
 // tokens). A failed operation's status is the first error's code.
 //
@@ -32,14 +35,20 @@ import (
 // a connection. Fields read from the loaded object, and resolvers of single
 // objects served by the per-request loaders, make none: the loaders'
 // batched statements have their own spans.
-func (t *Tracing) GraphQL() graphql.HandlerExtension {
+func (t *Tracing) GraphQL(known func(name string) bool) graphql.HandlerExtension {
 	if !t.Enabled() {
 		return nil
 	}
-	return gqlTracer{tracer: t.tracer}
+	if known == nil {
+		known = func(string) bool { return false }
+	}
+	return gqlTracer{tracer: t.tracer, known: known}
 }
 
-type gqlTracer struct{ tracer trace.Tracer }
+type gqlTracer struct {
+	tracer trace.Tracer
+	known  func(name string) bool
+}
 
 var _ interface {
 	graphql.HandlerExtension
@@ -106,8 +115,10 @@ func (g gqlTracer) start(ctx context.Context, oc *graphql.OperationContext) (con
 	attrs := []attribute.KeyValue{semconv.GraphQLOperationTypeKey.String(typ)}
 	spanName := typ
 	if identifier(name) {
-		spanName += " " + name
 		attrs = append(attrs, semconv.GraphQLOperationName(name))
+		if g.known(name) {
+			spanName += " " + name
+		}
 	}
 	return g.tracer.Start(ctx, spanName, trace.WithAttributes(attrs...))
 }

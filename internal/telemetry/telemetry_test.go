@@ -29,7 +29,7 @@ func TestOffInstrumentsNothing(t *testing.T) {
 		if got := tr.Handler(h); got != h {
 			t.Fatal("the HTTP handler was wrapped")
 		}
-		if tr.GraphQL() != nil || tr.GORM() != nil {
+		if tr.GraphQL(nil) != nil || tr.GORM() != nil {
 			t.Fatal("an extension or plugin without tracing")
 		}
 		if err := tr.Redis(nil); err != nil {

@@ -53,6 +53,7 @@ type peerFigures struct {
 	changes      int64
 	sendErrors   int64
 	deliveries   int64
+	expected     int64   // changes × group
 	perSec       float64 // deliveries/s
 	cpuPerDeliv  float64 // µs of server CPU per delivery
 	cores        float64 // server CPU over the window
@@ -111,7 +112,8 @@ func peerTable(rc, cf *peerFigures, engine string) string {
 	row("sockets accepted per second", rc.acceptPerSec, cf.acceptPerSec, "%.0f/s")
 	row("server RSS per socket", rc.rssPerSocket, cf.rssPerSocket, "%.1f KiB")
 	row("server goroutines per socket", rc.goroutines, cf.goroutines, "%.2f")
-	row("changes sent", float64(rc.changes), float64(cf.changes), "%.0f")
+	row("changes sent in the window", float64(rc.changes), float64(cf.changes), "%.0f")
+	row("deliveries expected (changes × group)", float64(rc.expected), float64(cf.expected), "%.0f")
 	row("deliveries timed", float64(rc.deliveries), float64(cf.deliveries), "%.0f")
 	row("deliveries per second", rc.perSec, cf.perSec, "%.0f/s")
 	row("server CPU per delivery", rc.cpuPerDeliv, cf.cpuPerDeliv, "%.1f µs")
@@ -171,6 +173,31 @@ type peerLoad struct {
 	measuring *atomic.Bool
 	received  *atomic.Int64
 	lat       *latencies
+	// sentIn counts changes sent in the window.
+	sentIn atomic.Int64
+	// from and to bound the send times (UnixNano) whose deliveries count:
+	// the changes sent in the measured window.
+	from, to atomic.Int64
+}
+
+// stamp is the send time of a change about to be sent (UnixNano); it
+// counts the change when it falls in the window.
+func (pl *peerLoad) stamp() int64 {
+	ns := time.Now().UnixNano()
+	if ns >= pl.from.Load() && ns < pl.to.Load() {
+		pl.sentIn.Add(1)
+	}
+	return ns
+}
+
+// deliver counts one delivery of a change sent at sendNs and received at
+// recv, when the change was sent in the window.
+func (pl *peerLoad) deliver(sendNs int64, recv time.Time) {
+	if !pl.measuring.Load() || sendNs < pl.from.Load() || sendNs >= pl.to.Load() {
+		return
+	}
+	pl.lat.add(recv.Sub(time.Unix(0, sendNs)))
+	pl.received.Add(1)
 }
 
 func (pl *peerLoad) run(ctx context.Context, f *peerFigures, open func() ([]peerConn, []peerConn, error)) error {
@@ -214,34 +241,30 @@ func (pl *peerLoad) run(ctx context.Context, f *peerFigures, open func() ([]peer
 	var sent, errs atomic.Int64
 	warm := 3 * time.Second
 	window := e.cfg.peerDuration
-	go func() {
-		select {
-		case <-time.After(warm):
-			pl.measuring.Store(true)
-		case <-ctx.Done():
-		}
-	}()
-	begin := time.Now()
-	// Changes sent during warm-up are delivered before measuring starts
-	// or are counted; the CPU window starts with measuring.
+	pl.from.Store(math.MaxInt64)
+	pl.to.Store(math.MaxInt64)
+	pl.measuring.Store(true)
+	// The CPU window starts when the changes that count start: after a
+	// warm-up, and ends a second after the last one (deliveries in flight).
 	var cpu0 time.Duration
 	cpuStart := make(chan struct{})
 	go func() {
 		time.Sleep(warm)
 		_, cpu0, _ = procStat(pl.nd.pid())
+		pl.from.Store(time.Now().UnixNano())
 		close(cpuStart)
 	}()
-	var sentWindow int64
+	begin := time.Now()
 	drive(ctx, e.cfg.peerRate, begin.Add(warm+window), func(i int) {
-		if i == int(float64(e.cfg.peerRate)*warm.Seconds()) {
-			sentWindow = sent.Load()
-		}
-		if err := order[i%len(order)].change(); err != nil {
+		err := order[i%len(order)].change()
+		if err != nil {
 			errs.Add(1)
 			return
 		}
 		sent.Add(1)
 	})
+	end := time.Now()
+	pl.to.Store(end.UnixNano())
 	<-cpuStart
 	time.Sleep(time.Second) // deliveries in flight
 	pl.measuring.Store(false)
@@ -249,11 +272,12 @@ func (pl *peerLoad) run(ctx context.Context, f *peerFigures, open func() ([]peer
 	if err != nil {
 		return err
 	}
-	measured := window + time.Second
-	f.changes = sent.Load() - sentWindow
+	measured := end.Add(time.Second).Sub(time.Unix(0, pl.from.Load()))
+	f.changes = pl.sentIn.Load()
 	f.sendErrors = errs.Load()
 	f.deliveries = pl.received.Load()
-	f.perSec = float64(f.deliveries) / window.Seconds()
+	f.expected = f.changes * int64(e.cfg.group)
+	f.perSec = float64(f.deliveries) / end.Sub(time.Unix(0, pl.from.Load())).Seconds()
 	f.cpuPerDeliv = usPerDelivery(cpu1-cpu0, f.deliveries)
 	f.cores = (cpu1 - cpu0).Seconds() / measured.Seconds()
 	f.p50, f.p99 = pl.lat.pct(50), pl.lat.pct(99)
@@ -279,7 +303,10 @@ func drive(ctx context.Context, rate int, until time.Time, send func(i int)) {
 
 // --- Rollcall ---
 
-type rollcallConn struct{ c *wsClient }
+type rollcallConn struct {
+	c  *wsClient
+	pl *peerLoad
+}
 
 func (r rollcallConn) change() error {
 	act := "IDLE"
@@ -287,7 +314,7 @@ func (r rollcallConn) change() error {
 		act = "ACTIVE"
 	}
 	r.c.idle = !r.c.idle
-	r.c.cs.sendAt.Store(r.c.user.UserID, time.Now().UnixNano())
+	r.c.cs.sendAt.Store(r.c.user.UserID, r.pl.stamp())
 	return r.c.setActivity(act)
 }
 
@@ -315,12 +342,11 @@ func peerRollcall(ctx context.Context, e *env, n, m int) (*peerFigures, error) {
 	f := &peerFigures{name: "Rollcall", note: "Rollcall keeps presence in Redis whatever -peer-engine says; changes are setPresence IDLE/ACTIVE over the sender's socket"}
 	cs := newClients(e)
 	cs.onEvent = func(c *wsClient, ev presenceEvent) {
-		if !pl.measuring.Load() || ev.userID == 0 {
+		if ev.userID == 0 {
 			return
 		}
 		if v, ok := cs.sendAt.Load(ev.userID); ok {
-			pl.lat.add(ev.recv.Sub(time.Unix(0, v.(int64))))
-			pl.received.Add(1)
+			pl.deliver(v.(int64), ev.recv)
 		}
 	}
 	var ts []target
@@ -341,9 +367,9 @@ func peerRollcall(ctx context.Context, e *env, n, m int) (*peerFigures, error) {
 			if c == nil {
 				continue
 			}
-			all = append(all, rollcallConn{c})
+			all = append(all, rollcallConn{c, pl})
 			if ts[i].account != 0 {
-				sub = append(sub, rollcallConn{c})
+				sub = append(sub, rollcallConn{c, pl})
 			}
 		}
 		return all, sub, err
@@ -508,13 +534,9 @@ func peerCentrifugo(ctx context.Context, e *env, bin string, n, m int) (*peerFig
 		WriteBufferPool:  &sync.Pool{},
 	}
 	onPub := func(data []byte, recv time.Time) {
-		if !pl.measuring.Load() {
-			return
-		}
 		if s := after(data, []byte(`"t":`), '}'); s != nil {
 			if t, err := strconv.ParseInt(string(bytes.TrimSpace(s)), 10, 64); err == nil {
-				pl.lat.add(recv.Sub(time.Unix(0, t)))
-				pl.received.Add(1)
+				pl.deliver(t, recv)
 			}
 		}
 	}
@@ -539,10 +561,10 @@ func peerCentrifugo(ctx context.Context, e *env, bin string, n, m int) (*peerFig
 					ch = fmt.Sprintf("%s:%d", peerNamespace, i/e.cfg.group)
 				}
 				tok := connectionToken([]byte(secret), strconv.Itoa(i+1), exp)
-				c, err := dialCentrifugo(ctx, dialer, nd.addr, tok, ch, i+1, onPub)
+				c, err := dialCentrifugo(ctx, dialer, nd.addr, tok, ch, i+1, pl.stamp, onPub)
 				if err != nil && ctx.Err() == nil {
 					time.Sleep(200 * time.Millisecond)
-					c, err = dialCentrifugo(ctx, dialer, nd.addr, tok, ch, i+1, onPub)
+					c, err = dialCentrifugo(ctx, dialer, nd.addr, tok, ch, i+1, pl.stamp, onPub)
 				}
 				if err != nil {
 					failed.Add(1)
@@ -597,6 +619,7 @@ type cfClient struct {
 	conn    *websocket.Conn
 	channel string
 	user    int
+	stamp   func() int64
 	wmu     sync.Mutex
 	seq     atomic.Uint32
 	done    chan struct{}
@@ -606,7 +629,7 @@ type cfClient struct {
 // dialCentrifugo connects with token, waits for the connect reply and,
 // when channel is set, sends the subscribe command (not waiting for its
 // reply, like the Rollcall clients).
-func dialCentrifugo(ctx context.Context, d *websocket.Dialer, addr, token, channel string, user int, onPub func([]byte, time.Time)) (*cfClient, error) {
+func dialCentrifugo(ctx context.Context, d *websocket.Dialer, addr, token, channel string, user int, stamp func() int64, onPub func([]byte, time.Time)) (*cfClient, error) {
 	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
 	defer cancel()
 	conn, resp, err := d.DialContext(ctx, "ws://"+addr+"/connection/websocket", nil)
@@ -616,7 +639,7 @@ func dialCentrifugo(ctx context.Context, d *websocket.Dialer, addr, token, chann
 		}
 		return nil, fmt.Errorf("dial: %w", err)
 	}
-	c := &cfClient{conn: conn, channel: channel, user: user, done: make(chan struct{})}
+	c := &cfClient{conn: conn, channel: channel, user: user, stamp: stamp, done: make(chan struct{})}
 	c.seq.Store(1)
 	cmd, _ := json.Marshal(map[string]any{"id": 1, "connect": map[string]any{"token": token, "name": "rollcall-loadtest"}})
 	if err := c.write(cmd); err != nil {
@@ -693,7 +716,7 @@ func (c *cfClient) change() error {
 	if c.channel == "" {
 		return errors.New("not subscribed")
 	}
-	msg := `{"id":` + strconv.FormatUint(uint64(c.seq.Add(1)), 10) + `,"publish":{"channel":"` + c.channel + `","data":{"u":` + strconv.Itoa(c.user) + `,"t":` + strconv.FormatInt(time.Now().UnixNano(), 10) + `}}}`
+	msg := `{"id":` + strconv.FormatUint(uint64(c.seq.Add(1)), 10) + `,"publish":{"channel":"` + c.channel + `","data":{"u":` + strconv.Itoa(c.user) + `,"t":` + strconv.FormatInt(c.stamp(), 10) + `}}}`
 	return c.write([]byte(msg))
 }
 

@@ -26,6 +26,15 @@
 //	p7  signOutSession on node A while the session's socket is on node B: time to
 //	    close 4403 on B and to the token being refused on B, p50/p99
 //
+// With -peer centrifugo the tool runs no scenario: it puts Rollcall and then
+// Centrifugo v6.9.1 (built once with go install into the user cache dir, not
+// a dependency of this module) under the same load — -peer-conns sockets,
+// -peer-subscribed of them in groups of -group, -peer-rate changes/s sent by
+// clients, latency from the client's send — and prints both columns and
+// their ratio (see peer.go and docs/benchmarks.md "Beside Centrifugo"):
+//
+//	go run ./cmd/loadtest -peer centrifugo -peer-engine redis -peer-conns 2000 -peer-subscribed 1000 -peer-rate 100
+//
 // The tool raises RLIMIT_NOFILE to its hard limit (children inherit it); a
 // scenario that needs more descriptors than the limit allows is scaled down
 // and says so. Server processes die with the tool (PDEATHSIG) and are

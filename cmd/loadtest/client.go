@@ -43,6 +43,9 @@ type clients struct {
 	onClose func(c *wsClient, code int)
 	// mutationErrors counts setPresence answers carrying errors.
 	mutationErrors atomic.Int64
+	// sendAt maps user ids to the UnixNano of their last change sent
+	// (-peer mode: latency from the client's send).
+	sendAt sync.Map
 	// pongDelay, when set, delays each answer to a server ping (P5 jitter).
 	pongDelay func() time.Duration
 }

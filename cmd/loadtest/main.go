@@ -26,6 +26,15 @@
 //	p7  signOutSession on node A while the session's socket is on node B: time to
 //	    close 4403 on B and to the token being refused on B, p50/p99
 //
+// With -peer centrifugo the tool runs no scenario: it puts Rollcall and then
+// Centrifugo v6.9.1 (built once with go install into the user cache dir, not
+// a dependency of this module) under the same load — -peer-conns sockets,
+// -peer-subscribed of them in groups of -group, -peer-rate changes/s sent by
+// clients, latency from the client's send — and prints both columns and
+// their ratio (see peer.go and docs/benchmarks.md "Beside Centrifugo"):
+//
+//	go run ./cmd/loadtest -peer centrifugo -peer-engine redis -peer-conns 2000 -peer-subscribed 1000 -peer-rate 100
+//
 // The tool raises RLIMIT_NOFILE to its hard limit (children inherit it); a
 // scenario that needs more descriptors than the limit allows is scaled down
 // and says so. Server processes die with the tool (PDEATHSIG) and are
@@ -86,6 +95,14 @@ type config struct {
 	p6Stall float64
 
 	p7Sessions int
+
+	peer           string
+	peerEngine     string
+	centrifugoBin  string
+	peerConns      int
+	peerSubscribed int
+	peerRate       int
+	peerDuration   time.Duration
 }
 
 func main() {
@@ -145,6 +162,14 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.Float64Var(&c.p6Stall, "p6-stall", 0.01, "P6: share of clients that stop reading (0 gives a control run: two baselines)")
 
 	fs.IntVar(&c.p7Sessions, "p7-sessions", 200, "P7: sessions signed out one after another")
+
+	fs.StringVar(&c.peer, "peer", "", "run a peer beside Rollcall under the same load instead of the scenarios: centrifugo (v6.9.1, built with go install)")
+	fs.StringVar(&c.peerEngine, "peer-engine", "memory", "-peer: Centrifugo engine, memory or redis (Redis at -redis, keys under the run's prefix)")
+	fs.StringVar(&c.centrifugoBin, "centrifugo-bin", "", "-peer: prebuilt Centrifugo binary (default: go install into the user cache dir once)")
+	fs.IntVar(&c.peerConns, "peer-conns", 10000, "-peer: sockets open on each server")
+	fs.IntVar(&c.peerSubscribed, "peer-subscribed", 5000, "-peer: of them subscribed, in groups of -group (one account / one channel per group)")
+	fs.IntVar(&c.peerRate, "peer-rate", 200, "-peer: changes per second, each to its group's watchers")
+	fs.DurationVar(&c.peerDuration, "peer-duration", 20*time.Second, "-peer: measured window (after a 3 s warm-up)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -166,6 +191,18 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if len(c.scenarios) == 0 {
 		return nil, fmt.Errorf("-scenario: nothing to run")
+	}
+	switch c.peer {
+	case "", "centrifugo":
+	default:
+		return nil, fmt.Errorf("-peer: centrifugo or empty")
+	}
+	if c.peerEngine != "memory" && c.peerEngine != "redis" {
+		return nil, fmt.Errorf("-peer-engine: memory or redis")
+	}
+	if c.peerConns < 1 || c.peerConns > 100000 || c.peerSubscribed < 1 || c.peerRate < 1 || c.peerRate > 100000 ||
+		c.peerDuration < time.Second || c.peerDuration > time.Hour {
+		return nil, fmt.Errorf("-peer-conns 1..100000, -peer-subscribed ≥ 1, -peer-rate 1..100000, -peer-duration 1s..1h")
 	}
 	if c.fields != "full" && c.fields != "lean" {
 		return nil, fmt.Errorf("-fields: full or lean")
@@ -193,6 +230,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	}
 	defer e.close()
 
+	if cfg.peer != "" {
+		return runPeer(ctx, e, stdout)
+	}
 	scenarios := map[string]func(context.Context, *env) error{
 		"p1": runP1, "p2": runP2, "p3": runP3, "p4": runP4, "p5": runP5, "p6": runP6, "p7": runP7,
 	}

@@ -2489,7 +2489,7 @@ enum Permission {
 }
 
 type Query {
-  "Any object by its global ID; null when it does not exist or is not the viewer's to see."
+  "Any object by its global ID. null with a ` + "`" + `NOT_FOUND` + "`" + ` error when it does not exist, belongs to another organization or the ID is malformed (the same answer for each); null with ` + "`" + `FORBIDDEN` + "`" + ` for an account of the viewer's organization they have no access to."
   node(id: ID!): Node
   "The signed-in person; null when the request carries no valid session."
   me: User

@@ -218,17 +218,9 @@ func (e *env) startNode(ctx context.Context, name, scope string, extra ...string
 		"SHUTDOWN_TIMEOUT=20s",
 	)
 	cmd.Env = append(cmd.Env, extra...)
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		_ = logf.Close()
+	if err := e.launch(n, cmd, logf); err != nil {
 		return nil, err
 	}
-	n.cmd = cmd
-	go func() { _ = cmd.Wait(); close(n.done) }()
-	e.mu.Lock()
-	e.nodes = append(e.nodes, n)
-	e.mu.Unlock()
 	deadline := time.Now().Add(60 * time.Second)
 	for {
 		select {
@@ -390,4 +382,22 @@ func (e *env) dbSelects(ctx context.Context) int64 {
 	var v int64
 	_ = conn.QueryRowContext(ctx, "SHOW GLOBAL STATUS LIKE 'Com_select'").Scan(&name, &v)
 	return v
+}
+
+// launch starts cmd as node n (output to logf, killed with this process),
+// closes n.done when it exits, and registers it for the environment's
+// cleanup.
+func (e *env) launch(n *node, cmd *exec.Cmd, logf *os.File) error {
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
+	if err := cmd.Start(); err != nil {
+		_ = logf.Close()
+		return err
+	}
+	n.cmd = cmd
+	go func() { _ = cmd.Wait(); close(n.done) }()
+	e.mu.Lock()
+	e.nodes = append(e.nodes, n)
+	e.mu.Unlock()
+	return nil
 }

@@ -22,7 +22,6 @@ import (
 	"strconv"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/gorilla/websocket"
@@ -506,17 +505,9 @@ func peerCentrifugo(ctx context.Context, e *env, bin string, n, m int) (*peerFig
 	nd := &node{name: "centrifugo", addr: fmt.Sprintf("127.0.0.1:%d", port), done: make(chan struct{}), log: logf, prefix: e.prefix + "cf"}
 	cmd := exec.Command(bin, "--config", confPath)
 	cmd.Dir = e.tmp
-	cmd.Stdout, cmd.Stderr = logf, logf
-	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	if err := cmd.Start(); err != nil {
-		_ = logf.Close()
+	if err := e.launch(nd, cmd, logf); err != nil {
 		return nil, err
 	}
-	nd.cmd = cmd
-	go func() { _ = cmd.Wait(); close(nd.done) }()
-	e.mu.Lock()
-	e.nodes = append(e.nodes, nd)
-	e.mu.Unlock()
 	if err := waitHTTP(ctx, nd, "/health"); err != nil {
 		return nil, err
 	}

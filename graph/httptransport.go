@@ -157,14 +157,15 @@ func execute(w http.ResponseWriter, r *http.Request, exec graphql.GraphExecutor,
 		writeRequestErrors(w, resp)
 		return
 	}
-	if op := rc.Doc.Operations.ForName(rc.OperationName); op != nil && op.Operation == ast.Subscription {
+	op := rc.Operation // the operation chosen by operationName
+	if op != nil && op.Operation == ast.Subscription {
 		// A subscription answered over HTTP would hold the request until
 		// its first event and end there: it needs a websocket.
 		writeRequestError(w, media, http.StatusBadRequest, "subscriptions run over a websocket (graphql-transport-ws) at /query, not over HTTP")
 		return
 	}
 	if queriesOnly {
-		if op := rc.Doc.Operations.ForName(rc.OperationName); op == nil || op.Operation != ast.Query {
+		if op == nil || op.Operation != ast.Query {
 			w.Header().Set("Allow", http.MethodPost)
 			writeRequestError(w, media, http.StatusMethodNotAllowed, "only queries may be sent with GET; use POST")
 			return

@@ -137,6 +137,33 @@ func (h *hub) publish(msg string) int {
 	return n
 }
 
+// pushers collects the Streams of the pushed subscription.
+type pushers struct {
+	sig     signal
+	mu      sync.Mutex
+	streams []*wstransport.Stream
+}
+
+func (p *pushers) add(s *wstransport.Stream) {
+	p.mu.Lock()
+	p.streams = append(p.streams, s)
+	p.mu.Unlock()
+	p.sig.notify()
+}
+
+// wait returns the first n streams once they are there.
+func (p *pushers) wait(t *testing.T, n int) []*wstransport.Stream {
+	t.Helper()
+	var out []*wstransport.Stream
+	waitUntil(t, &p.sig, fmt.Sprintf("%d pushed streams", n), func() bool {
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		out = append([]*wstransport.Stream(nil), p.streams...)
+		return len(out) >= n
+	})
+	return out[:n]
+}
+
 const testSchema = `
 type Query {
 	hello(name: String): String!
@@ -150,6 +177,7 @@ type Subscription {
 	feed: String!
 	countdown(from: Int!): Int!
 	failing: String!
+	pushed: String!
 }
 `
 
@@ -206,7 +234,7 @@ func toInt(v any) int {
 
 // newSchema is a hand-written executable schema: one root field per
 // operation, resolved here instead of by generated code.
-func newSchema(h *hub) graphql.ExecutableSchema {
+func newSchema(h *hub, p *pushers) graphql.ExecutableSchema {
 	schema := gqlparser.MustLoadSchema(&ast.Source{Input: testSchema})
 	return &graphql.ExecutableSchemaMock{
 		SchemaFunc: func() *ast.Schema { return schema },
@@ -250,6 +278,11 @@ func newSchema(h *hub) graphql.ExecutableSchema {
 					n--
 					return dataResponse(name, n+1)
 				}
+			case "pushed":
+				s := wstransport.StreamFromContext(ctx)
+				s.Detach()
+				p.add(s)
+				return func(context.Context) *graphql.Response { panic("a detached operation is never pulled") }
 			case "failing":
 				sent := false
 				return func(context.Context) *graphql.Response {
@@ -268,9 +301,10 @@ func newSchema(h *hub) graphql.ExecutableSchema {
 
 // harness is an httptest server running the transport over the test schema.
 type harness struct {
-	tr  *wstransport.Transport
-	srv *httptest.Server
-	hub *hub
+	tr     *wstransport.Transport
+	srv    *httptest.Server
+	hub    *hub
+	pushed *pushers
 
 	sig       signal
 	mu        sync.Mutex
@@ -280,7 +314,7 @@ type harness struct {
 
 func newHarness(t *testing.T, configure func(*wstransport.Transport), wrap func(net.Listener) net.Listener) *harness {
 	t.Helper()
-	h := &harness{hub: &hub{}, closed: map[*wstransport.Conn][]int{}}
+	h := &harness{hub: &hub{}, pushed: &pushers{}, closed: map[*wstransport.Conn][]int{}}
 	h.tr = &wstransport.Transport{
 		InitFunc: testInit,
 		OnConnect: func(_ context.Context, c *wstransport.Conn) {
@@ -301,7 +335,7 @@ func newHarness(t *testing.T, configure func(*wstransport.Transport), wrap func(
 	if configure != nil {
 		configure(h.tr)
 	}
-	gql := handler.New(newSchema(h.hub))
+	gql := handler.New(newSchema(h.hub, h.pushed))
 	gql.SetRecoverFunc(func(context.Context, any) error { return gqlerror.Errorf("internal system error") })
 	gql.AddTransport(h.tr)
 	h.srv = httptest.NewUnstartedServer(gql)

@@ -20,8 +20,15 @@ type operation struct {
 	ctx    context.Context
 	cancel context.CancelFunc
 
-	mu   sync.Mutex
-	errs gqlerror.List // from AddSubscriptionError
+	mu       sync.Mutex
+	errs     gqlerror.List // from AddSubscriptionError
+	detached bool          // results are pushed through its Stream
+}
+
+func (op *operation) isDetached() bool {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	return op.detached
 }
 
 type opKey struct{}
@@ -115,9 +122,26 @@ func (c *Conn) runOperation(op *operation, params *graphql.RawParams) {
 	errs, refusedBy := c.authorize(op)
 	refused := refusedBy != nil
 	if !refused {
-		errs = c.execute(op, params)
+		var detached bool
+		if errs, detached = c.execute(op, params); detached {
+			return // its Stream delivers and ends it
+		}
 	}
+	c.finishOperation(op, errs)
+	if refused {
+		// The credentials are gone: close, after the operation's error so
+		// the client learns why. Other errors (the check could not be
+		// made) refuse only the operation.
+		if ref := initRefusal(refusedBy); ref.code == CloseForbidden && ref.errCode != "" {
+			c.closeWith(ref.code, ref.reason, true, true)
+		}
+	}
+}
 
+// finishOperation sends op's end, complete or error (errs already
+// presented), and cancels it. Whoever removes op from the registry owns its
+// end, so a stopped or replaced operation sends nothing more.
+func (c *Conn) finishOperation(op *operation, errs gqlerror.List) {
 	c.mu.Lock()
 	owned := c.ops[op.id] == op
 	if owned {
@@ -134,14 +158,6 @@ func (c *Conn) runOperation(op *operation, params *graphql.RawParams) {
 		}
 	}
 	op.cancel()
-	if refused {
-		// The credentials are gone: close, after the operation's error so
-		// the client learns why. Other errors (the check could not be
-		// made) refuse only the operation.
-		if ref := initRefusal(refusedBy); ref.code == CloseForbidden && ref.errCode != "" {
-			c.closeWith(ref.code, ref.reason, true, true)
-		}
-	}
 }
 
 // authorize runs Transport.Authorize for op. When it refuses, errs is its
@@ -167,13 +183,14 @@ func (c *Conn) callAuthorize(op *operation) (err error) {
 }
 
 // execute drives gqlgen's executor and sends every result as next (data).
-// It returns the errors that end the operation with an error message.
-func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.List) {
+// It returns the errors that end the operation with an error message, or
+// detached when the subscription's resolver handed it to its Stream.
+func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.List, detached bool) {
 	ctx := graphql.StartOperationTrace(op.ctx)
 	var rc *graphql.OperationContext
 	defer func() {
 		if p := recover(); p != nil {
-			errs = gqlerror.List{c.presentPanic(ctx, rc, p)}
+			errs, detached = gqlerror.List{c.presentPanic(ctx, rc, p)}, false
 		}
 	}()
 
@@ -182,11 +199,14 @@ func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.
 	rc, reqErrs = c.exec.CreateOperationContext(incremental.WithStreaming(ctx), params)
 	if len(reqErrs) > 0 {
 		// Parse and validation failures: no execution, an error message.
-		return c.present(graphql.WithOperationContext(ctx, rc), reqErrs)
+		return c.present(graphql.WithOperationContext(ctx, rc), reqErrs), false
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
 
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
+	if op.isDetached() {
+		return nil, true
+	}
 	if incremental.Streams(rc) {
 		// A query with @defer: the initial payload, then the incremental
 		// ones (deferred fields absent until their payload), each a next.
@@ -196,7 +216,7 @@ func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.
 			return !stopped
 		})
 		if stopped {
-			return nil
+			return nil, false
 		}
 	} else {
 		for {
@@ -205,14 +225,14 @@ func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.
 				break
 			}
 			if !c.sendResult(op, resp) {
-				return nil // stopped, or the socket is closing
+				return nil, false // stopped, or the socket is closing
 			}
 		}
 	}
 	if pending := op.takeErrors(); len(pending) > 0 {
-		return c.present(ctx, pending)
+		return c.present(ctx, pending), false
 	}
-	return nil
+	return nil, false
 }
 
 // present passes errors through the executor's response middleware and

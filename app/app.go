@@ -21,6 +21,7 @@ import (
 	"github.com/rollcall/rollcall/db"
 	"github.com/rollcall/rollcall/graph"
 	"github.com/rollcall/rollcall/graph/wstransport"
+	"github.com/rollcall/rollcall/live"
 	"github.com/rollcall/rollcall/httpapi"
 	"github.com/rollcall/rollcall/internal/telemetry"
 	"github.com/rollcall/rollcall/mailer"
@@ -50,6 +51,9 @@ type Options struct {
 	// Tracing replaces the tracing built from the OTEL_* configuration
 	// (tests pass one recording to an in-memory exporter).
 	Tracing *telemetry.Tracing
+	// LivePerWatcher renders every subscription event for each subscriber
+	// alone instead of once per group (tests compare the two).
+	LivePerWatcher bool
 }
 
 // App is a running Rollcall node.
@@ -64,6 +68,7 @@ type App struct {
 	ws       *wstransport.Transport
 	guard    *graph.SocketGuard
 	presence presence.Service
+	live     *live.Hub
 	worker   *mailer.Worker
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
@@ -166,7 +171,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	} else {
 		a.presence = presence.NewMemory(popt)
 	}
-	notifier := sessionNotifier{local: graph.SocketNotifier{WS: ws}, presence: a.presence, log: log}
+	notifier := live.Notifier{Local: graph.SocketNotifier{WS: ws}, Presence: a.presence, Log: log}
 	a.Store = db.NewStore(store, db.Options{
 		PublicURL: cfg.PublicURL, SignupEnabled: cfg.SignupEnabled, Products: products,
 		Limiter: limiter, Mail: mailer.NewRenderer(), Notifier: notifier, OnMailQueued: a.worker.Kick, Logger: log,
@@ -205,14 +210,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	// Kicks sent while Redis was away were lost: check every socket's
 	// session as soon as it is back.
 	a.presence.OnReconnect(a.guard.Wake)
-	connectPresence(ws, a.presence, a.Store, a.guard.Release, log)
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rollcall_websockets_open", Help: "Websocket connections open on this node.",
 	}, func() float64 { return float64(ws.Count()) }))
 
-	access := newAccessWatchers()
-	a.presence.OnAccessChange(access.fire)
-	live := presenceSource{Service: a.presence, access: access}
 	// Persisted queries: the trusted documents of the manifest (checked
 	// here, so a bad one stops the start), and the documents registered at
 	// run time, shared through Redis when there is one.
@@ -226,6 +227,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	}
 	metrics := graph.NewMetrics(reg, append(manifest.OperationNames(), cfg.MetricsOperationNames...)...)
 	a.registerPoolMetrics(reg)
+	// The live side: sockets as presence connections, signed-out sessions
+	// closed on every node, and the subscriptions rendered once per group.
+	hub := live.New(live.Options{Presence: a.presence, Store: a.Store, WS: ws, Shared: live.Shared(graph.SharedFields),
+		Release: a.guard.Release, Delivered: metrics.Delivered, CloseSignedOut: graph.CloseSignedOut, Log: log,
+		PerWatcher: opt.LivePerWatcher})
+	a.live = hub
 	persisted := &graph.PersistedQueries{
 		Mode: graph.PersistedMode(cfg.PersistedQueries), Manifest: manifest, MaxDocumentBytes: cfg.PersistedQueriesMaxBytes,
 		Store: &persistedStore{local: graph.MemoryPersistedStore(cfg.PersistedQueriesMaxEntries), rdb: a.Redis,
@@ -235,12 +242,12 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			log.Warn("persisted-query store", "op", op, "err", err)
 		},
 	}
-	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: live, Limiter: limiter,
+	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: hub, Live: hub, Limiter: limiter,
 		EventUsers: graph.NewEventUsers(a.Store.FindUsersByIDs, 30*time.Second, 100_000)}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: metrics, Websocket: ws,
 		RequestTimeout: cfg.RequestTimeout, Persisted: persisted, GetMaxAge: cfg.GetCacheMaxAge, OnPanic: metrics.Panic,
-		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: live},
+		Loaders: graph.LoaderExtension{Finder: a.Store, Presence: hub},
 	})
 	if ext := a.tracing.GraphQL(metrics.Known); ext != nil {
 		gql.Use(ext)
@@ -392,3 +399,7 @@ func (a *App) Shutdown(ctx context.Context) {
 		}
 	}
 }
+
+// LiveGroups reports the subscription topics and render groups running on
+// this node.
+func (a *App) LiveGroups() (topics, groups int) { return a.live.Topics() }

@@ -200,24 +200,6 @@ func optionalLoad[V any](ctx context.Context, l *dataloadgen.Loader[int64, V], i
 	return v, err
 }
 
-// stillWatching re-reads, with a fresh cache, the people with access to the
-// account as the subscriber sees it now. It returns an error when the
-// subscriber lost access, and nil ids when the store could not tell.
-func stillWatching(ctx context.Context, store Store, accountID int64) ([]int64, error) {
-	ids, err := store.EffectiveMemberIDs(models.WithRequestCache(ctx), accountID)
-	switch models.ErrorCode(err) {
-	case "":
-		if ids == nil {
-			ids = []int64{}
-		}
-		return ids, nil
-	case models.CodeNotFound, models.CodeForbidden, models.CodeUnauthenticated:
-		return nil, err
-	}
-	slog.WarnContext(ctx, "presenceChanged: re-read members", "account", accountID, "err", err)
-	return nil, nil
-}
-
 // presenceFilter turns the members filter on live status into a list of
 // people to keep (statuses without OFFLINE) or to drop (with OFFLINE), from
 // one read of who is not OFFLINE.

@@ -35,19 +35,15 @@ type PresenceSource interface {
 	SetActivity(ctx context.Context, connID string, idle bool) error
 	// SetManualAway sets or clears a person's manual AWAY.
 	SetManualAway(ctx context.Context, userID int64, away bool) error
-	// WatchPresence streams the changes of userIDs, stamped with
-	// accountID, until ctx ends (the channel is then closed) or the
-	// subscriber falls too far behind (closed too).
-	// On each signal of refresh it calls members: an error ends the
-	// stream, nil ids keep the people watched, other ids replace them.
-	WatchPresence(ctx context.Context, accountID int64, userIDs []int64, refresh <-chan struct{}, members func(context.Context) ([]int64, error)) (<-chan *models.PresenceEvent, error)
-	// AccessChanges signals each change of an organization's memberships,
-	// made on any node, until ctx ends.
-	AccessChanges(ctx context.Context, orgID int64) <-chan struct{}
-	// WatchSessionEvents streams the changes of one person's sessions, from
-	// every node, until ctx ends (the channel is then closed) or the
-	// subscriber falls too far behind (closed too).
-	WatchSessionEvents(ctx context.Context, userID int64) (<-chan *models.SessionEvent, error)
+}
+
+// Subscriptions serve the live subscriptions (see package live): each
+// admits its socket and joins the group that renders its events once for
+// every socket alike. Called from the group's own operation, they return the
+// group's feed.
+type Subscriptions interface {
+	PresenceChanged(ctx context.Context, accountID int64, admit func(context.Context) (*models.Account, error)) (<-chan *models.PresenceEvent, error)
+	SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error)
 }
 
 // Loaders batch the row lookups of one request. A missing key is an error

@@ -9,6 +9,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/vektah/gqlparser/v2/ast"
 
+	"github.com/rollcall/rollcall/graph/wstransport"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -151,7 +152,8 @@ func (m *Metrics) operation(ctx context.Context) (name, typ string) {
 // active until their stream ends or their context is cancelled.
 func (m *Metrics) InterceptOperation(ctx context.Context, next graphql.OperationHandler) graphql.ResponseHandler {
 	name, typ := m.operation(ctx)
-	if typ != string(ast.Subscription) {
+	if typ != string(ast.Subscription) || wstransport.Rendering(ctx) {
+		// A rendering operation serves subscriptions counted on their own.
 		return next(ctx)
 	}
 	m.subStarted.WithLabelValues(name).Inc()
@@ -170,6 +172,13 @@ func (m *Metrics) InterceptOperation(ctx context.Context, next graphql.Operation
 	}
 }
 
+// Delivered counts the events one rendering of a shared subscription
+// queued to n sockets (ctx is the rendering operation's).
+func (m *Metrics) Delivered(ctx context.Context, n int) {
+	name, _ := m.operation(ctx)
+	m.subEvents.WithLabelValues(name).Add(float64(n))
+}
+
 // InterceptResponse observes each response: one per query or mutation
 // (its deferred payloads are not counted again, though their errors are),
 // one per event of a subscription.
@@ -178,7 +187,7 @@ func (m *Metrics) InterceptResponse(ctx context.Context, next graphql.ResponseHa
 	resp := next(ctx)
 	name, typ := m.operation(ctx)
 	if typ == string(ast.Subscription) {
-		if resp != nil {
+		if resp != nil && !wstransport.Rendering(ctx) {
 			m.subEvents.WithLabelValues(name).Inc()
 		}
 	} else if resp == nil || (resp.Label == "" && resp.Path == nil) {

@@ -85,31 +85,13 @@ func (r *subscriptionResolver) PresenceChanged(ctx context.Context, accountID st
 	if err != nil {
 		return nil, err
 	}
-	acct, err := r.Store.FindAccount(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	members, err := r.Store.EffectiveMemberIDs(ctx, id)
-	if err != nil {
-		return nil, err
-	}
-	changes := r.Presence.AccessChanges(ctx, acct.OrganizationID)
-	return r.Presence.WatchPresence(ctx, id, members, changes, func(ctx context.Context) ([]int64, error) {
-		ids, err := stillWatching(ctx, r.Store, id)
-		if err != nil {
-			// Access lost: the stream ends with an error saying why.
-			wstransport.AddSubscriptionError(ctx, models.Forbidden("your access to this account ended"))
-		}
-		return ids, err
+	return r.Live.PresenceChanged(ctx, id, func(ctx context.Context) (*models.Account, error) {
+		return r.Store.FindAccount(ctx, id)
 	})
 }
 
 func (r *subscriptionResolver) SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error) {
-	v, err := models.RequireViewer(ctx)
-	if err != nil {
-		return nil, err
-	}
-	return r.Presence.WatchSessionEvents(ctx, v.UserID)
+	return r.Live.SessionsChanged(ctx)
 }
 
 func (r *userResolver) Presence(ctx context.Context, obj *models.User) (*models.Presence, error) {

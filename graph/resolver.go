@@ -31,6 +31,8 @@ type Resolver struct {
 	PublicURL string
 	// Presence is the live side of people.
 	Presence PresenceSource
+	// Live serves the subscriptions.
+	Live Subscriptions
 	// Limiter throttles presence reports (nil: no limit).
 	Limiter models.RateLimiter
 	// EventUsers resolves PresenceEvent.user from a node-wide cache (nil:

@@ -11,6 +11,8 @@ type Viewer struct {
 	SessionID int64
 	IP        string
 	UserAgent string
+	// ManualAway is the person's stored manual AWAY, read with the session.
+	ManualAway bool
 }
 
 type viewerKey struct{}

@@ -21,8 +21,19 @@ type operation struct {
 	cancel context.CancelFunc
 
 	mu       sync.Mutex
-	errs     gqlerror.List // from AddSubscriptionError
-	detached bool          // results are pushed through its Stream
+	errs     gqlerror.List   // from AddSubscriptionError
+	detached bool            // results are pushed through its Stream
+	opCtx    context.Context // ctx with gqlgen's operation context, once created
+}
+
+// presentContext is the context errors of op are presented with.
+func (op *operation) presentContext() context.Context {
+	op.mu.Lock()
+	defer op.mu.Unlock()
+	if op.opCtx != nil {
+		return op.opCtx
+	}
+	return op.ctx
 }
 
 func (op *operation) isDetached() bool {
@@ -202,6 +213,9 @@ func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.
 		return c.present(graphql.WithOperationContext(ctx, rc), reqErrs), false
 	}
 	ctx = graphql.WithOperationContext(ctx, rc)
+	op.mu.Lock()
+	op.opCtx = ctx
+	op.mu.Unlock()
 
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
 	if op.isDetached() {

@@ -3,6 +3,7 @@ package wstransport
 import (
 	"context"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/vektah/gqlparser/v2/gqlerror"
 )
 
@@ -49,6 +50,10 @@ func (s *Stream) Context() context.Context { return s.op.ctx }
 // Conn returns the socket of the operation.
 func (s *Stream) Conn() *Conn { return s.c }
 
+// Executor is the gqlgen executor serving the socket: a producer renders
+// results with it, in an operation of its own.
+func (s *Stream) Executor() graphql.GraphExecutor { return s.c.exec }
+
 // Send queues one execution result, JSON-encoded as gqlgen encodes a
 // graphql.Response, as the operation's next (legacy: data) message. It
 // never waits for the socket; it reports false once the operation is over
@@ -70,7 +75,22 @@ func (s *Stream) End(errs ...error) {
 		}
 	}
 	if len(list) > 0 {
-		list = s.c.present(s.op.ctx, list)
+		list = s.c.present(s.op.presentContext(), list)
 	}
 	s.c.finishOperation(s.op, list)
+}
+
+type renderingKey struct{}
+
+// WithRendering marks ctx as the context of a producer's own operation,
+// which renders results for many Streams: it is not a subscription of any
+// socket (metrics count the Streams' operations instead).
+func WithRendering(ctx context.Context) context.Context {
+	return context.WithValue(ctx, renderingKey{}, true)
+}
+
+// Rendering reports whether ctx comes from WithRendering.
+func Rendering(ctx context.Context) bool {
+	r, _ := ctx.Value(renderingKey{}).(bool)
+	return r
 }

@@ -74,6 +74,7 @@ func TestStreamEndWithErrorAndSocketClose(t *testing.T) {
 	a := h.dial(t, gtws)
 	a.init("ann")
 	a.send(subscribeMsg("subscribe", "x", "subscription { pushed }"))
+	h.pushed.wait(t, 1)
 	a.send(subscribeMsg("subscribe", "y", "subscription { pushed }"))
 	streams := h.pushed.wait(t, 2)
 	streams[0].End(errors.New("your access ended"))

@@ -43,6 +43,8 @@ type NodeOptions struct {
 	MailPollInterval time.Duration
 	// Tracing instruments the node (tests record spans in memory).
 	Tracing *telemetry.Tracing
+	// LivePerWatcher renders subscription events per subscriber.
+	LivePerWatcher bool
 }
 
 // StartNode starts a node on store with its own mail folder.
@@ -83,7 +85,8 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		Presence: presence.Options{OfflineGrace: 200 * time.Millisecond, SweepInterval: 50 * time.Millisecond},
 		// Test clients read their sockets only when they expect a message,
 		// so they answer pings late; liveness itself is tested in wstransport.
-		WebsocketPing: 20 * time.Second, WebsocketPongTimeout: time.Minute, Tracing: opt.Tracing})
+		WebsocketPing: 20 * time.Second, WebsocketPongTimeout: time.Minute, Tracing: opt.Tracing,
+		LivePerWatcher: opt.LivePerWatcher})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,0 +1,334 @@
+package live
+
+import (
+	"context"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"github.com/rollcall/rollcall/graph/wstransport"
+	"github.com/rollcall/rollcall/models"
+	"github.com/rollcall/rollcall/presence"
+)
+
+// Store is what the live side reads and writes in the database.
+type Store interface {
+	// FindAccount answers the account when the viewer of ctx may see it.
+	FindAccount(ctx context.Context, accountID int64) (*models.Account, error)
+	// EffectiveMemberIDs lists the people with access to an account (the
+	// viewer of ctx must see it).
+	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)
+	// RecordLastActive writes a person's last-active time behind presence.
+	RecordLastActive(ctx context.Context, userID int64, at time.Time) error
+}
+
+// Options configure a Hub.
+type Options struct {
+	Presence presence.Service
+	Store    Store
+	// WS is the websocket transport whose sockets are presence connections.
+	WS *wstransport.Transport
+	// Shared is the fields that render alike for every viewer.
+	Shared Shared
+	// PerWatcher renders every event for each subscription alone, in its
+	// own viewer's context, instead of once per group (the reference the
+	// grouped rendering is tested against).
+	PerWatcher bool
+	// Release is told of every closed socket (before presence hears of it).
+	Release func(*wstransport.Conn)
+	// Kicked is told of the sessions signed out on any node, after their
+	// sockets here are closed (e.g. to forget cached sessions). Optional.
+	Kicked func(sessionIDs []int64)
+	// Delivered is told how many sockets each rendering was queued to, with
+	// the group's operation context (for metrics). Optional; must not block.
+	Delivered func(ctx context.Context, n int)
+	// CloseSignedOut is the close code of a signed-out session's sockets.
+	CloseSignedOut int
+	Log            *slog.Logger
+}
+
+// Hub is this node's live side of people; see the package documentation.
+type Hub struct {
+	opt Options
+	log *slog.Logger
+
+	mu     sync.Mutex
+	topics map[topicKey]*topic
+	byOrg  map[int64]map[*topic]struct{}
+}
+
+// New wires the hub into the transport (OnConnect, OnClose) and presence
+// (kicks, access changes, last-active write-behind).
+func New(opt Options) *Hub {
+	h := &Hub{opt: opt, log: opt.Log, topics: map[topicKey]*topic{}, byOrg: map[int64]map[*topic]struct{}{}}
+	if h.log == nil {
+		h.log = slog.Default()
+	}
+	p := opt.Presence
+	p.OnLastActive(h.recordLastActive)
+	p.OnKick(h.kick)
+	p.OnAccessChange(h.accessChanged)
+	if opt.WS != nil {
+		opt.WS.OnConnect = h.connected
+		opt.WS.OnClose = h.closed
+	}
+	return h
+}
+
+// recordLastActive writes behind presence, off presence's goroutines.
+func (h *Hub) recordLastActive(userID int64, at time.Time) {
+	go func() {
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		if err := h.opt.Store.RecordLastActive(ctx, userID, at); err != nil {
+			h.log.Warn("record last active", "user", userID, "err", err)
+		}
+	}()
+}
+
+// connected makes an acknowledged socket a device connection, with the
+// person's manual AWAY read with their session.
+func (h *Hub) connected(ctx context.Context, c *wstransport.Conn) {
+	v := models.ViewerFrom(ctx)
+	if v == nil {
+		return
+	}
+	if err := h.opt.Presence.Connect(ctx, presence.ConnInfo{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID,
+		Device: models.DeviceName(v.UserAgent), ManualAway: v.ManualAway}); err != nil {
+		h.log.WarnContext(ctx, "presence connect", "err", err)
+	}
+}
+
+// disconnectTimeout bounds the removal of a closed socket's connection.
+const disconnectTimeout = 2 * time.Second
+
+func (h *Hub) closed(ctx context.Context, c *wstransport.Conn, _ int) {
+	if h.opt.Release != nil {
+		h.opt.Release(c)
+	}
+	if !c.Acknowledged() {
+		return
+	}
+	// Bounded: when Redis is unreachable presence retries the removal
+	// itself once it is back.
+	ctx, cancel := context.WithTimeout(ctx, disconnectTimeout)
+	defer cancel()
+	if err := h.opt.Presence.Disconnect(ctx, c.ID()); err != nil && models.ErrorCode(err) != models.CodeNotFound {
+		h.log.WarnContext(ctx, "presence disconnect", "err", err)
+	}
+}
+
+// kick closes this node's sockets of sessions signed out on any node.
+func (h *Hub) kick(sessionIDs []int64) {
+	if h.opt.WS != nil {
+		h.opt.WS.CloseMatching(func(c *wstransport.Conn) bool {
+			v := models.ViewerFrom(c.Context())
+			return v != nil && slices.Contains(sessionIDs, v.SessionID)
+		}, h.opt.CloseSignedOut, "signed out")
+	}
+	if h.opt.Kicked != nil {
+		h.opt.Kicked(sessionIDs)
+	}
+}
+
+// accessChanged asks every account topic of the organization to check its
+// subscribers' access again; a check already pending absorbs this one.
+func (h *Hub) accessChanged(orgID int64) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for t := range h.byOrg[orgID] {
+		select {
+		case t.refresh <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// PresenceChanged serves the presenceChanged subscription of ctx's socket:
+// admit checks that the viewer may see the account. Called again by the
+// group's own operation, it returns the group's feed.
+func (h *Hub) PresenceChanged(ctx context.Context, accountID int64, admit func(context.Context) (*models.Account, error)) (<-chan *models.PresenceEvent, error) {
+	if f := feedFrom(ctx); f != nil {
+		return f.presence, nil
+	}
+	acct, err := admit(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = h.join(ctx, topicKey{accountPresence, accountID}, func(ctx context.Context, t *topic) error {
+		return h.startAccount(ctx, t, acct)
+	})
+	return detached[*models.PresenceEvent](), err
+}
+
+// SessionsChanged serves the sessionsChanged subscription of ctx's socket.
+func (h *Hub) SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error) {
+	if f := feedFrom(ctx); f != nil {
+		return f.sessions, nil
+	}
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, err
+	}
+	err = h.join(ctx, topicKey{userSessions, v.UserID}, h.startSessions)
+	return detached[*models.SessionEvent](), err
+}
+
+// detached is the channel a joined subscription's resolver returns: the
+// transport never reads it (the operation is detached), and it never
+// yields.
+func detached[T any]() <-chan T { return nil }
+
+// startAccount loads the account's members once and watches them.
+func (h *Hub) startAccount(ctx context.Context, t *topic, acct *models.Account) error {
+	ids, err := h.opt.Store.EffectiveMemberIDs(models.WithRequestCache(ctx), acct.ID)
+	if err != nil {
+		return err
+	}
+	w, err := h.opt.Presence.Watch(ctx, ids)
+	if err != nil {
+		return err
+	}
+	run, stop := context.WithCancel(context.Background())
+	h.mu.Lock()
+	t.orgID = acct.OrganizationID
+	t.stop = stop
+	if h.byOrg[t.orgID] == nil {
+		h.byOrg[t.orgID] = map[*topic]struct{}{}
+	}
+	h.byOrg[t.orgID][t] = struct{}{}
+	h.mu.Unlock()
+	go h.runAccount(run, t, w)
+	return nil
+}
+
+func (h *Hub) runAccount(ctx context.Context, t *topic, w *presence.Watcher) {
+	defer w.Close()
+	for {
+		select {
+		case ev, ok := <-w.C:
+			if !ok {
+				h.end(t, nil)
+				return
+			}
+			h.deliver(t, &models.PresenceEvent{UserID: ev.UserID, AccountID: t.key.id, Presence: toModel(ev.State), At: ev.At})
+		case <-t.refresh:
+			h.follow(ctx, t, w)
+		case <-w.Done():
+			h.end(t, nil)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// follow re-checks, once per person, the access of t's subscribers after
+// an access change (those who lost it end with FORBIDDEN) and makes the
+// watcher follow the account's new member list, announcing the people
+// added who are not OFFLINE.
+func (h *Hub) follow(ctx context.Context, t *topic, w *presence.Watcher) {
+	byUser := map[int64][]*member{}
+	for _, p := range h.snapshot(t) {
+		for _, m := range p.members {
+			byUser[m.v.UserID] = append(byUser[m.v.UserID], m)
+		}
+	}
+	var ids []int64
+	loaded := false
+	for _, ms := range byUser {
+		vctx := models.WithRequestCache(models.WithViewer(ctx, ms[0].v))
+		var err error
+		if loaded {
+			_, err = h.opt.Store.FindAccount(vctx, t.key.id)
+		} else if ids, err = h.opt.Store.EffectiveMemberIDs(vctx, t.key.id); err == nil {
+			loaded = true
+		}
+		switch models.ErrorCode(err) {
+		case "":
+		case models.CodeNotFound, models.CodeForbidden, models.CodeUnauthenticated:
+			for _, m := range ms {
+				m.s.End(models.Forbidden("your access to this account ended"))
+			}
+		default:
+			h.log.WarnContext(ctx, "presenceChanged: re-read access", "account", t.key.id, "err", err)
+		}
+	}
+	if !loaded {
+		return
+	}
+	added, err := w.Replace(ctx, ids)
+	if err != nil {
+		h.log.WarnContext(ctx, "presence: follow access change", "err", err)
+		return
+	}
+	if len(added) == 0 {
+		return
+	}
+	states, err := h.opt.Presence.States(ctx, added)
+	if err != nil {
+		h.log.WarnContext(ctx, "presence: follow access change", "err", err)
+		return
+	}
+	var live []presence.State
+	for _, id := range added {
+		if st := states[id]; st.Status != presence.Offline && st.Status != "" {
+			live = append(live, st)
+		}
+	}
+	w.Announce(time.Now().UTC(), live...)
+}
+
+// startSessions follows one person's session changes from every node.
+func (h *Hub) startSessions(ctx context.Context, t *topic) error {
+	w, err := h.opt.Presence.WatchSessions(ctx, t.key.id)
+	if err != nil {
+		return err
+	}
+	run, stop := context.WithCancel(context.Background())
+	h.mu.Lock()
+	t.stop = stop
+	h.mu.Unlock()
+	go h.runSessions(run, t, w)
+	return nil
+}
+
+func (h *Hub) runSessions(ctx context.Context, t *topic, w *presence.SessionWatcher) {
+	defer w.Close()
+	for {
+		select {
+		case sc := <-w.C:
+			h.deliver(t, &models.SessionEvent{Kind: models.SessionEventKind(sc.Kind), UserID: sc.UserID, SessionID: sc.SessionID, At: sc.At.UTC()})
+		case <-w.Done():
+			h.end(t, nil)
+			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+func toModel(st presence.State) models.Presence {
+	pr := models.Presence{Status: models.PresenceStatus(st.Status), ConnectedDevices: st.Devices}
+	if !st.LastActiveAt.IsZero() {
+		t := st.LastActiveAt.UTC()
+		pr.LastActiveAt = &t
+	}
+	if pr.Status == "" {
+		pr.Status = models.PresenceOffline
+	}
+	return pr
+}
+
+// Topics reports how many topics and groups run on this node (for tests
+// and metrics).
+func (h *Hub) Topics() (topics, groups int) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	for _, t := range h.topics {
+		topics++
+		groups += len(t.groups)
+	}
+	return topics, groups
+}

@@ -17,15 +17,15 @@ func (r *auditEventResolver) ID(ctx context.Context, obj *models.AuditEvent) (st
 }
 
 func (r *auditEventResolver) Actor(ctx context.Context, obj *models.AuditEvent) (*models.User, error) {
-	return loadOptional(ctx, LoadersFrom(ctx).User, obj.ActorID, "user")
+	return loadOptional(ctx, LoadersFrom(ctx).User(), obj.ActorID, "user")
 }
 
 func (r *auditEventResolver) TargetUser(ctx context.Context, obj *models.AuditEvent) (*models.User, error) {
-	return loadOptional(ctx, LoadersFrom(ctx).User, obj.TargetUserID, "user")
+	return loadOptional(ctx, LoadersFrom(ctx).User(), obj.TargetUserID, "user")
 }
 
 func (r *auditEventResolver) Account(ctx context.Context, obj *models.AuditEvent) (*models.Account, error) {
-	return loadOptional(ctx, LoadersFrom(ctx).Account, obj.AccountID, "account")
+	return loadOptional(ctx, LoadersFrom(ctx).Account(), obj.AccountID, "account")
 }
 
 func (r *Resolver) AuditEvent() generated.AuditEventResolver { return &auditEventResolver{r} }

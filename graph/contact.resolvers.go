@@ -18,11 +18,11 @@ func (r *contactResolver) ID(ctx context.Context, obj *models.Contact) (string, 
 }
 
 func (r *contactResolver) Account(ctx context.Context, obj *models.Contact) (*models.Account, error) {
-	return load(ctx, LoadersFrom(ctx).Account, obj.AccountID, "account")
+	return load(ctx, LoadersFrom(ctx).Account(), obj.AccountID, "account")
 }
 
 func (r *contactResolver) Assignee(ctx context.Context, obj *models.Contact) (*models.User, error) {
-	return loadOptional(ctx, LoadersFrom(ctx).User, obj.AssigneeID, "user")
+	return loadOptional(ctx, LoadersFrom(ctx).User(), obj.AssigneeID, "user")
 }
 
 func (r *mutationResolver) CreateContact(ctx context.Context, input model.CreateContactInput) (*models.Contact, error) {

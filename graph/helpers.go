@@ -48,7 +48,7 @@ func (r *Resolver) node(ctx context.Context, id string) (models.Node, error) {
 				return nil, orNotFound(err, "user")
 			}
 		}
-		return load(ctx, l.User, n, "user")
+		return load(ctx, l.User(), n, "user")
 	case models.KindOrganization:
 		return r.Store.FindOrganization(ctx, n)
 	case models.KindAccount:
@@ -251,7 +251,7 @@ var errPresenceUnavailable = &models.Error{Code: models.CodeUnavailable,
 // read, OFFLINE with no device (the stored last-active time fills in) and
 // one UNAVAILABLE error in the response: the rest of the data stands.
 func livePresence(ctx context.Context, userID int64) models.Presence {
-	p, err := LoadersFrom(ctx).UserPresence.Load(ctx, userID)
+	p, err := LoadersFrom(ctx).UserPresence().Load(ctx, userID)
 	if err != nil {
 		presenceUnavailable(ctx, err)
 		return models.Presence{Status: models.PresenceOffline}

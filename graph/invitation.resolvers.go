@@ -21,7 +21,7 @@ func (r *invitationResolver) ID(ctx context.Context, obj *models.Invitation) (st
 }
 
 func (r *invitationResolver) Accounts(ctx context.Context, obj *models.Invitation) ([]*models.Account, error) {
-	accts, err := LoadersFrom(ctx).Account.LoadAll(ctx, obj.AccountIDs)
+	accts, err := LoadersFrom(ctx).Account().LoadAll(ctx, obj.AccountIDs)
 	if errors.Is(err, dataloadgen.ErrNotFound) {
 		return nil, models.NotFound("account")
 	}
@@ -46,7 +46,7 @@ func (r *invitationResolver) InvitedBy(ctx context.Context, obj *models.Invitati
 	if obj.InvitedByID == nil {
 		return nil, nil
 	}
-	return optionalLoad(ctx, LoadersFrom(ctx).User, *obj.InvitedByID)
+	return optionalLoad(ctx, LoadersFrom(ctx).User(), *obj.InvitedByID)
 }
 
 func (r *mutationResolver) InviteUsers(ctx context.Context, input model.InviteUsersInput) (*model.InviteUsersPayload, error) {

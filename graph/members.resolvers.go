@@ -41,7 +41,7 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 			ids = append(ids, *e.Node.InvitedByID)
 		}
 	}
-	LoadersFrom(ctx).User.LoadAllThunk(ctx, ids)
+	LoadersFrom(ctx).User().LoadAllThunk(ctx, ids)
 	conn := &model.MembershipConnection{PageInfo: edgePageInfo(page), TotalCount: int(page.Total)}
 	for _, e := range page.Rows {
 		conn.Edges = append(conn.Edges, &model.MembershipEdge{Node: e.Node, Cursor: e.Cursor})

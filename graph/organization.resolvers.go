@@ -18,14 +18,14 @@ func (r *accountResolver) ID(ctx context.Context, obj *models.Account) (string, 
 }
 
 func (r *accountResolver) Organization(ctx context.Context, obj *models.Account) (*models.Organization, error) {
-	return load(ctx, LoadersFrom(ctx).Organization, obj.OrganizationID, "organization")
+	return load(ctx, LoadersFrom(ctx).Organization(), obj.OrganizationID, "organization")
 }
 
 func (r *accountResolver) Parent(ctx context.Context, obj *models.Account) (*models.Account, error) {
 	if obj.ParentID == nil {
 		return nil, nil
 	}
-	return load(ctx, LoadersFrom(ctx).Account, *obj.ParentID, "account")
+	return load(ctx, LoadersFrom(ctx).Account(), *obj.ParentID, "account")
 }
 
 func (r *accountResolver) Children(ctx context.Context, obj *models.Account) ([]*models.Account, error) {
@@ -77,7 +77,7 @@ func (r *membershipResolver) ID(ctx context.Context, obj *models.Membership) (st
 }
 
 func (r *membershipResolver) User(ctx context.Context, obj *models.Membership) (*models.User, error) {
-	return load(ctx, LoadersFrom(ctx).User, obj.UserID, "user")
+	return load(ctx, LoadersFrom(ctx).User(), obj.UserID, "user")
 }
 
 func (r *membershipResolver) Account(ctx context.Context, obj *models.Membership) (*models.Account, error) {
@@ -85,7 +85,7 @@ func (r *membershipResolver) Account(ctx context.Context, obj *models.Membership
 	if obj.EffectiveAccountID != 0 {
 		id = obj.EffectiveAccountID
 	}
-	return load(ctx, LoadersFrom(ctx).Account, id, "account")
+	return load(ctx, LoadersFrom(ctx).Account(), id, "account")
 }
 
 func (r *membershipResolver) Permissions(ctx context.Context, obj *models.Membership) ([]models.Permission, error) {
@@ -100,7 +100,7 @@ func (r *membershipResolver) InvitedBy(ctx context.Context, obj *models.Membersh
 	if obj.InvitedByID == nil {
 		return nil, nil
 	}
-	return optionalLoad(ctx, LoadersFrom(ctx).User, *obj.InvitedByID)
+	return optionalLoad(ctx, LoadersFrom(ctx).User(), *obj.InvitedByID)
 }
 
 func (r *mutationResolver) CreateAccount(ctx context.Context, input model.CreateAccountInput) (*models.Account, error) {
@@ -215,7 +215,7 @@ func (r *organizationResolver) ID(ctx context.Context, obj *models.Organization)
 }
 
 func (r *organizationResolver) RootAccount(ctx context.Context, obj *models.Organization) (*models.Account, error) {
-	return load(ctx, LoadersFrom(ctx).RootAccount, obj.ID, "account")
+	return load(ctx, LoadersFrom(ctx).RootAccount(), obj.ID, "account")
 }
 
 func (r *organizationResolver) Accounts(ctx context.Context, obj *models.Organization) ([]*models.Account, error) {

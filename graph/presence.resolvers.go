@@ -62,7 +62,7 @@ func (r *presenceEventResolver) User(ctx context.Context, obj *models.PresenceEv
 	if r.EventUsers != nil {
 		return r.EventUsers.Get(ctx, obj.UserID)
 	}
-	return load(ctx, LoadersFrom(ctx).User, obj.UserID, "user")
+	return load(ctx, LoadersFrom(ctx).User(), obj.UserID, "user")
 }
 
 func (r *presenceEventResolver) AccountID(ctx context.Context, obj *models.PresenceEvent) (string, error) {
@@ -70,7 +70,7 @@ func (r *presenceEventResolver) AccountID(ctx context.Context, obj *models.Prese
 }
 
 func (r *sessionEventResolver) Session(ctx context.Context, obj *models.SessionEvent) (*models.Session, error) {
-	sess, err := load(ctx, LoadersFrom(ctx).Session, obj.SessionID, "session")
+	sess, err := load(ctx, LoadersFrom(ctx).Session(), obj.SessionID, "session")
 	if err != nil {
 		return nil, err
 	}

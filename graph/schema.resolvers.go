@@ -42,7 +42,7 @@ func (r *queryResolver) Me(ctx context.Context) (*models.User, error) {
 	if v == nil {
 		return nil, nil
 	}
-	return load(ctx, LoadersFrom(ctx).User, v.UserID, "user")
+	return load(ctx, LoadersFrom(ctx).User(), v.UserID, "user")
 }
 
 func (r *queryResolver) Organization(ctx context.Context, id string) (*models.Organization, error) {

@@ -23,7 +23,7 @@ func (r *sessionResolver) Current(ctx context.Context, obj *models.Session) (boo
 }
 
 func (r *sessionResolver) Connected(ctx context.Context, obj *models.Session) (bool, error) {
-	connected, err := LoadersFrom(ctx).SessionConnected.Load(ctx, models.SessionRef{UserID: obj.UserID, SessionID: obj.ID})
+	connected, err := LoadersFrom(ctx).SessionConnected().Load(ctx, models.SessionRef{UserID: obj.UserID, SessionID: obj.ID})
 	if err != nil {
 		presenceUnavailable(ctx, err)
 		return false, nil

@@ -13,17 +13,11 @@ import (
 	"github.com/rollcall/rollcall/presence"
 )
 
-// people is what presence needs from the store.
-type people interface {
-	FindUsersByIDs(ctx context.Context, ids []int64) ([]*models.User, error)
-	RecordLastActive(ctx context.Context, userID int64, at time.Time) error
-}
-
 // connectPresence makes every acknowledged websocket a device connection
 // (with the person's stored manual AWAY), writes last-active times behind
 // presence, and closes this node's sockets of sessions signed out on any
 // node. release is told of every closed socket.
-func connectPresence(ws *wstransport.Transport, p presence.Service, store people, release func(*wstransport.Conn), log *slog.Logger) {
+func connectPresence(ws *wstransport.Transport, p presence.Service, store models.PresenceUsers, release func(*wstransport.Conn), log *slog.Logger) {
 	p.OnLastActive(func(userID int64, at time.Time) {
 		// Called from presence's own goroutines: write without holding them.
 		go func() {
@@ -43,7 +37,7 @@ func connectPresence(ws *wstransport.Transport, p presence.Service, store people
 		if users, err := store.FindUsersByIDs(ctx, []int64{v.UserID}); err == nil && len(users) == 1 {
 			away = users[0].ManualAway
 		}
-		if err := p.Connect(ctx, presence.ConnInfo{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID,
+		if err := p.Connect(ctx, models.PresenceConn{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID,
 			Device: models.DeviceName(v.UserAgent), ManualAway: away}); err != nil {
 			log.WarnContext(ctx, "presence connect", "err", err)
 		}
@@ -87,19 +81,19 @@ func (n sessionNotifier) SessionsSignedOut(ctx context.Context, userID int64, se
 		n.log.WarnContext(ctx, "kick signed-out sessions on other nodes", "err", err)
 	}
 	for _, id := range sessionIDs {
-		n.publish(ctx, presence.SessionChange{UserID: userID, SessionID: id, Kind: presence.SessionSignedOut})
+		n.publish(ctx, models.SessionEvent{UserID: userID, SessionID: id, Kind: models.SessionEventSignedOut})
 	}
 }
 
 func (n sessionNotifier) SessionSignedIn(ctx context.Context, s *models.Session) {
 	n.local.SessionSignedIn(ctx, s)
-	n.publish(context.WithoutCancel(ctx), presence.SessionChange{UserID: s.UserID, SessionID: s.ID, Kind: presence.SessionSignedIn})
+	n.publish(context.WithoutCancel(ctx), models.SessionEvent{UserID: s.UserID, SessionID: s.ID, Kind: models.SessionEventSignedIn})
 }
 
 // publish announces a session change to the person's sessionsChanged
 // subscribers on every node; a presence outage loses the event (logged),
 // never the sign-in or sign-out itself.
-func (n sessionNotifier) publish(ctx context.Context, sc presence.SessionChange) {
+func (n sessionNotifier) publish(ctx context.Context, sc models.SessionEvent) {
 	if err := n.presence.PublishSession(ctx, sc); err != nil {
 		n.log.WarnContext(ctx, "announce session change", "kind", sc.Kind, "err", err)
 	}
@@ -170,8 +164,8 @@ func (p presenceSource) AccessChanges(ctx context.Context, orgID int64) <-chan s
 	return p.access.watch(ctx, orgID)
 }
 
-func toModel(st presence.State) models.Presence {
-	pr := models.Presence{Status: models.PresenceStatus(st.Status), ConnectedDevices: st.Devices}
+func toModel(st models.PresenceState) models.Presence {
+	pr := models.Presence{Status: st.Status, ConnectedDevices: st.Devices}
 	if !st.LastActiveAt.IsZero() {
 		t := st.LastActiveAt.UTC()
 		pr.LastActiveAt = &t
@@ -246,7 +240,7 @@ func (p presenceSource) WatchPresence(ctx context.Context, accountID int64, user
 
 // follow makes w watch exactly ids and returns the states of the people
 // added who are not OFFLINE.
-func (p presenceSource) follow(ctx context.Context, w *presence.Watcher, ids []int64) ([]presence.State, error) {
+func (p presenceSource) follow(ctx context.Context, w *presence.Watcher, ids []int64) ([]models.PresenceState, error) {
 	added, err := w.Replace(ctx, ids)
 	if err != nil || len(added) == 0 {
 		return nil, err
@@ -255,9 +249,9 @@ func (p presenceSource) follow(ctx context.Context, w *presence.Watcher, ids []i
 	if err != nil {
 		return nil, err
 	}
-	var live []presence.State
+	var live []models.PresenceState
 	for _, id := range added {
-		if st := states[id]; st.Status != presence.Offline && st.Status != "" {
+		if st := states[id]; st.Status != models.PresenceOffline && st.Status != "" {
 			live = append(live, st)
 		}
 	}
@@ -278,10 +272,10 @@ func (p presenceSource) WatchSessionEvents(ctx context.Context, userID int64) (<
 		defer w.Close()
 		for {
 			select {
-			case sc := <-w.C:
-				ev := &models.SessionEvent{Kind: models.SessionEventKind(sc.Kind), UserID: sc.UserID, SessionID: sc.SessionID, At: sc.At.UTC()}
+			case ev := <-w.C:
+				ev.At = ev.At.UTC()
 				select {
-				case out <- ev:
+				case out <- &ev:
 				case <-ctx.Done():
 					return
 				}
@@ -297,15 +291,7 @@ func (p presenceSource) WatchSessionEvents(ctx context.Context, userID int64) (<
 
 // LiveStatuses lists everyone who is not OFFLINE.
 func (p presenceSource) LiveStatuses(ctx context.Context) (map[int64]models.PresenceStatus, error) {
-	live, err := p.Live(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]models.PresenceStatus, len(live))
-	for id, st := range live {
-		out[id] = models.PresenceStatus(st)
-	}
-	return out, nil
+	return p.Live(ctx)
 }
 
 // watchTimeout bounds the wait for a subscription to become effective on
@@ -323,9 +309,5 @@ func watchFailed(ctx context.Context, err error) error {
 
 // SessionsConnected answers whether sessions have a live websocket now.
 func (p presenceSource) SessionsConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error) {
-	refs := make([]presence.SessionRef, len(sessions))
-	for i, s := range sessions {
-		refs[i] = presence.SessionRef{UserID: s.UserID, SessionID: s.SessionID}
-	}
-	return p.SessionConnected(ctx, refs)
+	return p.SessionConnected(ctx, sessions)
 }

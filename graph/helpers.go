@@ -221,7 +221,7 @@ func stillWatching(ctx context.Context, store Store, accountID int64) ([]int64, 
 // presenceFilter turns the members filter on live status into a list of
 // people to keep (statuses without OFFLINE) or to drop (with OFFLINE), from
 // one read of who is not OFFLINE.
-func presenceFilter(ctx context.Context, p PresenceSource, want []models.PresenceStatus, q *models.MemberQuery) error {
+func presenceFilter(ctx context.Context, p models.PresenceSource, want []models.PresenceStatus, q *models.MemberQuery) error {
 	if len(want) == 0 {
 		return nil
 	}

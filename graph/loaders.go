@@ -11,45 +11,6 @@ import (
 	"github.com/rollcall/rollcall/models"
 )
 
-// Finder is the batched read side the loaders use: each finder takes many
-// keys and answers in one query.
-type Finder interface {
-	FindUsersByIDs(ctx context.Context, ids []int64) ([]*models.User, error)
-	FindOrganizationsByIDs(ctx context.Context, ids []int64) ([]*models.Organization, error)
-	FindAccountsByIDs(ctx context.Context, ids []int64) ([]*models.Account, error)
-	FindRootAccounts(ctx context.Context, orgIDs []int64) ([]*models.Account, error)
-	FindOrganizationsOfUser(ctx context.Context, userID int64) ([]*models.Organization, error)
-	FindSessionsByIDs(ctx context.Context, ids []int64) ([]*models.Session, error)
-}
-
-// PresenceSource is the live side of people: who is connected, their
-// status, and the activity their devices report.
-type PresenceSource interface {
-	// SessionsConnected answers whether sessions have a live websocket now.
-	SessionsConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error)
-	// UserPresence answers people's live status in one round trip.
-	UserPresence(ctx context.Context, userIDs []int64) (map[int64]models.Presence, error)
-	// LiveStatuses lists everyone who is not OFFLINE, in one round trip.
-	LiveStatuses(ctx context.Context) (map[int64]models.PresenceStatus, error)
-	// SetActivity records a device's ACTIVE (idle false) or IDLE report.
-	SetActivity(ctx context.Context, connID string, idle bool) error
-	// SetManualAway sets or clears a person's manual AWAY.
-	SetManualAway(ctx context.Context, userID int64, away bool) error
-	// WatchPresence streams the changes of userIDs, stamped with
-	// accountID, until ctx ends (the channel is then closed) or the
-	// subscriber falls too far behind (closed too).
-	// On each signal of refresh it calls members: an error ends the
-	// stream, nil ids keep the people watched, other ids replace them.
-	WatchPresence(ctx context.Context, accountID int64, userIDs []int64, refresh <-chan struct{}, members func(context.Context) ([]int64, error)) (<-chan *models.PresenceEvent, error)
-	// AccessChanges signals each change of an organization's memberships,
-	// made on any node, until ctx ends.
-	AccessChanges(ctx context.Context, orgID int64) <-chan struct{}
-	// WatchSessionEvents streams the changes of one person's sessions, from
-	// every node, until ctx ends (the channel is then closed) or the
-	// subscriber falls too far behind (closed too).
-	WatchSessionEvents(ctx context.Context, userID int64) (<-chan *models.SessionEvent, error)
-}
-
 // Loaders batch the row lookups of one request. A missing key is an error
 // (NOT_FOUND), never a silent nil.
 type Loaders struct {
@@ -69,7 +30,7 @@ type Loaders struct {
 const loaderWait = 500 * time.Microsecond
 
 // NewLoaders returns fresh loaders for one request.
-func NewLoaders(f Finder, p PresenceSource) *Loaders {
+func NewLoaders(f models.Finder, p models.PresenceSource) *Loaders {
 	return &Loaders{
 		UserPresence: dataloadgen.NewMappedLoader(func(ctx context.Context, ids []int64) (map[int64]models.Presence, error) {
 			got, err := p.UserPresence(ctx, ids)
@@ -139,8 +100,8 @@ func LoadersFrom(ctx context.Context) *Loaders {
 // mutation, over HTTP or a websocket, and each event of a subscription, so
 // no cached row outlives the response it was loaded for.
 type LoaderExtension struct {
-	Finder   Finder
-	Presence PresenceSource
+	Finder   models.Finder
+	Presence models.PresenceSource
 }
 
 var _ interface {

@@ -98,5 +98,5 @@ func (SocketNotifier) SessionSignedIn(context.Context, *models.Session) {}
 
 // AccessChanged has no socket to close: sockets belong to sessions, and the
 // subscriptions scoped to an organization follow access changes through
-// presence (see PresenceSource.AccessChanges).
+// presence (see models.PresenceSource.AccessChanges).
 func (SocketNotifier) AccessChanged(context.Context, int64) {}

@@ -244,7 +244,7 @@ func TestSignOutDuringRedisOutageClosesSocketOnOtherNode(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		f.phone = presence.SessionRef{UserID: uid, SessionID: sessionIDOf(t, phone)}
+		f.phone = models.SessionRef{UserID: uid, SessionID: sessionIDOf(t, phone)}
 		if !f.connected(t) {
 			t.Fatal("presence does not see the phone's socket")
 		}
@@ -311,13 +311,13 @@ type outageFixture struct {
 	reader presence.Service
 	owner  *testenv.Client
 	ws     *wsClient
-	phone  presence.SessionRef
+	phone  models.SessionRef
 }
 
 // connected reports whether presence holds a live connection of the phone.
 func (f outageFixture) connected(t *testing.T) bool {
 	t.Helper()
-	got, err := f.reader.SessionConnected(context.Background(), []presence.SessionRef{f.phone})
+	got, err := f.reader.SessionConnected(context.Background(), []models.SessionRef{f.phone})
 	if err != nil {
 		t.Fatal(err)
 	}

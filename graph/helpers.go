@@ -203,7 +203,7 @@ func optionalLoad[V any](ctx context.Context, l *dataloadgen.Loader[int64, V], i
 // presenceFilter turns the members filter on live status into a list of
 // people to keep (statuses without OFFLINE) or to drop (with OFFLINE), from
 // one read of who is not OFFLINE.
-func presenceFilter(ctx context.Context, p PresenceSource, want []models.PresenceStatus, q *models.MemberQuery) error {
+func presenceFilter(ctx context.Context, p models.PresenceSource, want []models.PresenceStatus, q *models.MemberQuery) error {
 	if len(want) == 0 {
 		return nil
 	}

@@ -12,47 +12,12 @@ import (
 	"github.com/rollcall/rollcall/models"
 )
 
-// Finder is the batched read side the loaders use: each finder takes many
-// keys and answers in one query.
-type Finder interface {
-	FindUsersByIDs(ctx context.Context, ids []int64) ([]*models.User, error)
-	FindOrganizationsByIDs(ctx context.Context, ids []int64) ([]*models.Organization, error)
-	FindAccountsByIDs(ctx context.Context, ids []int64) ([]*models.Account, error)
-	FindRootAccounts(ctx context.Context, orgIDs []int64) ([]*models.Account, error)
-	FindOrganizationsOfUser(ctx context.Context, userID int64) ([]*models.Organization, error)
-	FindSessionsByIDs(ctx context.Context, ids []int64) ([]*models.Session, error)
-}
-
-// PresenceSource is the live side of people: who is connected, their
-// status, and the activity their devices report.
-type PresenceSource interface {
-	// SessionsConnected answers whether sessions have a live websocket now.
-	SessionsConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error)
-	// UserPresence answers people's live status in one round trip.
-	UserPresence(ctx context.Context, userIDs []int64) (map[int64]models.Presence, error)
-	// LiveStatuses lists everyone who is not OFFLINE, in one round trip.
-	LiveStatuses(ctx context.Context) (map[int64]models.PresenceStatus, error)
-	// SetActivity records a device's ACTIVE (idle false) or IDLE report.
-	SetActivity(ctx context.Context, connID string, idle bool) error
-	// SetManualAway sets or clears a person's manual AWAY.
-	SetManualAway(ctx context.Context, userID int64, away bool) error
-}
-
-// Subscriptions serve the live subscriptions (see package live): each
-// admits its socket and joins the group that renders its events once for
-// every socket alike. Called from the group's own operation, they return the
-// group's feed.
-type Subscriptions interface {
-	PresenceChanged(ctx context.Context, accountID int64, admit func(context.Context) (*models.Account, error)) (<-chan *models.PresenceEvent, error)
-	SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent, error)
-}
-
 // Loaders batch the row lookups of one request. A missing key is an error
 // (NOT_FOUND), never a silent nil. Each loader is built on first use: most
 // responses (every event of a subscription) need one or two of them.
 type Loaders struct {
-	f Finder
-	p PresenceSource
+	f models.Finder
+	p models.PresenceSource
 
 	mu               sync.Mutex
 	user             *dataloadgen.Loader[int64, *models.User]
@@ -67,7 +32,7 @@ type Loaders struct {
 const loaderWait = 500 * time.Microsecond
 
 // NewLoaders returns fresh loaders for one request.
-func NewLoaders(f Finder, p PresenceSource) *Loaders {
+func NewLoaders(f models.Finder, p models.PresenceSource) *Loaders {
 	return &Loaders{f: f, p: p}
 }
 
@@ -173,8 +138,8 @@ func LoadersFrom(ctx context.Context) *Loaders {
 // mutation, over HTTP or a websocket, and each event of a subscription, so
 // no cached row outlives the response it was loaded for.
 type LoaderExtension struct {
-	Finder   Finder
-	Presence PresenceSource
+	Finder   models.Finder
+	Presence models.PresenceSource
 }
 
 var _ interface {

@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"encoding/csv"
 	"encoding/json"
 	"log/slog"
@@ -11,11 +10,6 @@ import (
 	"github.com/rollcall/rollcall/models"
 )
 
-// MemberExporter streams an account's members as rows.
-type MemberExporter interface {
-	ExportMembers(ctx context.Context, accountID int64, write func(row []string) error) error
-}
-
 // ExportPrefix is where the CSV export lives:
 // GET /export/accounts/{accountId}/members.csv with Authorization: Bearer.
 const ExportPrefix = "/export/accounts/"
@@ -23,7 +17,7 @@ const ExportPrefix = "/export/accounts/"
 // MembersCSV serves the members export, streamed row by row with every cell
 // neutralised for spreadsheets. It expects the viewer in the context (the
 // auth middleware runs before it).
-func MembersCSV(exp MemberExporter, log *slog.Logger) http.Handler {
+func MembersCSV(exp models.MemberExporter, log *slog.Logger) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method != http.MethodGet {
 			w.Header().Set("Allow", http.MethodGet)

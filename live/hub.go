@@ -12,21 +12,10 @@ import (
 	"github.com/rollcall/rollcall/presence"
 )
 
-// Store is what the live side reads and writes in the database.
-type Store interface {
-	// FindAccount answers the account when the viewer of ctx may see it.
-	FindAccount(ctx context.Context, accountID int64) (*models.Account, error)
-	// EffectiveMemberIDs lists the people with access to an account (the
-	// viewer of ctx must see it).
-	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)
-	// RecordLastActive writes a person's last-active time behind presence.
-	RecordLastActive(ctx context.Context, userID int64, at time.Time) error
-}
-
 // Options configure a Hub.
 type Options struct {
 	Presence presence.Service
-	Store    Store
+	Store    models.LiveStore
 	// WS is the websocket transport whose sockets are presence connections.
 	WS *wstransport.Transport
 	// Shared is the fields that render alike for every viewer.
@@ -94,7 +83,7 @@ func (h *Hub) connected(ctx context.Context, c *wstransport.Conn) {
 	if v == nil {
 		return
 	}
-	if err := h.opt.Presence.Connect(ctx, presence.ConnInfo{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID,
+	if err := h.opt.Presence.Connect(ctx, models.PresenceConn{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID,
 		Device: models.DeviceName(v.UserAgent), ManualAway: v.ManualAway}); err != nil {
 		h.log.WarnContext(ctx, "presence connect", "err", err)
 	}
@@ -271,9 +260,9 @@ func (h *Hub) follow(ctx context.Context, t *topic, w *presence.Watcher) {
 		h.log.WarnContext(ctx, "presence: follow access change", "err", err)
 		return
 	}
-	var live []presence.State
+	var live []models.PresenceState
 	for _, id := range added {
-		if st := states[id]; st.Status != presence.Offline && st.Status != "" {
+		if st := states[id]; st.Status != models.PresenceOffline && st.Status != "" {
 			live = append(live, st)
 		}
 	}
@@ -299,7 +288,8 @@ func (h *Hub) runSessions(ctx context.Context, t *topic, w *presence.SessionWatc
 	for {
 		select {
 		case sc := <-w.C:
-			h.deliver(t, &models.SessionEvent{Kind: models.SessionEventKind(sc.Kind), UserID: sc.UserID, SessionID: sc.SessionID, At: sc.At.UTC()})
+			sc.At = sc.At.UTC()
+			h.deliver(t, &sc)
 		case <-w.Done():
 			h.end(t, nil)
 			return
@@ -309,8 +299,8 @@ func (h *Hub) runSessions(ctx context.Context, t *topic, w *presence.SessionWatc
 	}
 }
 
-func toModel(st presence.State) models.Presence {
-	pr := models.Presence{Status: models.PresenceStatus(st.Status), ConnectedDevices: st.Devices}
+func toModel(st models.PresenceState) models.Presence {
+	pr := models.Presence{Status: st.Status, ConnectedDevices: st.Devices}
 	if !st.LastActiveAt.IsZero() {
 		t := st.LastActiveAt.UTC()
 		pr.LastActiveAt = &t

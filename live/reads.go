@@ -5,7 +5,6 @@ import (
 	"log/slog"
 
 	"github.com/rollcall/rollcall/models"
-	"github.com/rollcall/rollcall/presence"
 )
 
 // UserPresence answers people's live status in one round trip.
@@ -23,24 +22,12 @@ func (h *Hub) UserPresence(ctx context.Context, userIDs []int64) (map[int64]mode
 
 // LiveStatuses lists everyone who is not OFFLINE.
 func (h *Hub) LiveStatuses(ctx context.Context) (map[int64]models.PresenceStatus, error) {
-	live, err := h.opt.Presence.Live(ctx)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[int64]models.PresenceStatus, len(live))
-	for id, st := range live {
-		out[id] = models.PresenceStatus(st)
-	}
-	return out, nil
+	return h.opt.Presence.Live(ctx)
 }
 
 // SessionsConnected answers whether sessions have a live websocket now.
 func (h *Hub) SessionsConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error) {
-	refs := make([]presence.SessionRef, len(sessions))
-	for i, s := range sessions {
-		refs[i] = presence.SessionRef{UserID: s.UserID, SessionID: s.SessionID}
-	}
-	return h.opt.Presence.SessionConnected(ctx, refs)
+	return h.opt.Presence.SessionConnected(ctx, sessions)
 }
 
 // SetActivity records a device's ACTIVE (idle false) or IDLE report.
@@ -58,7 +45,7 @@ func (h *Hub) SetManualAway(ctx context.Context, userID int64, away bool) error 
 // access changes).
 type Notifier struct {
 	Local    models.Notifier
-	Presence presence.Service
+	Presence models.PresenceService
 	Log      *slog.Logger
 }
 
@@ -71,19 +58,19 @@ func (n Notifier) SessionsSignedOut(ctx context.Context, userID int64, sessionID
 		n.Log.WarnContext(ctx, "kick signed-out sessions on other nodes", "err", err)
 	}
 	for _, id := range sessionIDs {
-		n.publish(ctx, presence.SessionChange{UserID: userID, SessionID: id, Kind: presence.SessionSignedOut})
+		n.publish(ctx, models.SessionEvent{UserID: userID, SessionID: id, Kind: models.SessionEventSignedOut})
 	}
 }
 
 // SessionSignedIn announces a new session to the person's subscribers.
 func (n Notifier) SessionSignedIn(ctx context.Context, s *models.Session) {
 	n.Local.SessionSignedIn(ctx, s)
-	n.publish(context.WithoutCancel(ctx), presence.SessionChange{UserID: s.UserID, SessionID: s.ID, Kind: presence.SessionSignedIn})
+	n.publish(context.WithoutCancel(ctx), models.SessionEvent{UserID: s.UserID, SessionID: s.ID, Kind: models.SessionEventSignedIn})
 }
 
 // publish announces a session change on every node; a presence outage
 // loses the event (logged), never the sign-in or sign-out itself.
-func (n Notifier) publish(ctx context.Context, sc presence.SessionChange) {
+func (n Notifier) publish(ctx context.Context, sc models.SessionEvent) {
 	if err := n.Presence.PublishSession(ctx, sc); err != nil {
 		n.Log.WarnContext(ctx, "announce session change", "kind", sc.Kind, "err", err)
 	}

@@ -51,3 +51,9 @@ type AuditService interface {
 	// for its OWNERs and ADMINs.
 	FindAuditEvents(ctx context.Context, orgID int64, f AuditFilter, p PageRequest) (Page[*AuditEvent], error)
 }
+
+// ContactsAndAudit is an account's contacts and the organization's audit log.
+type ContactsAndAudit interface {
+	ContactService
+	AuditService
+}

@@ -1,6 +1,9 @@
 package models
 
-import "time"
+import (
+	"context"
+	"time"
+)
 
 // The vocabulary of the invitation service (SPEC §2): what inviting,
 // updating, listing and accepting take and give back.
@@ -88,4 +91,16 @@ type InvitationPreview struct {
 	// ExistingUser: the email already has an identity, so the person
 	// accepts while signed in rather than signing up.
 	ExistingUser bool
+}
+
+// Invitations is the invitation lifecycle (SPEC §2): invite, resend, edit,
+// revoke, preview and accept, and an account's invitations.
+type Invitations interface {
+	InviteUsers(ctx context.Context, in InviteInput) ([]InviteResult, error)
+	ResendInvitation(ctx context.Context, id int64) (*Invitation, error)
+	UpdateInvitation(ctx context.Context, id int64, upd InvitationUpdate) (*Invitation, error)
+	RevokeInvitation(ctx context.Context, id int64) (*Invitation, error)
+	InvitationPreview(ctx context.Context, token string) (*InvitationPreview, error)
+	AcceptInvitation(ctx context.Context, in AcceptInvitationInput) (*AuthResult, error)
+	FindInvitations(ctx context.Context, accountID int64, f InvitationFilter, p PageRequest) (Page[*Invitation], error)
 }

@@ -1,6 +1,7 @@
 package models
 
 import (
+	"context"
 	"encoding/base64"
 	"slices"
 	"strconv"
@@ -163,4 +164,17 @@ type MemberQuery struct {
 	// NoTotal skips counting (Total is then -1), for walks that do not
 	// show a total, such as the CSV export.
 	NoTotal bool
+}
+
+// Directory is the members directory of accounts and organizations.
+type Directory interface {
+	FindMembers(ctx context.Context, accountID int64, q MemberQuery, p PageRequest) (Page[Edge[*Membership]], error)
+	// EffectiveMemberIDs lists the people with access to an account.
+	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)
+	FindOrganizationMembers(ctx context.Context, orgID int64, search string, p PageRequest) (Page[Edge[*User]], error)
+}
+
+// MemberExporter streams an account's members as rows.
+type MemberExporter interface {
+	ExportMembers(ctx context.Context, accountID int64, write func(row []string) error) error
 }

@@ -44,6 +44,26 @@ type IdentityService interface {
 	LiveSessions(ctx context.Context, sessionIDs []int64) (map[int64]bool, error)
 }
 
+// AccountSecurity is the person's own sessions, password and profile.
+type AccountSecurity interface {
+	FindSessionsOfUser(ctx context.Context, userID int64) ([]*Session, error)
+	SignOutSession(ctx context.Context, sessionID int64) (*Session, error)
+	SignOutOtherSessions(ctx context.Context) (int, error)
+	RequestPasswordReset(ctx context.Context, email string) error
+	ResetPassword(ctx context.Context, token, newPassword, deviceName string) (*AuthResult, error)
+	ChangePassword(ctx context.Context, current, next string) error
+	UpdateProfile(ctx context.Context, upd ProfileUpdate) (*User, error)
+	UpdateNotificationPreferences(ctx context.Context, upd NotificationPreferencesUpdate) (*User, error)
+	// SetManualAway stores the viewer's manual AWAY (kept until cleared).
+	SetManualAway(ctx context.Context, away bool) error
+	RequestEmailChange(ctx context.Context, newEmail, currentPassword string) error
+	ConfirmEmailChange(ctx context.Context, token string) (*User, error)
+	// VerifyEmail follows a /verify-email link; RequestEmailVerification
+	// mails one proving the viewer's login email.
+	VerifyEmail(ctx context.Context, token string) (*User, error)
+	RequestEmailVerification(ctx context.Context) error
+}
+
 // Notifier carries side effects that must reach every node after a change
 // commits: closing the sockets of signed-out sessions, session events.
 type Notifier interface {
@@ -107,4 +127,36 @@ type GrantUpdate struct {
 	Permissions  *Permissions
 	Products     *[]string
 	Restrictions *RestrictionsUpdate
+}
+
+// Organizations is accounts, memberships and the management of members.
+type Organizations interface {
+	FindOrganization(ctx context.Context, orgID int64) (*Organization, error)
+	FindAccount(ctx context.Context, accountID int64) (*Account, error)
+	FindMembershipByID(ctx context.Context, id int64) (*Membership, error)
+	FindAuditEventByID(ctx context.Context, id int64) (*AuditEvent, error)
+	FindInvitationByID(ctx context.Context, id int64) (*Invitation, error)
+	CreateAccount(ctx context.Context, parentID int64, name string) (*Account, error)
+	UpdateOrganization(ctx context.Context, orgID int64, upd OrganizationUpdate) (*Organization, error)
+	FindVisibleAccounts(ctx context.Context, orgID int64) ([]*Account, error)
+	FindVisibleChildren(ctx context.Context, accountID int64) ([]*Account, error)
+	ViewerMembership(ctx context.Context, accountID int64) (*Membership, error)
+	FindUserMemberships(ctx context.Context, userID int64) ([]*Membership, error)
+	UpdateMember(ctx context.Context, accountID, userID int64, upd GrantUpdate) (*Membership, error)
+	GrantAccess(ctx context.Context, userID int64, accountIDs []int64, g Grant) ([]*Membership, error)
+	RevokeAccess(ctx context.Context, accountID, userID int64, reassignTo *int64) (*Membership, int64, error)
+	RemoveFromOrganization(ctx context.Context, orgID, userID int64, reassignTo *int64) error
+	UpdateMemberProfile(ctx context.Context, userID int64, first, last, phone *string) (*User, error)
+	SendPasswordReset(ctx context.Context, userID int64) error
+}
+
+// Finder is the batched read side the GraphQL loaders use: each finder
+// takes many keys and answers in one query.
+type Finder interface {
+	FindUsersByIDs(ctx context.Context, ids []int64) ([]*User, error)
+	FindOrganizationsByIDs(ctx context.Context, ids []int64) ([]*Organization, error)
+	FindAccountsByIDs(ctx context.Context, ids []int64) ([]*Account, error)
+	FindRootAccounts(ctx context.Context, orgIDs []int64) ([]*Account, error)
+	FindOrganizationsOfUser(ctx context.Context, userID int64) ([]*Organization, error)
+	FindSessionsByIDs(ctx context.Context, ids []int64) ([]*Session, error)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"testing"
 	"time"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 func benchNode(b *testing.B, conns int) (*Redis, []string) {
@@ -16,7 +18,7 @@ func benchNode(b *testing.B, conns int) (*Redis, []string) {
 	for i := range ids {
 		ids[i] = fmt.Sprint("c", i)
 		// 4 devices per user, like people with a laptop and a phone or two.
-		if err := r.Connect(ctx, ConnInfo{ConnID: ids[i], UserID: int64(i/4 + 1), SessionID: int64(i + 1)}); err != nil {
+		if err := r.Connect(ctx, models.PresenceConn{ConnID: ids[i], UserID: int64(i/4 + 1), SessionID: int64(i + 1)}); err != nil {
 			b.Fatal(err)
 		}
 	}

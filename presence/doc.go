@@ -24,7 +24,7 @@
 //
 // The websocket transport calls, per socket:
 //
-//   - Connect(ctx, ConnInfo{ConnID: random, UserID, SessionID, Device,
+//   - Connect(ctx, models.PresenceConn{ConnID: random, UserID, SessionID, Device,
 //     ManualAway: user.ManualAway}) once the connection is acknowledged;
 //   - SetActivity(ctx, connID, idle) when the client reports IDLE/ACTIVE
 //     (rate-limit the reports per socket);

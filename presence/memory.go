@@ -5,6 +5,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 // Memory is the in-process backend (the embedded default, no Redis). It
@@ -17,7 +19,7 @@ type Memory struct {
 	hub   *hub
 
 	mu       sync.Mutex
-	local    map[string]ConnInfo
+	local    map[string]models.PresenceConn
 	onKick   func([]int64)
 	onAccess func(int64)
 	onActive func(int64, time.Time)
@@ -34,7 +36,7 @@ type memStore struct {
 
 type memUser struct {
 	conns map[string]*memConn
-	st    Status
+	st    models.PresenceStatus
 	dv    int
 	v     int64
 	la    int64   // last active, ms
@@ -47,7 +49,7 @@ type memUser struct {
 }
 
 type memConn struct {
-	info   ConnInfo
+	info   models.PresenceConn
 	exp    int64
 	active int64
 	idle   bool
@@ -64,7 +66,7 @@ func NewMemory(opts Options) *Memory {
 func (m *Memory) Peer(opts Options) *Memory { return newMemoryNode(m.store, opts) }
 
 func newMemoryNode(st *memStore, opts Options) *Memory {
-	m := &Memory{store: st, opts: opts.withDefaults(), local: map[string]ConnInfo{}, stop: make(chan struct{})}
+	m := &Memory{store: st, opts: opts.withDefaults(), local: map[string]models.PresenceConn{}, stop: make(chan struct{})}
 	m.hub = newHub(memSubscriber{}, m.opts)
 	st.mu.Lock()
 	st.nodes[m] = struct{}{}
@@ -92,7 +94,7 @@ func (m *Memory) transition(uid int64, now int64, mutate func(u *memUser)) lastA
 	s := m.store
 	u := s.users[uid]
 	if u == nil {
-		u = &memUser{conns: map[string]*memConn{}, st: Offline}
+		u = &memUser{conns: map[string]*memConn{}, st: models.PresenceOffline}
 		s.users[uid] = u
 	}
 	if mutate != nil {
@@ -136,16 +138,16 @@ func (m *Memory) recompute(uid int64, u *memUser, now int64) lastActive {
 	slices.Sort(ss)
 	changes := sessionDiff(uid, u.ss, ss, fromMS(now))
 	u.ss = ss
-	var st Status
+	var st models.PresenceStatus
 	var dv int
 	switch {
 	case len(u.conns) > 0:
 		u.off = 0
 		dv = len(u.conns)
 		if u.ma || allIdle {
-			st = Away
+			st = models.PresenceAway
 		} else {
-			st = Online
+			st = models.PresenceOnline
 		}
 	case u.off > now:
 		st, dv = u.st, u.dv
@@ -154,7 +156,7 @@ func (m *Memory) recompute(uid int64, u *memUser, now int64) lastActive {
 		}
 	default:
 		u.off = 0
-		st, dv = Offline, 0
+		st, dv = models.PresenceOffline, 0
 	}
 	changed := st != u.st || dv != u.dv
 	u.st, u.dv, u.due, u.idl = st, dv, due, idl
@@ -162,7 +164,7 @@ func (m *Memory) recompute(uid int64, u *memUser, now int64) lastActive {
 		u.v = max(u.v+1, now) // as in the scripts: time-based, survives a reset
 	}
 	var hook lastActive
-	if u.la > u.lw && (u.la-u.lw >= m.opts.LastActiveEvery.Milliseconds() || (changed && st == Offline)) {
+	if u.la > u.lw && (u.la-u.lw >= m.opts.LastActiveEvery.Milliseconds() || (changed && st == models.PresenceOffline)) {
 		u.lw = u.la
 		hook = lastActive{uid: uid, at: u.la}
 	}
@@ -172,7 +174,7 @@ func (m *Memory) recompute(uid int64, u *memUser, now int64) lastActive {
 		}
 	}
 	if changed {
-		ev := Event{UserID: uid, State: State{UserID: uid, Status: st, Devices: dv, LastActiveAt: fromMS(u.la), Version: u.v}, At: fromMS(now)}
+		ev := models.PresenceChange{UserID: uid, State: models.PresenceState{UserID: uid, Status: st, Devices: dv, LastActiveAt: fromMS(u.la), Version: u.v}, At: fromMS(now)}
 		for n := range s.nodes {
 			n.hub.publish(ev)
 		}
@@ -215,7 +217,7 @@ func (m *Memory) isClosed() bool {
 }
 
 // Connect implements Service.
-func (m *Memory) Connect(ctx context.Context, c ConnInfo) error {
+func (m *Memory) Connect(ctx context.Context, c models.PresenceConn) error {
 	if err := validateConn(c); err != nil {
 		return err
 	}
@@ -237,7 +239,7 @@ func (m *Memory) Connect(ctx context.Context, c ConnInfo) error {
 	return nil
 }
 
-func (m *Memory) connectLocked(c ConnInfo, setManual bool) lastActive {
+func (m *Memory) connectLocked(c models.PresenceConn, setManual bool) lastActive {
 	now := ms(m.opts.Now())
 	return m.transition(c.UserID, now, func(u *memUser) {
 		mc := &memConn{info: c, exp: now + m.opts.TTL.Milliseconds(), active: now}
@@ -260,7 +262,7 @@ func (m *Memory) connectLocked(c ConnInfo, setManual bool) lastActive {
 // Touch implements Service.
 func (m *Memory) Touch(ctx context.Context, connIDs ...string) error {
 	m.mu.Lock()
-	infos := make([]ConnInfo, 0, len(connIDs))
+	infos := make([]models.PresenceConn, 0, len(connIDs))
 	for _, id := range connIDs {
 		if c, ok := m.local[id]; ok {
 			infos = append(infos, c)
@@ -360,7 +362,7 @@ func (m *Memory) Disconnect(ctx context.Context, connID string) error {
 	return nil
 }
 
-func (m *Memory) disconnectLocked(c ConnInfo, grace time.Duration) lastActive {
+func (m *Memory) disconnectLocked(c models.PresenceConn, grace time.Duration) lastActive {
 	now := ms(m.opts.Now())
 	return m.transition(c.UserID, now, func(u *memUser) {
 		if _, had := u.conns[c.ConnID]; !had {
@@ -380,8 +382,8 @@ func (m *Memory) disconnectLocked(c ConnInfo, grace time.Duration) lastActive {
 }
 
 // States implements Service.
-func (m *Memory) States(ctx context.Context, userIDs []int64) (map[int64]State, error) {
-	out := make(map[int64]State, len(userIDs))
+func (m *Memory) States(ctx context.Context, userIDs []int64) (map[int64]models.PresenceState, error) {
+	out := make(map[int64]models.PresenceState, len(userIDs))
 	s := m.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -391,19 +393,19 @@ func (m *Memory) States(ctx context.Context, userIDs []int64) (map[int64]State, 
 			out[id] = offline(id)
 			continue
 		}
-		out[id] = State{UserID: id, Status: u.st, Devices: u.dv, LastActiveAt: fromMS(u.la), Version: u.v}
+		out[id] = models.PresenceState{UserID: id, Status: u.st, Devices: u.dv, LastActiveAt: fromMS(u.la), Version: u.v}
 	}
 	return out, nil
 }
 
 // Live implements Service.
-func (m *Memory) Live(ctx context.Context) (map[int64]Status, error) {
+func (m *Memory) Live(ctx context.Context) (map[int64]models.PresenceStatus, error) {
 	s := m.store
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	out := map[int64]Status{}
+	out := map[int64]models.PresenceStatus{}
 	for id, u := range s.users {
-		if u.st != Offline && u.st != "" {
+		if u.st != models.PresenceOffline && u.st != "" {
 			out[id] = u.st
 		}
 	}
@@ -411,7 +413,7 @@ func (m *Memory) Live(ctx context.Context) (map[int64]Status, error) {
 }
 
 // SessionConnected implements Service.
-func (m *Memory) SessionConnected(ctx context.Context, sessions []SessionRef) (map[int64]bool, error) {
+func (m *Memory) SessionConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error) {
 	out := make(map[int64]bool, len(sessions))
 	s := m.store
 	s.mu.Lock()
@@ -437,7 +439,7 @@ func (m *Memory) Watch(ctx context.Context, userIDs []int64) (*Watcher, error) {
 }
 
 // PublishSession implements Service.
-func (m *Memory) PublishSession(ctx context.Context, sc SessionChange) error {
+func (m *Memory) PublishSession(ctx context.Context, sc models.SessionEvent) error {
 	if err := validSessionChange(sc); err != nil {
 		return err
 	}
@@ -579,7 +581,7 @@ func (m *Memory) Shutdown(ctx context.Context) error {
 	}
 	m.closed = true
 	local := m.local
-	m.local = map[string]ConnInfo{}
+	m.local = map[string]models.PresenceConn{}
 	close(m.stop)
 	m.mu.Unlock()
 	s := m.store

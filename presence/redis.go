@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 // Redis is the Redis backend: state in per-user keys changed by Lua scripts,
@@ -24,13 +26,13 @@ type Redis struct {
 	ps   *redis.PubSub
 
 	mu       sync.Mutex
-	local    map[string]ConnInfo
+	local    map[string]models.PresenceConn
 	onKick   func([]int64)
 	onBack   func()
 	onAccess func(int64)
 	// gone are connections whose removal failed (Redis unreachable): the
 	// heartbeat removes them before it refreshes anything.
-	gone     []ConnInfo
+	gone     []models.PresenceConn
 	onActive func(int64, time.Time)
 	closed   bool
 	running  bool
@@ -63,7 +65,7 @@ func NewRedis(rdb redis.UniversalClient, opts Options) *Redis {
 	r := &Redis{
 		rdb:     rdb,
 		opts:    opts.withDefaults(),
-		local:   map[string]ConnInfo{},
+		local:   map[string]models.PresenceConn{},
 		stop:    make(chan struct{}),
 		runDone: make(chan struct{}),
 		subWake: make(chan struct{}, 1),
@@ -190,14 +192,14 @@ func (r *Redis) fire(hooks ...lastActive) {
 	}
 }
 
-func (r *Redis) connectCall(c ConnInfo, now int64, manual string) scriptCall {
+func (r *Redis) connectCall(c models.PresenceConn, now int64, manual string) scriptCall {
 	exp := now + r.opts.TTL.Milliseconds()
 	meta := fmt.Sprintf("%d|%s|%d|%s", c.SessionID, c.Node, now, c.Device)
 	return scriptCall{luaConnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, exp, meta, manual)}
 }
 
 // Connect implements Service.
-func (r *Redis) Connect(ctx context.Context, c ConnInfo) error {
+func (r *Redis) Connect(ctx context.Context, c models.PresenceConn) error {
 	if err := validateConn(c); err != nil {
 		return err
 	}
@@ -226,7 +228,7 @@ func (r *Redis) Connect(ctx context.Context, c ConnInfo) error {
 // Touch implements Service.
 func (r *Redis) Touch(ctx context.Context, connIDs ...string) error {
 	r.mu.Lock()
-	infos := make([]ConnInfo, 0, len(connIDs))
+	infos := make([]models.PresenceConn, 0, len(connIDs))
 	for _, id := range connIDs {
 		if c, ok := r.local[id]; ok {
 			infos = append(infos, c)
@@ -330,7 +332,7 @@ func (r *Redis) Disconnect(ctx context.Context, connID string) error {
 	if !ok {
 		return nil
 	}
-	err := r.disconnect(ctx, []ConnInfo{c}, r.opts.OfflineGrace)
+	err := r.disconnect(ctx, []models.PresenceConn{c}, r.opts.OfflineGrace)
 	if err != nil {
 		r.mu.Lock()
 		if !r.closed {
@@ -370,7 +372,7 @@ func (r *Redis) removeGone(ctx context.Context) error {
 	return nil
 }
 
-func (r *Redis) disconnect(ctx context.Context, conns []ConnInfo, grace time.Duration) error {
+func (r *Redis) disconnect(ctx context.Context, conns []models.PresenceConn, grace time.Duration) error {
 	if len(conns) == 0 {
 		return nil
 	}
@@ -392,8 +394,8 @@ func (r *Redis) disconnect(ctx context.Context, conns []ConnInfo, grace time.Dur
 }
 
 // States implements Service: one pipelined HMGET per user, one round trip.
-func (r *Redis) States(ctx context.Context, userIDs []int64) (map[int64]State, error) {
-	out := make(map[int64]State, len(userIDs))
+func (r *Redis) States(ctx context.Context, userIDs []int64) (map[int64]models.PresenceState, error) {
+	out := make(map[int64]models.PresenceState, len(userIDs))
 	if len(userIDs) == 0 {
 		return out, nil
 	}
@@ -418,13 +420,13 @@ func (r *Redis) States(ctx context.Context, userIDs []int64) (map[int64]State, e
 	return out, nil
 }
 
-func parseState(uid int64, v []any) State {
+func parseState(uid int64, v []any) models.PresenceState {
 	st := offline(uid)
 	if len(v) < 4 {
 		return st
 	}
 	if s, ok := v[0].(string); ok && s != "" {
-		st.Status = Status(s)
+		st.Status = models.PresenceStatus(s)
 	}
 	str := func(x any) string { s, _ := x.(string); return s }
 	dv, _ := strconv.Atoi(str(v[1]))
@@ -436,7 +438,7 @@ func parseState(uid int64, v []any) State {
 }
 
 // Live implements Service: one HGETALL per shard, in one round trip.
-func (r *Redis) Live(ctx context.Context) (map[int64]Status, error) {
+func (r *Redis) Live(ctx context.Context) (map[int64]models.PresenceStatus, error) {
 	cmds := make([]*redis.MapStringStringCmd, r.opts.Shards)
 	var epoch, settling *redis.IntCmd
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -452,11 +454,11 @@ func (r *Redis) Live(ctx context.Context) (map[int64]Status, error) {
 	if err := r.settled(epoch, settling); err != nil {
 		return nil, err
 	}
-	out := map[int64]Status{}
+	out := map[int64]models.PresenceStatus{}
 	for _, c := range cmds {
 		for k, v := range c.Val() {
 			if id, err := strconv.ParseInt(k, 10, 64); err == nil {
-				out[id] = Status(v)
+				out[id] = models.PresenceStatus(v)
 			}
 		}
 	}
@@ -465,7 +467,7 @@ func (r *Redis) Live(ctx context.Context) (map[int64]Status, error) {
 
 // SessionConnected implements Service: the connected sessions of each
 // owner ("ss", kept by the scripts), one pipelined HGET per owner.
-func (r *Redis) SessionConnected(ctx context.Context, sessions []SessionRef) (map[int64]bool, error) {
+func (r *Redis) SessionConnected(ctx context.Context, sessions []models.SessionRef) (map[int64]bool, error) {
 	out := make(map[int64]bool, len(sessions))
 	if len(sessions) == 0 {
 		return out, nil
@@ -499,7 +501,7 @@ func (r *Redis) Watch(ctx context.Context, userIDs []int64) (*Watcher, error) {
 }
 
 // PublishSession implements Service.
-func (r *Redis) PublishSession(ctx context.Context, sc SessionChange) error {
+func (r *Redis) PublishSession(ctx context.Context, sc models.SessionEvent) error {
 	if err := validSessionChange(sc); err != nil {
 		return err
 	}
@@ -955,21 +957,21 @@ func (r *Redis) handleMessage(m *redis.Message) {
 }
 
 // parseEvent reads "uid|version|status|devices|lastActive|at".
-func parseEvent(s string) (Event, bool) {
+func parseEvent(s string) (models.PresenceChange, bool) {
 	f := strings.Split(s, "|")
 	if len(f) != 6 {
-		return Event{}, false
+		return models.PresenceChange{}, false
 	}
 	var n [6]int64
 	for _, i := range []int{0, 1, 3, 4, 5} {
 		v, err := strconv.ParseInt(f[i], 10, 64)
 		if err != nil {
-			return Event{}, false
+			return models.PresenceChange{}, false
 		}
 		n[i] = v
 	}
-	st := State{UserID: n[0], Status: Status(f[2]), Devices: int(n[3]), LastActiveAt: fromMS(n[4]), Version: n[1]}
-	return Event{UserID: n[0], State: st, At: fromMS(n[5])}, true
+	st := models.PresenceState{UserID: n[0], Status: models.PresenceStatus(f[2]), Devices: int(n[3]), LastActiveAt: fromMS(n[4]), Version: n[1]}
+	return models.PresenceChange{UserID: n[0], State: st, At: fromMS(n[5])}, true
 }
 
 // resync re-reads the watched users after the pub/sub connection came back
@@ -1017,12 +1019,12 @@ func (r *Redis) Shutdown(ctx context.Context) error {
 	}
 	r.closed = true
 	running := r.running
-	conns := make([]ConnInfo, 0, len(r.local))
+	conns := make([]models.PresenceConn, 0, len(r.local))
 	for _, c := range r.local {
 		conns = append(conns, c)
 	}
 	conns = append(conns, r.gone...)
-	r.local, r.gone = map[string]ConnInfo{}, nil
+	r.local, r.gone = map[string]models.PresenceConn{}, nil
 	r.mu.Unlock()
 	var err error
 	for len(conns) > 0 {

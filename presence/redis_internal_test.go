@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 // countHook counts what reaches the network: single commands and pipelines,
@@ -84,7 +86,7 @@ func TestRedisStatesOneRoundTrip(t *testing.T) {
 	for i := range ids {
 		ids[i] = int64(i + 1)
 		if i%2 == 0 {
-			if err := r.Connect(ctx, ConnInfo{ConnID: fmt.Sprint("c", i), UserID: ids[i], SessionID: ids[i]}); err != nil {
+			if err := r.Connect(ctx, models.PresenceConn{ConnID: fmt.Sprint("c", i), UserID: ids[i], SessionID: ids[i]}); err != nil {
 				t.Fatal(err)
 			}
 		}
@@ -105,12 +107,12 @@ func TestRedisStatesOneRoundTrip(t *testing.T) {
 	if p, s, n := hook.pipelines.Load(), hook.single.Load(), hook.pipelined.Load(); p != 1 || s != 0 || n != 52 {
 		t.Fatalf("States(50): %d pipelines (%d commands) and %d single commands, want 1 pipeline of 52", p, n, s)
 	}
-	if states[1].Status != Online || states[2].Status != Offline || len(states) != 50 {
+	if states[1].Status != models.PresenceOnline || states[2].Status != models.PresenceOffline || len(states) != 50 {
 		t.Fatalf("states: %+v %+v (%d)", states[1], states[2], len(states))
 	}
-	sessions := make([]SessionRef, 50)
+	sessions := make([]models.SessionRef, 50)
 	for i, id := range ids {
-		sessions[i] = SessionRef{UserID: id, SessionID: id * 10}
+		sessions[i] = models.SessionRef{UserID: id, SessionID: id * 10}
 	}
 	if _, err := rc.SessionConnected(ctx, sessions); err != nil {
 		t.Fatal(err)
@@ -141,7 +143,7 @@ func TestRedisConcurrentSweepPublishesOnce(t *testing.T) {
 		t.Fatal(err)
 	}
 	msgs := ps.Channel()
-	if err := a.Connect(ctx, ConnInfo{ConnID: "c1", UserID: 7, SessionID: 70}); err != nil {
+	if err := a.Connect(ctx, models.PresenceConn{ConnID: "c1", UserID: 7, SessionID: 70}); err != nil {
 		t.Fatal(err)
 	}
 	if m := <-msgs; m.Payload != fmt.Sprintf("s|7|70|CONNECTED|%d", clk.Now().UnixMilli()) {
@@ -192,7 +194,7 @@ func TestRedisScriptCacheFlushed(t *testing.T) {
 	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
 		t.Fatal(err)
 	}
-	if err := r.Connect(ctx, ConnInfo{ConnID: "c1", UserID: 9, SessionID: 90}); err != nil {
+	if err := r.Connect(ctx, models.PresenceConn{ConnID: "c1", UserID: 9, SessionID: 90}); err != nil {
 		t.Fatal(err)
 	}
 	if err := rdb.ScriptFlush(ctx).Err(); err != nil {
@@ -202,7 +204,7 @@ func TestRedisScriptCacheFlushed(t *testing.T) {
 		t.Fatal(err)
 	}
 	st, _ := r.States(ctx, []int64{9})
-	if st[9].Status != Online {
+	if st[9].Status != models.PresenceOnline {
 		t.Fatalf("state %+v", st[9])
 	}
 }
@@ -255,10 +257,10 @@ func TestRedisPubSubReconnectResyncs(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer w.Close()
-	if err := a.Connect(ctx, ConnInfo{ConnID: "c1", UserID: 5, SessionID: 50}); err != nil {
+	if err := a.Connect(ctx, models.PresenceConn{ConnID: "c1", UserID: 5, SessionID: 50}); err != nil {
 		t.Fatal(err)
 	}
-	if e := recv(t, w); e.State.Status != Online {
+	if e := recv(t, w); e.State.Status != models.PresenceOnline {
 		t.Fatalf("%+v", e)
 	}
 	// A change whose message nobody receives (published to another
@@ -270,14 +272,14 @@ func TestRedisPubSubReconnectResyncs(t *testing.T) {
 	}
 	killPubSub(t, rdbB, opt.ClientName)
 	e := recv(t, w)
-	if e.State.Status != Away {
+	if e.State.Status != models.PresenceAway {
 		t.Fatalf("after reconnect: %+v, want AWAY from the resync", e.State)
 	}
 	// And live events flow again.
 	if err := a.SetManualAway(ctx, 5, false); err != nil {
 		t.Fatal(err)
 	}
-	if e := recv(t, w); e.State.Status != Online {
+	if e := recv(t, w); e.State.Status != models.PresenceOnline {
 		t.Fatalf("%+v", e)
 	}
 }
@@ -290,7 +292,7 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 	prefix := PrefixForTest(t, rdb)
 	a := NewRedis(rdb, testOptions(prefix, "a"))
 	ctx := context.Background()
-	c := ConnInfo{ConnID: "c1", UserID: 5, SessionID: 50}
+	c := models.PresenceConn{ConnID: "c1", UserID: 5, SessionID: 50}
 	if err := a.Connect(ctx, c); err != nil {
 		t.Fatal(err)
 	}
@@ -298,7 +300,7 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 		t.Fatal(err)
 	}
 	before, err := a.States(ctx, []int64{5})
-	if err != nil || before[5].Status != Away {
+	if err != nil || before[5].Status != models.PresenceAway {
 		t.Fatalf("before: %+v %v", before, err)
 	}
 	keys, _ := rdb.Keys(ctx, prefix+"*").Result()
@@ -316,7 +318,7 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 	if _, err := a.Live(ctx); !errors.Is(err, ErrSettling) {
 		t.Fatalf("Live of an emptied Redis: %v, want ErrSettling", err)
 	}
-	if _, err := a.SessionConnected(ctx, []SessionRef{{UserID: 5, SessionID: 50}}); !errors.Is(err, ErrSettling) {
+	if _, err := a.SessionConnected(ctx, []models.SessionRef{{UserID: 5, SessionID: 50}}); !errors.Is(err, ErrSettling) {
 		t.Fatalf("SessionConnected of an emptied Redis: %v, want ErrSettling", err)
 	}
 	if err := a.touchAll(ctx); err != nil { // the heartbeat
@@ -325,7 +327,7 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 	if err := a.Settled(ctx); !errors.Is(err, ErrSettling) {
 		t.Fatalf("right after the re-registering heartbeat: %v, want ErrSettling for the window", err)
 	}
-	var after map[int64]State
+	var after map[int64]models.PresenceState
 	deadline := time.Now().Add(5 * time.Second)
 	for {
 		after, err = a.States(ctx, []int64{5})
@@ -337,10 +339,10 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 		}
 		time.Sleep(10 * time.Millisecond) // polling the end of the settling window (a key's expiry)
 	}
-	if st := after[5]; st.Status != Away || st.Devices != 1 || st.Version <= before[5].Version {
+	if st := after[5]; st.Status != models.PresenceAway || st.Devices != 1 || st.Version <= before[5].Version {
 		t.Fatalf("after the loss: %+v, before %+v", st, before[5])
 	}
-	connected, err := a.SessionConnected(ctx, []SessionRef{{UserID: 5, SessionID: 50}})
+	connected, err := a.SessionConnected(ctx, []models.SessionRef{{UserID: 5, SessionID: 50}})
 	if err != nil || !connected[50] {
 		t.Fatalf("session after the loss: %v %v", connected, err)
 	}

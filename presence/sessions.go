@@ -7,30 +7,9 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/rollcall/rollcall/models"
 )
-
-// SessionKind is what happened to one of a person's sessions (devices).
-type SessionKind string
-
-const (
-	// SessionSignedIn: a new session was created (sign-in, reset, accept).
-	SessionSignedIn SessionKind = "SIGNED_IN"
-	// SessionConnected: the session went from no live websocket to one.
-	SessionConnected SessionKind = "CONNECTED"
-	// SessionDisconnected: the session's last live websocket closed or
-	// expired (a killed node's connections are announced by a sweeper).
-	SessionDisconnected SessionKind = "DISCONNECTED"
-	// SessionSignedOut: the session was signed out.
-	SessionSignedOut SessionKind = "SIGNED_OUT"
-)
-
-// SessionChange is one event of a person's own devices.
-type SessionChange struct {
-	UserID    int64
-	SessionID int64
-	Kind      SessionKind
-	At        time.Time
-}
 
 // sessionQueue bounds a SessionWatcher: session changes are rare (a few per
 // person per day), so a reader that lets this many pile up is stalled.
@@ -42,9 +21,9 @@ const sessionQueue = 64
 // are announced with Service.PublishSession. A reader that falls
 // sessionQueue events behind is closed with ErrSlowConsumer.
 type SessionWatcher struct {
-	C <-chan SessionChange
+	C <-chan models.SessionEvent
 
-	c      chan SessionChange
+	c      chan models.SessionEvent
 	hub    *hub
 	userID int64
 
@@ -82,7 +61,7 @@ func (w *SessionWatcher) closeWith(err error) bool {
 	return true
 }
 
-func (w *SessionWatcher) offer(sc SessionChange) bool {
+func (w *SessionWatcher) offer(sc models.SessionEvent) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -104,7 +83,7 @@ func (h *hub) watchSessions(ctx context.Context, userID int64) (*SessionWatcher,
 	if userID <= 0 {
 		return nil, errBadUser
 	}
-	c := make(chan SessionChange, sessionQueue)
+	c := make(chan models.SessionEvent, sessionQueue)
 	w := &SessionWatcher{C: c, c: c, hub: h, userID: userID, done: make(chan struct{})}
 	h.mu.Lock()
 	if h.shut {
@@ -158,7 +137,7 @@ func (h *hub) removeSessionsLocked(w *SessionWatcher) {
 
 // publishSession fans a session change out to the local watchers of its
 // user.
-func (h *hub) publishSession(sc SessionChange) {
+func (h *hub) publishSession(sc models.SessionEvent) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	u := h.users[sc.UserID]
@@ -194,46 +173,46 @@ func (h *hub) closeSessions(err error) {
 
 // sessionDiff lists the session changes between two sets of connected
 // sessions (sorted ids), DISCONNECTED before CONNECTED.
-func sessionDiff(uid int64, before, after []int64, at time.Time) []SessionChange {
-	var out []SessionChange
+func sessionDiff(uid int64, before, after []int64, at time.Time) []models.SessionEvent {
+	var out []models.SessionEvent
 	for _, sid := range before {
 		if !slices.Contains(after, sid) {
-			out = append(out, SessionChange{UserID: uid, SessionID: sid, Kind: SessionDisconnected, At: at})
+			out = append(out, models.SessionEvent{UserID: uid, SessionID: sid, Kind: models.SessionEventDisconnected, At: at})
 		}
 	}
 	for _, sid := range after {
 		if !slices.Contains(before, sid) {
-			out = append(out, SessionChange{UserID: uid, SessionID: sid, Kind: SessionConnected, At: at})
+			out = append(out, models.SessionEvent{UserID: uid, SessionID: sid, Kind: models.SessionEventConnected, At: at})
 		}
 	}
 	return out
 }
 
 // Session messages share the user's event channel: "s|uid|sid|KIND|at".
-func formatSessionMessage(sc SessionChange) string {
+func formatSessionMessage(sc models.SessionEvent) string {
 	return "s|" + strconv.FormatInt(sc.UserID, 10) + "|" + strconv.FormatInt(sc.SessionID, 10) + "|" +
 		string(sc.Kind) + "|" + strconv.FormatInt(ms(sc.At), 10)
 }
 
-func parseSessionMessage(s string) (SessionChange, bool) {
+func parseSessionMessage(s string) (models.SessionEvent, bool) {
 	f := strings.Split(s, "|")
 	if len(f) != 5 || f[0] != "s" {
-		return SessionChange{}, false
+		return models.SessionEvent{}, false
 	}
 	uid, err1 := strconv.ParseInt(f[1], 10, 64)
 	sid, err2 := strconv.ParseInt(f[2], 10, 64)
 	at, err3 := strconv.ParseInt(f[4], 10, 64)
 	if err1 != nil || err2 != nil || err3 != nil {
-		return SessionChange{}, false
+		return models.SessionEvent{}, false
 	}
-	switch k := SessionKind(f[3]); k {
-	case SessionSignedIn, SessionConnected, SessionDisconnected, SessionSignedOut:
-		return SessionChange{UserID: uid, SessionID: sid, Kind: k, At: fromMS(at)}, true
+	switch k := models.SessionEventKind(f[3]); k {
+	case models.SessionEventSignedIn, models.SessionEventConnected, models.SessionEventDisconnected, models.SessionEventSignedOut:
+		return models.SessionEvent{UserID: uid, SessionID: sid, Kind: k, At: fromMS(at)}, true
 	}
-	return SessionChange{}, false
+	return models.SessionEvent{}, false
 }
 
-func validSessionChange(sc SessionChange) error {
+func validSessionChange(sc models.SessionEvent) error {
 	if sc.UserID <= 0 {
 		return errBadUser
 	}
@@ -241,7 +220,7 @@ func validSessionChange(sc SessionChange) error {
 		return errBadSession
 	}
 	switch sc.Kind {
-	case SessionSignedIn, SessionSignedOut:
+	case models.SessionEventSignedIn, models.SessionEventSignedOut:
 		return nil
 	}
 	return errBadKind

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 // Watcher receives the events of a set of users. Its queue is bounded and
@@ -14,16 +16,16 @@ import (
 //
 // C is closed when the watcher closes; Err then tells why (nil after Close).
 type Watcher struct {
-	C <-chan Event
+	C <-chan models.PresenceChange
 
-	out   chan Event
+	out   chan models.PresenceChange
 	hub   *hub
 	size  int
 	stall time.Duration
 
 	mu      sync.Mutex
 	users   map[int64]struct{}
-	pending map[int64]Event
+	pending map[int64]models.PresenceChange
 	order   []int64
 	lastV   map[int64]int64
 	closed  bool
@@ -84,9 +86,9 @@ func (w *Watcher) Remove(userIDs ...int64) {
 // just added) as events at time at, through the same queue as the
 // backend's: states of people not watched, or not newer than what the
 // watcher already delivered or queued, are dropped.
-func (w *Watcher) Announce(at time.Time, states ...State) {
+func (w *Watcher) Announce(at time.Time, states ...models.PresenceState) {
 	for _, st := range states {
-		if !w.offer(Event{UserID: st.UserID, State: st, At: at}) {
+		if !w.offer(models.PresenceChange{UserID: st.UserID, State: st, At: at}) {
 			return
 		}
 	}
@@ -138,7 +140,7 @@ func (w *Watcher) dropOrder(id int64) {
 
 // offer queues ev without blocking. It reports false when the watcher is
 // (now) closed, so the hub forgets it.
-func (w *Watcher) offer(ev Event) bool {
+func (w *Watcher) offer(ev models.PresenceChange) bool {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	if w.closed {
@@ -261,7 +263,7 @@ type hub struct {
 type watched struct {
 	watchers map[*Watcher]struct{}
 	sessions map[*SessionWatcher]struct{}
-	last     State
+	last     models.PresenceState
 	ready    <-chan struct{}
 }
 
@@ -270,10 +272,10 @@ func newHub(sub subscriber, opts Options) *hub {
 }
 
 func (h *hub) watch(ctx context.Context, userIDs []int64) (*Watcher, error) {
-	out := make(chan Event)
+	out := make(chan models.PresenceChange)
 	w := &Watcher{
 		C: out, out: out, hub: h, size: h.opts.QueueSize, stall: h.opts.StallTimeout,
-		users: map[int64]struct{}{}, pending: map[int64]Event{}, lastV: map[int64]int64{},
+		users: map[int64]struct{}{}, pending: map[int64]models.PresenceChange{}, lastV: map[int64]int64{},
 		signal: make(chan struct{}, 1), done: make(chan struct{}),
 	}
 	h.mu.Lock()
@@ -378,7 +380,7 @@ func (h *hub) removeLocked(w *Watcher, userIDs []int64) {
 }
 
 // publish fans ev out to the local watchers of its user.
-func (h *hub) publish(ev Event) {
+func (h *hub) publish(ev models.PresenceChange) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	u := h.users[ev.UserID]
@@ -415,21 +417,21 @@ func (h *hub) watchedUsers() []int64 {
 // node last saw connected is announced OFFLINE, one version above the last
 // seen; if their device is in fact alive, its node registers it again with
 // a time-based version, which is newer still.
-func (h *hub) resync(states map[int64]State, at time.Time) {
+func (h *hub) resync(states map[int64]models.PresenceState, at time.Time) {
 	for _, st := range states {
 		if st.Version > 0 {
-			h.publish(Event{UserID: st.UserID, State: st, At: at})
+			h.publish(models.PresenceChange{UserID: st.UserID, State: st, At: at})
 			continue
 		}
 		h.mu.Lock()
-		var last State
+		var last models.PresenceState
 		if u := h.users[st.UserID]; u != nil {
 			last = u.last
 		}
 		h.mu.Unlock()
-		if last.Version > 0 && last.Status != Offline {
-			gone := State{UserID: st.UserID, Status: Offline, LastActiveAt: last.LastActiveAt, Version: last.Version + 1}
-			h.publish(Event{UserID: st.UserID, State: gone, At: at})
+		if last.Version > 0 && last.Status != models.PresenceOffline {
+			gone := models.PresenceState{UserID: st.UserID, Status: models.PresenceOffline, LastActiveAt: last.LastActiveAt, Version: last.Version + 1}
+			h.publish(models.PresenceChange{UserID: st.UserID, State: gone, At: at})
 		}
 	}
 }

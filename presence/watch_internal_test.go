@@ -5,6 +5,8 @@ import (
 	"errors"
 	"testing"
 	"time"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 func newTestHub(t *testing.T, opts Options) *hub {
@@ -14,11 +16,11 @@ func newTestHub(t *testing.T, opts Options) *hub {
 	return h
 }
 
-func ev(uid, v int64, st Status) Event {
-	return Event{UserID: uid, State: State{UserID: uid, Status: st, Devices: 1, Version: v}}
+func ev(uid, v int64, st models.PresenceStatus) models.PresenceChange {
+	return models.PresenceChange{UserID: uid, State: models.PresenceState{UserID: uid, Status: st, Devices: 1, Version: v}}
 }
 
-func recv(t *testing.T, w *Watcher) Event {
+func recv(t *testing.T, w *Watcher) models.PresenceChange {
 	t.Helper()
 	select {
 	case e, ok := <-w.C:
@@ -29,7 +31,7 @@ func recv(t *testing.T, w *Watcher) Event {
 	case <-time.After(5 * time.Second):
 		t.Fatal("no event")
 	}
-	return Event{}
+	return models.PresenceChange{}
 }
 
 func TestWatcherCoalescesByUser(t *testing.T) {
@@ -39,8 +41,8 @@ func TestWatcherCoalescesByUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	for v := int64(1); v <= 50; v++ { // 50 events, 2 users: never overflows
-		h.publish(ev(1, v, Online))
-		h.publish(ev(2, v, Away))
+		h.publish(ev(1, v, models.PresenceOnline))
+		h.publish(ev(2, v, models.PresenceAway))
 	}
 	w.mu.Lock()
 	pending, order := len(w.pending), len(w.order)
@@ -61,16 +63,16 @@ func TestWatcherCoalescesByUser(t *testing.T) {
 func TestWatcherDropsStaleVersions(t *testing.T) {
 	h := newTestHub(t, Options{})
 	w, _ := h.watch(context.Background(), []int64{1})
-	h.publish(ev(1, 5, Online))
+	h.publish(ev(1, 5, models.PresenceOnline))
 	if e := recv(t, w); e.State.Version != 5 {
 		t.Fatalf("v%d", e.State.Version)
 	}
-	h.publish(ev(1, 3, Offline)) // older: a late message from another node
-	h.publish(ev(1, 5, Offline)) // same version: a duplicate
+	h.publish(ev(1, 3, models.PresenceOffline)) // older: a late message from another node
+	h.publish(ev(1, 5, models.PresenceOffline)) // same version: a duplicate
 	// The watcher also filters on its own (resync goes through publish too).
-	w.offer(ev(1, 4, Offline))
-	h.publish(ev(1, 6, Away))
-	if e := recv(t, w); e.State.Version != 6 || e.State.Status != Away {
+	w.offer(ev(1, 4, models.PresenceOffline))
+	h.publish(ev(1, 6, models.PresenceAway))
+	if e := recv(t, w); e.State.Version != 6 || e.State.Status != models.PresenceAway {
 		t.Fatalf("got %+v, want v6 AWAY", e.State)
 	}
 }
@@ -80,7 +82,7 @@ func TestWatcherOverflowClosesOnlySlow(t *testing.T) {
 	slow, _ := h.watch(context.Background(), []int64{1, 2, 3, 4})
 	fast, _ := h.watch(context.Background(), []int64{1, 2, 3, 4})
 	for uid := int64(1); uid <= 4; uid++ {
-		h.publish(ev(uid, 1, Online))
+		h.publish(ev(uid, 1, models.PresenceOnline))
 		if e := recv(t, fast); e.UserID != uid {
 			t.Fatalf("fast got user %d", e.UserID)
 		}
@@ -102,9 +104,9 @@ func TestWatcherStallTimeout(t *testing.T) {
 	h := newTestHub(t, Options{StallTimeout: 100 * time.Millisecond})
 	w, _ := h.watch(context.Background(), []int64{1})
 	start := time.Now()
-	h.publish(ev(1, 1, Online))
+	h.publish(ev(1, 1, models.PresenceOnline))
 	for v := int64(2); v < 5; v++ { // coalesced updates do not reset the stall clock
-		h.publish(ev(1, v, Online))
+		h.publish(ev(1, v, models.PresenceOnline))
 	}
 	select {
 	case <-w.Done():
@@ -129,16 +131,16 @@ func TestWatcherAnnounceSharesVersionOrder(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	w.Announce(now, State{UserID: 1, Status: Online, Devices: 1, Version: 5}, State{UserID: 9, Status: Online, Version: 7})
+	w.Announce(now, models.PresenceState{UserID: 1, Status: models.PresenceOnline, Devices: 1, Version: 5}, models.PresenceState{UserID: 9, Status: models.PresenceOnline, Version: 7})
 	if e := recv(t, w); e.UserID != 1 || e.State.Version != 5 || !e.At.Equal(now) {
 		t.Fatalf("announced: %+v", e)
 	}
-	h.publish(ev(1, 5, Online)) // the same change, from the backend
-	h.publish(ev(1, 6, Away))
+	h.publish(ev(1, 5, models.PresenceOnline)) // the same change, from the backend
+	h.publish(ev(1, 6, models.PresenceAway))
 	if e := recv(t, w); e.State.Version != 6 {
 		t.Fatalf("after the announced v5: %+v", e)
 	}
-	w.Announce(now, State{UserID: 1, Status: Online, Version: 6})
+	w.Announce(now, models.PresenceState{UserID: 1, Status: models.PresenceOnline, Version: 6})
 	select {
 	case e := <-w.C:
 		t.Fatalf("stale announcement delivered: %+v", e)
@@ -156,8 +158,8 @@ func TestWatcherReplace(t *testing.T) {
 	if err != nil || len(added) != 1 || added[0] != 3 {
 		t.Fatalf("Replace = %v, %v", added, err)
 	}
-	h.publish(ev(1, 1, Online)) // no longer watched
-	h.publish(ev(3, 1, Online))
+	h.publish(ev(1, 1, models.PresenceOnline)) // no longer watched
+	h.publish(ev(3, 1, models.PresenceOnline))
 	if e := recv(t, w); e.UserID != 3 {
 		t.Fatalf("got user %d, want 3", e.UserID)
 	}

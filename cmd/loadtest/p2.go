@@ -9,6 +9,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/rollcall/rollcall/models"
 	"github.com/rollcall/rollcall/presence"
 )
 
@@ -33,7 +34,7 @@ func runP2(ctx context.Context, e *env) error {
 			defer wg.Done()
 			for i := w; i < n; i += 16 {
 				ids[i] = "p2c" + strconv.Itoa(i)
-				if err := r.Connect(ctx, presence.ConnInfo{ConnID: ids[i], UserID: int64(i + 1), SessionID: int64(i + 1)}); err != nil {
+				if err := r.Connect(ctx, models.PresenceConn{ConnID: ids[i], UserID: int64(i + 1), SessionID: int64(i + 1)}); err != nil {
 					failed.Add(1)
 				}
 			}

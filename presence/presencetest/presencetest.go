@@ -141,8 +141,8 @@ var seq atomic.Int64
 
 func connID() string { return fmt.Sprintf("conn-%d", seq.Add(1)) }
 
-func conn(uid, sid int64) presence.ConnInfo {
-	return presence.ConnInfo{ConnID: connID(), UserID: uid, SessionID: sid, Device: "Firefox on Linux"}
+func conn(uid, sid int64) models.PresenceConn {
+	return models.PresenceConn{ConnID: connID(), UserID: uid, SessionID: sid, Device: "Firefox on Linux"}
 }
 
 func must(t *testing.T, err error) {
@@ -163,7 +163,7 @@ func watch(t *testing.T, n presence.Service, uids ...int64) *presence.Watcher {
 }
 
 // next returns the next event of w, failing after the deadline.
-func next(t *testing.T, w *presence.Watcher) presence.Event {
+func next(t *testing.T, w *presence.Watcher) models.PresenceChange {
 	t.Helper()
 	select {
 	case ev, ok := <-w.C:
@@ -174,11 +174,11 @@ func next(t *testing.T, w *presence.Watcher) presence.Event {
 	case <-time.After(wait):
 		t.Fatal("no event before the deadline")
 	}
-	return presence.Event{}
+	return models.PresenceChange{}
 }
 
 // expect reads the next event and checks it.
-func expect(t *testing.T, w *presence.Watcher, uid int64, st presence.Status, devices int) presence.Event {
+func expect(t *testing.T, w *presence.Watcher, uid int64, st models.PresenceStatus, devices int) models.PresenceChange {
 	t.Helper()
 	ev := next(t, w)
 	if ev.UserID != uid || ev.State.UserID != uid || ev.State.Status != st || ev.State.Devices != devices {
@@ -202,7 +202,7 @@ func expectNone(t *testing.T, w *presence.Watcher, d time.Duration) {
 	}
 }
 
-func state(t *testing.T, n presence.Service, uid int64) presence.State {
+func state(t *testing.T, n presence.Service, uid int64) models.PresenceState {
 	t.Helper()
 	m, err := n.States(context.Background(), []int64{uid})
 	must(t, err)
@@ -214,16 +214,16 @@ func testConnectOnline(t *testing.T, c *cluster) {
 	ctx := context.Background()
 	w := watch(t, a, 1)
 	must(t, a.Connect(ctx, conn(1, 10)))
-	e1 := expect(t, w, 1, presence.Online, 1)
+	e1 := expect(t, w, 1, models.PresenceOnline, 1)
 	if e1.State.LastActiveAt.IsZero() || e1.At.IsZero() {
 		t.Fatalf("event lacks times: %+v", e1)
 	}
 	must(t, a.Connect(ctx, conn(1, 11)))
-	e2 := expect(t, w, 1, presence.Online, 2)
+	e2 := expect(t, w, 1, models.PresenceOnline, 2)
 	if e2.State.Version <= e1.State.Version {
 		t.Fatalf("version %d after %d", e2.State.Version, e1.State.Version)
 	}
-	if s := state(t, a, 1); s.Status != presence.Online || s.Devices != 2 || s.Version != e2.State.Version {
+	if s := state(t, a, 1); s.Status != models.PresenceOnline || s.Devices != 2 || s.Version != e2.State.Version {
 		t.Fatalf("States = %+v", s)
 	}
 }
@@ -234,14 +234,14 @@ func testAwayWhenAllIdle(t *testing.T, c *cluster) {
 	w := watch(t, a, 2)
 	c1, c2 := conn(2, 20), conn(2, 21)
 	must(t, a.Connect(ctx, c1))
-	expect(t, w, 2, presence.Online, 1)
+	expect(t, w, 2, models.PresenceOnline, 1)
 	must(t, a.Connect(ctx, c2))
-	expect(t, w, 2, presence.Online, 2)
+	expect(t, w, 2, models.PresenceOnline, 2)
 	must(t, a.SetActivity(ctx, c1.ConnID, true)) // one device idle: no change
 	must(t, a.SetActivity(ctx, c2.ConnID, true))
-	expect(t, w, 2, presence.Away, 2)
+	expect(t, w, 2, models.PresenceAway, 2)
 	must(t, a.SetActivity(ctx, c1.ConnID, false))
-	expect(t, w, 2, presence.Online, 2)
+	expect(t, w, 2, models.PresenceOnline, 2)
 }
 
 func testAutoAway(t *testing.T, c *cluster) {
@@ -252,13 +252,13 @@ func testAutoAway(t *testing.T, c *cluster) {
 	c1 := conn(3, 30)
 	start := time.Now()
 	must(t, a.Connect(ctx, c1))
-	expect(t, w, 3, presence.Online, 1)
-	expect(t, w, 3, presence.Away, 1)
+	expect(t, w, 3, models.PresenceOnline, 1)
+	expect(t, w, 3, models.PresenceAway, 1)
 	if el := time.Since(start); el < idle-20*time.Millisecond {
 		t.Fatalf("AWAY after %v, before IdleAfter %v", el, idle)
 	}
 	must(t, a.SetActivity(ctx, c1.ConnID, false))
-	expect(t, w, 3, presence.Online, 1)
+	expect(t, w, 3, models.PresenceOnline, 1)
 }
 
 func testManualAway(t *testing.T, c *cluster) {
@@ -267,14 +267,14 @@ func testManualAway(t *testing.T, c *cluster) {
 	w := watch(t, a, 4, 5)
 	c1 := conn(4, 40)
 	must(t, a.Connect(ctx, c1))
-	expect(t, w, 4, presence.Online, 1)
+	expect(t, w, 4, models.PresenceOnline, 1)
 	must(t, a.SetManualAway(ctx, 4, true))
-	expect(t, w, 4, presence.Away, 1)
+	expect(t, w, 4, models.PresenceAway, 1)
 	must(t, a.SetActivity(ctx, c1.ConnID, false)) // activity does not beat manual away
-	must(t, a.Connect(ctx, presence.ConnInfo{ConnID: connID(), UserID: 5, SessionID: 50, ManualAway: true}))
-	expect(t, w, 5, presence.Away, 1) // persisted flag applies from the first event
+	must(t, a.Connect(ctx, models.PresenceConn{ConnID: connID(), UserID: 5, SessionID: 50, ManualAway: true}))
+	expect(t, w, 5, models.PresenceAway, 1) // persisted flag applies from the first event
 	must(t, a.SetManualAway(ctx, 4, false))
-	expect(t, w, 4, presence.Online, 1)
+	expect(t, w, 4, models.PresenceOnline, 1)
 }
 
 func testDisconnectOne(t *testing.T, c *cluster) {
@@ -283,11 +283,11 @@ func testDisconnectOne(t *testing.T, c *cluster) {
 	w := watch(t, a, 6)
 	c1, c2 := conn(6, 60), conn(6, 61)
 	must(t, a.Connect(ctx, c1))
-	expect(t, w, 6, presence.Online, 1)
+	expect(t, w, 6, models.PresenceOnline, 1)
 	must(t, a.Connect(ctx, c2))
-	expect(t, w, 6, presence.Online, 2)
+	expect(t, w, 6, models.PresenceOnline, 2)
 	must(t, a.Disconnect(ctx, c1.ConnID))
-	expect(t, w, 6, presence.Online, 1)
+	expect(t, w, 6, models.PresenceOnline, 1)
 }
 
 func testOfflineAfterGrace(t *testing.T, c *cluster) {
@@ -296,17 +296,17 @@ func testOfflineAfterGrace(t *testing.T, c *cluster) {
 	w := watch(t, a, 7)
 	c1 := conn(7, 70)
 	must(t, a.Connect(ctx, c1))
-	expect(t, w, 7, presence.Online, 1)
+	expect(t, w, 7, models.PresenceOnline, 1)
 	start := time.Now()
 	must(t, a.Disconnect(ctx, c1.ConnID))
-	if s := state(t, a, 7); s.Status != presence.Online || s.Devices != 1 {
+	if s := state(t, a, 7); s.Status != models.PresenceOnline || s.Devices != 1 {
 		t.Fatalf("during grace States = %+v, want the previous state", s)
 	}
-	expect(t, w, 7, presence.Offline, 0)
+	expect(t, w, 7, models.PresenceOffline, 0)
 	if el := time.Since(start); el < Grace-20*time.Millisecond {
 		t.Fatalf("OFFLINE after %v, before the grace %v", el, Grace)
 	}
-	if s := state(t, a, 7); s.Status != presence.Offline || s.Devices != 0 {
+	if s := state(t, a, 7); s.Status != models.PresenceOffline || s.Devices != 0 {
 		t.Fatalf("States = %+v", s)
 	}
 }
@@ -317,11 +317,11 @@ func testReconnectWithinGrace(t *testing.T, c *cluster) {
 	w := watch(t, b, 8)
 	c1 := conn(8, 80)
 	must(t, a.Connect(ctx, c1))
-	ev := expect(t, w, 8, presence.Online, 1)
+	ev := expect(t, w, 8, models.PresenceOnline, 1)
 	must(t, a.Disconnect(ctx, c1.ConnID))
 	must(t, b.Connect(ctx, conn(8, 80))) // page reload landing on another node
 	expectNone(t, w, Grace+quiet)
-	if s := state(t, a, 8); s.Status != presence.Online || s.Devices != 1 || s.Version != ev.State.Version {
+	if s := state(t, a, 8); s.Status != models.PresenceOnline || s.Devices != 1 || s.Version != ev.State.Version {
 		t.Fatalf("States = %+v, want unchanged v%d", s, ev.State.Version)
 	}
 }
@@ -331,9 +331,9 @@ func testHeartbeatKeepsAlive(t *testing.T, c *cluster) {
 	ctx := context.Background()
 	w := watch(t, a, 9)
 	must(t, a.Connect(ctx, conn(9, 90)))
-	expect(t, w, 9, presence.Online, 1)
+	expect(t, w, 9, models.PresenceOnline, 1)
 	expectNone(t, w, TTL+TTL/2)
-	if s := state(t, a, 9); s.Status != presence.Online {
+	if s := state(t, a, 9); s.Status != models.PresenceOnline {
 		t.Fatalf("States = %+v", s)
 	}
 	connected, err := a.SessionConnected(ctx, sessions(90))
@@ -349,11 +349,11 @@ func testNodeCrash(t *testing.T, c *cluster) {
 	w := watch(t, b, 11, 12)
 	w2 := watch(t, cc, 11)
 	must(t, a.Connect(ctx, conn(11, 110)))
-	expect(t, w, 11, presence.Online, 1)
+	expect(t, w, 11, models.PresenceOnline, 1)
 	must(t, a.Connect(ctx, conn(11, 111)))
-	expect(t, w, 11, presence.Online, 2)
+	expect(t, w, 11, models.PresenceOnline, 2)
 	must(t, b.Connect(ctx, conn(12, 120)))
-	expect(t, w, 12, presence.Online, 1)
+	expect(t, w, 12, models.PresenceOnline, 1)
 	for ev := next(t, w2); ev.State.Devices != 2; ev = next(t, w2) {
 	}
 	a.crash()
@@ -361,25 +361,25 @@ func testNodeCrash(t *testing.T, c *cluster) {
 	// The two connections may expire a few milliseconds apart (devices 1
 	// first); what matters is OFFLINE, once.
 	off := next(t, w)
-	if off.State.Status == presence.Online && off.State.Devices == 1 {
+	if off.State.Status == models.PresenceOnline && off.State.Devices == 1 {
 		off = next(t, w)
 	}
-	if off.UserID != 11 || off.State.Status != presence.Offline || off.State.Devices != 0 {
+	if off.UserID != 11 || off.State.Status != models.PresenceOffline || off.State.Devices != 0 {
 		t.Fatalf("after the crash: %+v", off)
 	}
 	if el := time.Since(start); el > TTL+Grace+time.Second || el < TTL-Heartbeat-100*time.Millisecond {
 		t.Fatalf("OFFLINE %v after the crash, want about TTL %v", el, TTL)
 	}
 	got := next(t, w2)
-	if got.State.Status != presence.Offline {
+	if got.State.Status != models.PresenceOffline {
 		got = next(t, w2)
 	}
-	if got.State.Status != presence.Offline || got.State.Version != off.State.Version {
+	if got.State.Status != models.PresenceOffline || got.State.Version != off.State.Version {
 		t.Fatalf("nodes saw different OFFLINE versions: %d and %d", got.State.Version, off.State.Version)
 	}
 	expectNone(t, w, quiet) // once, though two nodes sweep; user 12 on a live node stays
 	expectNone(t, w2, 0)
-	if s := state(t, b, 12); s.Status != presence.Online {
+	if s := state(t, b, 12); s.Status != models.PresenceOnline {
 		t.Fatalf("user on a live node: %+v", s)
 	}
 	connected, err := b.SessionConnected(ctx, sessions(110, 120))
@@ -397,11 +397,11 @@ func testStalledNode(t *testing.T, c *cluster) {
 	w := watch(t, b, 24)
 	c1 := conn(24, 240)
 	must(t, a.Connect(ctx, c1))
-	expect(t, w, 24, presence.Online, 1)
+	expect(t, w, 24, models.PresenceOnline, 1)
 	clk.Advance(TTL + time.Millisecond) // a missed its heartbeats
-	expect(t, w, 24, presence.Offline, 0)
+	expect(t, w, 24, models.PresenceOffline, 0)
 	must(t, a.Touch(ctx, c1.ConnID)) // a wakes up: its live socket counts again
-	expect(t, w, 24, presence.Online, 1)
+	expect(t, w, 24, models.PresenceOnline, 1)
 	connected, err := b.SessionConnected(ctx, sessions(240))
 	must(t, err)
 	if !connected[240] {
@@ -415,14 +415,14 @@ func testCleanShutdown(t *testing.T, c *cluster) {
 	w := watch(t, b, 13)
 	wa := watch(t, a, 13)
 	must(t, a.Connect(ctx, conn(13, 130)))
-	expect(t, w, 13, presence.Online, 1)
+	expect(t, w, 13, models.PresenceOnline, 1)
 	must(t, a.Connect(ctx, conn(13, 131)))
-	expect(t, w, 13, presence.Online, 2)
+	expect(t, w, 13, models.PresenceOnline, 2)
 	start := time.Now()
 	must(t, a.Shutdown(ctx))
 	for {
 		ev := next(t, w)
-		if ev.State.Status == presence.Offline {
+		if ev.State.Status == models.PresenceOffline {
 			break
 		}
 	}
@@ -466,10 +466,10 @@ func testStatesBatch(t *testing.T, c *cluster) {
 			t.Fatalf("state of %d has user %d", id, s.UserID)
 		}
 		if i%5 == 0 {
-			if s.Status != presence.Online || s.Devices != 1 || s.Version < 1 || s.LastActiveAt.IsZero() {
+			if s.Status != models.PresenceOnline || s.Devices != 1 || s.Version < 1 || s.LastActiveAt.IsZero() {
 				t.Fatalf("user %d: %+v", id, s)
 			}
-		} else if s.Status != presence.Offline || s.Devices != 0 || s.Version != 0 || !s.LastActiveAt.IsZero() {
+		} else if s.Status != models.PresenceOffline || s.Devices != 0 || s.Version != 0 || !s.LastActiveAt.IsZero() {
 			t.Fatalf("never-seen user %d: %+v", id, s)
 		}
 	}
@@ -544,7 +544,7 @@ func testSlowWatcher(t *testing.T, c *cluster) {
 	fast := watch(t, b, ids...)
 	for _, id := range ids { // the fast watcher reads each event
 		must(t, a.Connect(ctx, conn(id, id)))
-		expect(t, fast, id, presence.Online, 1)
+		expect(t, fast, id, models.PresenceOnline, 1)
 	}
 	select {
 	case <-slow.Done():
@@ -555,7 +555,7 @@ func testSlowWatcher(t *testing.T, c *cluster) {
 		t.Fatalf("Err = %v, want ErrSlowConsumer", slow.Err())
 	}
 	must(t, a.Connect(ctx, conn(ids[0], 1))) // the fast watcher keeps going
-	expect(t, fast, ids[0], presence.Online, 2)
+	expect(t, fast, ids[0], models.PresenceOnline, 2)
 }
 
 func testCoalescing(t *testing.T, c *cluster) {
@@ -577,7 +577,7 @@ func testCoalescing(t *testing.T, c *cluster) {
 	}
 	// The lazy watcher was offered all five events; it holds at most the
 	// one already handed to its channel plus the latest.
-	var got []presence.Event
+	var got []models.PresenceChange
 	for {
 		ev := next(t, lazy)
 		got = append(got, ev)
@@ -588,7 +588,7 @@ func testCoalescing(t *testing.T, c *cluster) {
 	if len(got) > 2 {
 		t.Fatalf("lazy watcher got %d events, want the latest state only (at most 2)", len(got))
 	}
-	if last := got[len(got)-1].State; last.Status != presence.Away || last.Devices != 2 {
+	if last := got[len(got)-1].State; last.Status != models.PresenceAway || last.Devices != 2 {
 		t.Fatalf("latest = %+v", last)
 	}
 	expectNone(t, lazy, 0)
@@ -600,11 +600,11 @@ func testAddRemove(t *testing.T, c *cluster) {
 	w := watch(t, a, 18)
 	must(t, w.Add(ctx, 19))
 	must(t, a.Connect(ctx, conn(19, 190)))
-	expect(t, w, 19, presence.Online, 1)
+	expect(t, w, 19, models.PresenceOnline, 1)
 	w.Remove(19)
 	must(t, a.Connect(ctx, conn(19, 191)))
 	must(t, a.Connect(ctx, conn(18, 180)))
-	expect(t, w, 18, presence.Online, 1) // nothing for 19 in between
+	expect(t, w, 18, models.PresenceOnline, 1) // nothing for 19 in between
 	w.Close()
 	select {
 	case _, ok := <-w.C:
@@ -645,11 +645,11 @@ func testAcrossNodes(t *testing.T, c *cluster) {
 	wa := watch(t, a, 22)
 	c1 := conn(22, 220)
 	must(t, a.Connect(ctx, c1))
-	expect(t, wb, 22, presence.Online, 1)
-	expect(t, wa, 22, presence.Online, 1)
+	expect(t, wb, 22, models.PresenceOnline, 1)
+	expect(t, wa, 22, models.PresenceOnline, 1)
 	must(t, b.Connect(ctx, conn(22, 221)))
-	expect(t, wa, 22, presence.Online, 2)
-	expect(t, wb, 22, presence.Online, 2)
+	expect(t, wa, 22, models.PresenceOnline, 2)
+	expect(t, wb, 22, models.PresenceOnline, 2)
 }
 
 // clock is a settable clock shared by the nodes of one case.
@@ -700,7 +700,7 @@ func testLastActive(t *testing.T, c *cluster) {
 	c1 := conn(23, 230)
 	t0 := clk.Now()
 	must(t, a.Connect(ctx, c1))
-	expect(t, w, 23, presence.Online, 1)
+	expect(t, w, 23, models.PresenceOnline, 1)
 	hook(t0) // first activity ever
 	clk.Advance(2 * time.Second)
 	must(t, a.SetActivity(ctx, c1.ConnID, false))
@@ -718,17 +718,17 @@ func testLastActive(t *testing.T, c *cluster) {
 	must(t, a.Disconnect(ctx, c1.ConnID))
 	noHook()
 	clk.Advance(Grace + time.Millisecond)
-	expect(t, w, 23, presence.Offline, 0)
+	expect(t, w, 23, models.PresenceOffline, 0)
 	hook(la) // going OFFLINE writes the last value
 }
 
 func testErrors(t *testing.T, c *cluster) {
 	a := c.node()
 	ctx := context.Background()
-	if err := a.Connect(ctx, presence.ConnInfo{UserID: 1}); models.ErrorCode(err) != models.CodeBadUserInput {
+	if err := a.Connect(ctx, models.PresenceConn{UserID: 1}); models.ErrorCode(err) != models.CodeBadUserInput {
 		t.Fatalf("Connect without id = %v", err)
 	}
-	if err := a.Connect(ctx, presence.ConnInfo{ConnID: "x"}); models.ErrorCode(err) != models.CodeBadUserInput {
+	if err := a.Connect(ctx, models.PresenceConn{ConnID: "x"}); models.ErrorCode(err) != models.CodeBadUserInput {
 		t.Fatalf("Connect without user = %v", err)
 	}
 	if err := a.SetActivity(ctx, "nope", false); models.ErrorCode(err) != models.CodeNotFound {
@@ -752,7 +752,7 @@ func watchSessions(t *testing.T, n presence.Service, uid int64) *presence.Sessio
 	return w
 }
 
-func expectSession(t *testing.T, w *presence.SessionWatcher, uid, sid int64, kind presence.SessionKind) {
+func expectSession(t *testing.T, w *presence.SessionWatcher, uid, sid int64, kind models.SessionEventKind) {
 	t.Helper()
 	select {
 	case sc := <-w.C:
@@ -784,24 +784,24 @@ func testSessionChanges(t *testing.T, c *cluster) {
 	w := watchSessions(t, a, 71)
 	other := watchSessions(t, a, 72)
 
-	must(t, b.PublishSession(ctx, presence.SessionChange{UserID: 71, SessionID: 710, Kind: presence.SessionSignedIn}))
-	expectSession(t, w, 71, 710, presence.SessionSignedIn)
+	must(t, b.PublishSession(ctx, models.SessionEvent{UserID: 71, SessionID: 710, Kind: models.SessionEventSignedIn}))
+	expectSession(t, w, 71, 710, models.SessionEventSignedIn)
 	tab1, tab2 := conn(71, 710), conn(71, 710)
 	must(t, b.Connect(ctx, tab1))
-	expectSession(t, w, 71, 710, presence.SessionConnected)
+	expectSession(t, w, 71, 710, models.SessionEventConnected)
 	must(t, a.Connect(ctx, tab2)) // a second tab of the same session
 	phone := conn(71, 711)
 	must(t, b.Connect(ctx, phone))
-	expectSession(t, w, 71, 711, presence.SessionConnected)
+	expectSession(t, w, 71, 711, models.SessionEventConnected)
 	must(t, b.Disconnect(ctx, tab1.ConnID))
 	expectNoSession(t, w, quiet) // the other tab still holds session 710
 	must(t, a.Disconnect(ctx, tab2.ConnID))
-	expectSession(t, w, 71, 710, presence.SessionDisconnected)
-	must(t, a.PublishSession(ctx, presence.SessionChange{UserID: 71, SessionID: 711, Kind: presence.SessionSignedOut}))
-	expectSession(t, w, 71, 711, presence.SessionSignedOut)
+	expectSession(t, w, 71, 710, models.SessionEventDisconnected)
+	must(t, a.PublishSession(ctx, models.SessionEvent{UserID: 71, SessionID: 711, Kind: models.SessionEventSignedOut}))
+	expectSession(t, w, 71, 711, models.SessionEventSignedOut)
 	expectNoSession(t, other, 0) // another person's watcher saw nothing
 
-	if err := a.PublishSession(ctx, presence.SessionChange{UserID: 71, SessionID: 711, Kind: presence.SessionConnected}); models.ErrorCode(err) != models.CodeBadUserInput {
+	if err := a.PublishSession(ctx, models.SessionEvent{UserID: 71, SessionID: 711, Kind: models.SessionEventConnected}); models.ErrorCode(err) != models.CodeBadUserInput {
 		t.Fatalf("publishing CONNECTED by hand: %v", err)
 	}
 	w.Close()
@@ -818,9 +818,9 @@ func testSessionChangesAfterCrash(t *testing.T, c *cluster) {
 	ctx := context.Background()
 	w := watchSessions(t, b, 73)
 	must(t, a.Connect(ctx, conn(73, 730)))
-	expectSession(t, w, 73, 730, presence.SessionConnected)
+	expectSession(t, w, 73, 730, models.SessionEventConnected)
 	a.crash()
-	expectSession(t, w, 73, 730, presence.SessionDisconnected)
+	expectSession(t, w, 73, 730, models.SessionEventDisconnected)
 }
 
 // An access change announced on one node reaches every node's handler.
@@ -867,22 +867,22 @@ func testLive(t *testing.T, c *cluster) {
 	w := watch(t, b, 91, 92, 93)
 	c91 := conn(91, 910)
 	must(t, a.Connect(ctx, c91))
-	expect(t, w, 91, presence.Online, 1)
+	expect(t, w, 91, models.PresenceOnline, 1)
 	must(t, b.Connect(ctx, conn(92, 920)))
-	expect(t, w, 92, presence.Online, 1)
+	expect(t, w, 92, models.PresenceOnline, 1)
 	must(t, b.SetManualAway(ctx, 92, true))
-	expect(t, w, 92, presence.Away, 1)
+	expect(t, w, 92, models.PresenceAway, 1)
 	must(t, b.SetManualAway(ctx, 93, true)) // away but not connected: OFFLINE
 	live, err := b.Live(ctx)
 	must(t, err)
-	if live[91] != presence.Online || live[92] != presence.Away || len(live) != 2 {
+	if live[91] != models.PresenceOnline || live[92] != models.PresenceAway || len(live) != 2 {
 		t.Fatalf("Live = %v", live)
 	}
 	must(t, a.Disconnect(ctx, c91.ConnID))
-	if live, _ := a.Live(ctx); live[91] != presence.Online {
+	if live, _ := a.Live(ctx); live[91] != models.PresenceOnline {
 		t.Fatalf("during the offline grace 91 is still ONLINE, Live = %v", live)
 	}
-	expect(t, w, 91, presence.Offline, 0)
+	expect(t, w, 91, models.PresenceOffline, 0)
 	live, err = a.Live(ctx)
 	must(t, err)
 	if _, ok := live[91]; ok || len(live) != 1 {
@@ -891,10 +891,10 @@ func testLive(t *testing.T, c *cluster) {
 }
 
 // sessions names sessions by id; the suite numbers them user*10+n.
-func sessions(ids ...int64) []presence.SessionRef {
-	out := make([]presence.SessionRef, len(ids))
+func sessions(ids ...int64) []models.SessionRef {
+	out := make([]models.SessionRef, len(ids))
 	for i, id := range ids {
-		out[i] = presence.SessionRef{UserID: id / 10, SessionID: id}
+		out[i] = models.SessionRef{UserID: id / 10, SessionID: id}
 	}
 	return out
 }

@@ -261,7 +261,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			return nil, fmt.Errorf("METRICS_ADDR: %w", err)
 		}
 		a.metricsListener = ln // Close closes it, also when New fails
-		a.metrics = &http.Server{Handler: httpapi.Metrics(reg), ReadHeaderTimeout: 10 * time.Second}
+		a.metrics = &http.Server{Handler: httpapi.Metrics(reg, cfg.Pprof), ReadHeaderTimeout: 10 * time.Second}
 		gatherer = nil
 	}
 	var ide http.Handler

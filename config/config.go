@@ -125,6 +125,9 @@ type Config struct {
 	// attempt) to 1h (STARTUP_TIMEOUT). Redis is never waited for: a node
 	// starts without it, degraded, and picks it up when it answers.
 	StartupTimeout time.Duration
+	// Pprof serves Go's profiles (/debug/pprof/) beside /metrics on
+	// MetricsAddr, which it requires: never on the public listener (PPROF).
+	Pprof bool
 }
 
 // Product is an entry of the product catalogue.
@@ -348,6 +351,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	// Start-up.
 	if c.StartupTimeout, err = time.ParseDuration(env("STARTUP_TIMEOUT", "60s")); err != nil || c.StartupTimeout < 0 || c.StartupTimeout > time.Hour {
 		bad("STARTUP_TIMEOUT", getenv("STARTUP_TIMEOUT"), "a duration from 0s (one attempt) to 1h such as 60s")
+	}
+	if c.Pprof, err = parseBool(env("PPROF", "false")); err != nil {
+		bad("PPROF", getenv("PPROF"), "true or false")
+	} else if c.Pprof && c.MetricsAddr == "" {
+		bad("PPROF", getenv("PPROF"), "false unless METRICS_ADDR is set: profiles are served on the metrics listener only")
 	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)

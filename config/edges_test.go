@@ -31,6 +31,16 @@ func TestMailRetention(t *testing.T) {
 	}
 }
 
+func TestPprofNeedsMetricsAddr(t *testing.T) {
+	if _, err := Load(envOf(map[string]string{"PPROF": "true"})); err == nil || !strings.Contains(err.Error(), "PPROF") {
+		t.Fatalf("PPROF without METRICS_ADDR: want an error naming PPROF, got %v", err)
+	}
+	c, err := Load(envOf(map[string]string{"PPROF": "true", "METRICS_ADDR": "127.0.0.1:9090"}))
+	if err != nil || !c.Pprof {
+		t.Fatalf("PPROF with METRICS_ADDR: %v, %v", c, err)
+	}
+}
+
 func TestMetricsAddrConfig(t *testing.T) {
 	c, err := Load(envOf(nil))
 	if err != nil || c.MetricsAddr != "" {

@@ -289,8 +289,10 @@ func TestMetricsAddr(t *testing.T) {
 	if code, body := get(n.Server.URL + "/metrics"); code != http.StatusNotFound || strings.Contains(body, "rollcall_") {
 		t.Fatalf("GET /metrics on the public address: %d %.200s", code, body)
 	}
-	if code, _ := get("http://" + addr + "/query"); code != http.StatusNotFound {
-		t.Fatalf("the metrics address serves more than /metrics: %d", code)
+	for _, path := range []string{"/query", "/debug/pprof/"} {
+		if code, _ := get("http://" + addr + path); code != http.StatusNotFound {
+			t.Fatalf("the metrics address serves more than /metrics: %s %d", path, code)
+		}
 	}
 	if code, _ := get(n.Server.URL + "/healthz"); code != http.StatusOK {
 		t.Fatalf("healthz %d", code)
@@ -303,6 +305,16 @@ func TestMetricsAddr(t *testing.T) {
 	_ = n.App.Close()
 	if _, err := http.Get("http://" + addr + "/metrics"); err == nil {
 		t.Fatal("the metrics listener outlived the node")
+	}
+
+	// PPROF adds Go's profiles on the metrics listener, never on the
+	// public one.
+	prof := testenv.StartNode(t, store, testenv.NodeOptions{Env: map[string]string{"METRICS_ADDR": "127.0.0.1:0", "PPROF": "true"}})
+	if code, body := get("http://" + prof.App.MetricsAddr() + "/debug/pprof/"); code != http.StatusOK || !strings.Contains(body, "goroutine") {
+		t.Fatalf("GET /debug/pprof/ on METRICS_ADDR with PPROF: %d %.200s", code, body)
+	}
+	if code, _ := get(prof.Server.URL + "/debug/pprof/"); code != http.StatusNotFound {
+		t.Fatalf("GET /debug/pprof/ on the public address: %d", code)
 	}
 
 	plain := testenv.StartNode(t, store, testenv.NodeOptions{})

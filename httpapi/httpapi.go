@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"net/netip"
 	"strings"
 	"time"
@@ -53,10 +54,18 @@ type Config struct {
 }
 
 // Metrics serves GET /metrics alone, for a listener of its own
-// (METRICS_ADDR); give New no Gatherer then.
-func Metrics(g prometheus.Gatherer) http.Handler {
+// (METRICS_ADDR); give New no Gatherer then. With profiles it also serves
+// Go's profiles under /debug/pprof/ (PPROF).
+func Metrics(g prometheus.Gatherer, profiles bool) http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("GET /metrics", promhttp.HandlerFor(g, promhttp.HandlerOpts{}))
+	if profiles {
+		mux.HandleFunc("GET /debug/pprof/", pprof.Index)
+		mux.HandleFunc("GET /debug/pprof/cmdline", pprof.Cmdline)
+		mux.HandleFunc("GET /debug/pprof/profile", pprof.Profile)
+		mux.HandleFunc("GET /debug/pprof/symbol", pprof.Symbol)
+		mux.HandleFunc("GET /debug/pprof/trace", pprof.Trace)
+	}
 	return mux
 }
 

@@ -184,6 +184,9 @@ type node struct {
 	done   chan struct{}
 	log    *os.File
 	prefix string
+	// metrics is the host:port serving /metrics (and, with PPROF,
+	// /debug/pprof/): addr unless the node has a METRICS_ADDR.
+	metrics string
 }
 
 func (n *node) pid() int { return n.cmd.Process.Pid }
@@ -203,7 +206,12 @@ func (e *env) startNode(ctx context.Context, name, scope string, extra ...string
 	if err != nil {
 		return nil, err
 	}
-	n := &node{name: name, addr: addr, done: make(chan struct{}), log: logf, prefix: e.prefix + scope}
+	n := &node{name: name, addr: addr, metrics: addr, done: make(chan struct{}), log: logf, prefix: e.prefix + scope}
+	for _, kv := range extra {
+		if v, ok := strings.CutPrefix(kv, "METRICS_ADDR="); ok {
+			n.metrics = v
+		}
+	}
 	cmd := exec.Command(e.bin)
 	cmd.Env = append(os.Environ(),
 		"HTTP_ADDR="+addr,
@@ -316,7 +324,7 @@ func procStat(pid int) (rss int64, cpu time.Duration, err error) {
 
 // metric reads one gauge or counter from a node's /metrics.
 func (n *node) metric(name string) (float64, error) {
-	resp, err := http.Get(n.url("/metrics"))
+	resp, err := http.Get("http://" + n.metrics + "/metrics")
 	if err != nil {
 		return 0, err
 	}

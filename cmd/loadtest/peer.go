@@ -177,6 +177,12 @@ type peerLoad struct {
 	// from and to bound the send times (UnixNano) whose deliveries count:
 	// the changes sent in the measured window.
 	from, to atomic.Int64
+	// profile, when set, is told when the sockets are open and when the
+	// measured window starts (Rollcall's profiles with -profile).
+	profile interface {
+		connected()
+		window(d time.Duration)
+	}
 }
 
 // stamp is the send time of a change about to be sent (UnixNano); it
@@ -229,6 +235,9 @@ func (pl *peerLoad) run(ctx context.Context, f *peerFigures, open func() ([]peer
 	if err != nil {
 		return err
 	}
+	if pl.profile != nil {
+		pl.profile.connected()
+	}
 	f.rssPerSocket = perSocket(pl.rss0, float64(rss1), len(all)) / 1024
 	f.goroutines = math.NaN()
 	if g1, err := pl.nd.metric("go_goroutines"); err == nil && !math.IsNaN(pl.g0) {
@@ -252,6 +261,9 @@ func (pl *peerLoad) run(ctx context.Context, f *peerFigures, open func() ([]peer
 		_, cpu0, _ = procStat(pl.nd.pid())
 		pl.from.Store(time.Now().UnixNano())
 		close(cpuStart)
+		if pl.profile != nil {
+			pl.profile.window(window)
+		}
 	}()
 	begin := time.Now()
 	drive(ctx, e.cfg.peerRate, begin.Add(warm+window), func(i int) {
@@ -330,13 +342,24 @@ func peerRollcall(ctx context.Context, e *env, n, m int) (*peerFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	nd, err := e.startNode(ctx, "peer-rollcall", "peer:")
+	var extra []string
+	if e.cfg.profile != "" {
+		port, err := freePort()
+		if err != nil {
+			return nil, err
+		}
+		extra = append(extra, fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", port), "PPROF=true")
+	}
+	nd, err := e.startNode(ctx, "peer-rollcall", "peer:", extra...)
 	if err != nil {
 		return nil, err
 	}
 	pl, err := newPeerLoad(e, nd)
 	if err != nil {
 		return nil, err
+	}
+	if e.cfg.profile != "" {
+		pl.profile = profiler{e: e, nd: nd, dir: e.cfg.profile}
 	}
 	f := &peerFigures{name: "Rollcall", note: "Rollcall keeps presence in Redis whatever -peer-engine says; changes are setPresence IDLE/ACTIVE over the sender's socket"}
 	cs := newClients(e)

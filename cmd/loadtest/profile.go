@@ -1,0 +1,69 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// profiler saves a node's profiles (served with PPROF on its METRICS_ADDR)
+// into dir: the heap once the sockets are open, the CPU over the measured
+// window (fetched in the background: the window is running).
+type profiler struct {
+	e   *env
+	nd  *node
+	dir string
+}
+
+func (p profiler) connected() {
+	p.save("/debug/pprof/heap", "rollcall-heap.pprof", 30*time.Second)
+}
+
+func (p profiler) window(d time.Duration) {
+	secs := max(1, int(d.Seconds()))
+	go p.save(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "rollcall-cpu.pprof", d+30*time.Second)
+}
+
+func (p profiler) save(path, name string, timeout time.Duration) {
+	if err := os.MkdirAll(p.dir, 0o755); err != nil {
+		p.e.logf("profile %s: %v", name, err)
+		return
+	}
+	c := http.Client{Timeout: timeout}
+	resp, err := c.Get("http://" + p.nd.metrics + path)
+	if err != nil {
+		p.e.logf("profile %s: %v", name, err)
+		return
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		p.e.logf("profile %s: %s", name, resp.Status)
+		return
+	}
+	out := filepath.Join(p.dir, name)
+	f, err := os.Create(out)
+	if err != nil {
+		p.e.logf("profile %s: %v", name, err)
+		return
+	}
+	defer f.Close()
+	if _, err := io.Copy(f, resp.Body); err != nil {
+		p.e.logf("profile %s: %v", name, err)
+		return
+	}
+	p.e.logf("saved %s (go tool pprof -top %s)", out, out)
+}
+
+// freePort asks the kernel for a free loopback port.
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

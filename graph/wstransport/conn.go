@@ -34,6 +34,7 @@ type Conn struct {
 	cancel context.CancelFunc
 
 	// Used only by the reading goroutine.
+	req          *http.Request // the upgrade request, until connection_init is handled
 	initReceived bool
 	tokens       float64   // the message-rate bucket
 	tokensAt     time.Time // when tokens was last filled
@@ -92,13 +93,16 @@ func newConn(t *Transport, cfg *settings, ws *websocket.Conn, r *http.Request, e
 		ws:          ws,
 		exec:        exec,
 		header:      r.Header,
+		req:         r,
 		readerDone:  make(chan struct{}),
 		writerDone:  make(chan struct{}),
 	}
 	if c.protocol != ProtocolGraphQLTransportWS {
 		c.protocol = ProtocolGraphQLWS
 	}
-	base, cancel := context.WithCancel(r.Context())
+	// The upgrade request's values without its cancellation: the socket
+	// outlives the HTTP handler, which returns once the socket is served.
+	base, cancel := context.WithCancel(context.WithoutCancel(r.Context()))
 	c.base = context.WithValue(base, connKey{}, c)
 	c.cancel = cancel
 	c.ctx = c.base
@@ -321,7 +325,7 @@ func (c *Conn) finishClose() {
 
 // serve runs the connection on the calling goroutine (the HTTP handler's),
 // which is the socket's reader, and returns once the socket is torn down.
-func (c *Conn) serve(r *http.Request) {
+func (c *Conn) serve() {
 	c.ws.SetReadLimit(c.cfg.readLimit)
 	// Close frames are answered by closeWith from the read error; pings go
 	// through the write queue like everything else.
@@ -344,7 +348,7 @@ func (c *Conn) serve(r *http.Request) {
 	}
 	c.mu.Unlock()
 
-	err := c.readLoopRecovered(r)
+	err := c.readLoopRecovered()
 	code, reason, sendFrame := readErrorClose(err)
 	c.closeWith(code, reason, sendFrame, false)
 	close(c.readerDone)
@@ -356,17 +360,17 @@ var errReaderPanicked = errors.New("wstransport: reader panicked")
 
 // readLoopRecovered keeps a bug in message handling from skipping the
 // socket's tear-down (the registry, OnClose, the operations).
-func (c *Conn) readLoopRecovered(r *http.Request) (err error) {
+func (c *Conn) readLoopRecovered() (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			c.cfg.log.Error("wstransport: panic while handling a message", "conn", c.id, "panic", p)
 			err = errReaderPanicked
 		}
 	}()
-	return c.readLoop(r)
+	return c.readLoop()
 }
 
-func (c *Conn) readLoop(r *http.Request) error {
+func (c *Conn) readLoop() error {
 	for {
 		_, rd, err := c.ws.NextReader()
 		if err != nil {
@@ -386,7 +390,7 @@ func (c *Conn) readLoop(r *http.Request) error {
 			c.closeWith(CloseTooManyRequests, "Too many requests", true, false)
 			continue
 		}
-		c.handle(r, data)
+		c.handle(data)
 	}
 }
 

@@ -219,6 +219,13 @@ func (c *Conn) execute(op *operation, params *graphql.RawParams) (errs gqlerror.
 
 	responses, rctx := c.exec.DispatchOperation(ctx, rc)
 	if op.isDetached() {
+		// Kept for presenting the errors of its end: the operation's name
+		// and definition (shared with the document cache), not the whole
+		// operation context with its variables and caches.
+		kept := &graphql.OperationContext{OperationName: rc.OperationName, Operation: rc.Operation, Doc: rc.Doc}
+		op.mu.Lock()
+		op.opCtx = graphql.WithOperationContext(op.ctx, kept)
+		op.mu.Unlock()
 		return nil, true
 	}
 	if incremental.Streams(rc) {

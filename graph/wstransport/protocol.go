@@ -114,7 +114,7 @@ func parseSubscribe(raw json.RawMessage) (*graphql.RawParams, string) {
 }
 
 // handle processes one client message on the reading goroutine.
-func (c *Conn) handle(r *http.Request, data []byte) {
+func (c *Conn) handle(data []byte) {
 	start := graphql.Now()
 	var m inMessage
 	err := json.Unmarshal(data, &m)
@@ -123,19 +123,19 @@ func (c *Conn) handle(r *http.Request, data []byte) {
 			c.closeWith(CloseBadRequest, "Invalid message received", true, false)
 			return
 		}
-		c.handleTransportWS(r, &m, start)
+		c.handleTransportWS(&m, start)
 		return
 	}
 	if err != nil {
 		c.legacyFatal(CloseBadRequest, "Invalid message received")
 		return
 	}
-	c.handleLegacy(r, &m, start)
+	c.handleLegacy(&m, start)
 }
 
 // handleTransportWS follows graphql-transport-ws: anything out of protocol
 // closes the socket with a 44xx code.
-func (c *Conn) handleTransportWS(r *http.Request, m *inMessage, start time.Time) {
+func (c *Conn) handleTransportWS(m *inMessage, start time.Time) {
 	bad := func(reason string) { c.closeWith(CloseBadRequest, reason, true, false) }
 	switch m.Type {
 	case typeConnectionInit:
@@ -148,7 +148,7 @@ func (c *Conn) handleTransportWS(r *http.Request, m *inMessage, start time.Time)
 			return
 		}
 		c.initReceived = true
-		c.init(r, m.Payload)
+		c.initAside(m.Payload)
 	case typePing:
 		if !isObjectOrNull(m.Payload) {
 			bad("Invalid ping payload")
@@ -198,7 +198,7 @@ func (c *Conn) handleTransportWS(r *http.Request, m *inMessage, start time.Time)
 // handleLegacy follows Apollo's graphql-ws. Per-operation problems answer
 // with an error for that id; connection-level ones with connection_error
 // and a close.
-func (c *Conn) handleLegacy(r *http.Request, m *inMessage, start time.Time) {
+func (c *Conn) handleLegacy(m *inMessage, start time.Time) {
 	switch m.Type {
 	case typeConnectionInit:
 		if !isObjectOrNull(m.Payload) {
@@ -210,7 +210,7 @@ func (c *Conn) handleLegacy(r *http.Request, m *inMessage, start time.Time) {
 			return
 		}
 		c.initReceived = true
-		c.init(r, m.Payload)
+		c.initAside(m.Payload)
 	case typeStart:
 		if m.ID == "" {
 			c.legacyFatal(CloseBadRequest, "Start message requires an id")
@@ -258,6 +258,21 @@ func errorsJSON(errs gqlerror.List) []byte {
 		b, _ = json.Marshal(gqlerror.List{{Message: "internal system error"}})
 	}
 	return b
+}
+
+// initAside runs init on a goroutine of its own and waits for it: the
+// reader's stack stays as small as reading needs, instead of keeping what
+// authentication (database and Redis round trips) grew it to for the life
+// of the socket. The upgrade request is dropped once init has read it.
+func (c *Conn) initAside(raw json.RawMessage) {
+	r := c.req
+	c.req = nil
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		c.init(r, raw)
+	}()
+	<-done
 }
 
 // init runs InitFunc and OnConnect, then acknowledges the connection.

@@ -29,6 +29,9 @@ const (
 	DefaultWriteTimeout = 5 * time.Second
 	DefaultQueueSize    = 256
 	DefaultReadLimit    = 1 << 20
+	// DefaultReadBufferSize: a client's messages are a few hundred bytes
+	// (larger ones are read in several fills).
+	DefaultReadBufferSize = 1024
 	// DefaultMaxOperations: a SPA runs a few dozen subscriptions at most.
 	DefaultMaxOperations = 100
 	// DefaultMessageRate and DefaultMessageBurst: a SPA sends a handful of
@@ -62,9 +65,10 @@ type Transport struct {
 	// same-origin only, or set it to the list of allowed origins; never to a
 	// function that always says yes. Subprotocols defaults to both
 	// protocols and WriteBufferPool to a pool shared by this Transport's
-	// sockets. Leave ReadBufferSize at 0: the socket then reads through the
-	// 4 KiB buffer net/http hands over on hijack, which net/http keeps alive
-	// for the handler's lifetime anyway (a size of its own only adds memory).
+	// sockets, and ReadBufferSize to DefaultReadBufferSize (the buffer
+	// net/http hands over on hijack is not kept: the HTTP handler returns
+	// once the socket is upgraded, and a socket mostly reads small
+	// messages).
 	Upgrader websocket.Upgrader
 
 	// InitFunc accepts or refuses connection_init. Nil accepts everyone.
@@ -189,6 +193,9 @@ func (t *Transport) settings() *settings {
 		if s.upgrader.Subprotocols == nil {
 			s.upgrader.Subprotocols = []string{ProtocolGraphQLTransportWS, ProtocolGraphQLWS}
 		}
+		if s.upgrader.ReadBufferSize <= 0 {
+			s.upgrader.ReadBufferSize = DefaultReadBufferSize
+		}
 		if s.upgrader.WriteBufferPool == nil {
 			s.upgrader.WriteBufferPool = &sync.Pool{}
 		}
@@ -253,9 +260,14 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 		_ = ws.Close()
 		return
 	}
-	defer t.reg.remove(c)
-	defer t.onClose(c)
-	c.serve(r)
+	// Served on a goroutine of its own, so the HTTP handler returns: its
+	// deep stack, net/http's buffers and the response are released, and the
+	// socket keeps only what reading needs.
+	go func() {
+		defer t.reg.remove(c)
+		defer t.onClose(c)
+		c.serve()
+	}()
 }
 
 func (t *Transport) refused(c *Conn, limit string) {

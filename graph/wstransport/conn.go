@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/99designs/gqlgen/graphql"
@@ -25,6 +26,7 @@ type Conn struct {
 	t      *Transport
 	cfg    *settings
 	ws     *websocket.Conn
+	raw    syscall.RawConn // the TCP descriptor for inline writes; nil without one
 	exec   graphql.GraphExecutor
 	header http.Header
 
@@ -65,12 +67,18 @@ const (
 	frameText frameKind = iota
 	framePing
 	framePong
+	// frameRaw is a complete websocket frame (or the rest of one) written
+	// to the TCP connection as is (see direct.go).
+	frameRaw
 )
 
 // frame is one queued write.
 type frame struct {
 	kind frameKind
 	data []byte
+	// partial: the head of a frame is already on the wire, so the rest
+	// must be written before anything else, a close frame included.
+	partial bool
 }
 
 type connKey struct{}
@@ -99,6 +107,9 @@ func newConn(t *Transport, cfg *settings, ws *websocket.Conn, r *http.Request, e
 	}
 	if c.protocol != ProtocolGraphQLTransportWS {
 		c.protocol = ProtocolGraphQLWS
+	}
+	if sc, ok := ws.NetConn().(syscall.Conn); ok {
+		c.raw, _ = sc.SyscallConn()
 	}
 	// The upgrade request's values without its cancellation: the socket
 	// outlives the HTTP handler, which returns once the socket is served.
@@ -183,7 +194,13 @@ func (c *Conn) closeWith(code int, reason string, frame, flush bool) bool {
 	c.closeReason = truncateReason(reason)
 	c.closeFrame = frame
 	if !flush {
-		c.queue = nil
+		// A frame half on the wire is finished, so the close frame
+		// after it is read as one.
+		if len(c.queue) > 0 && c.queue[0].partial {
+			c.queue = c.queue[:1]
+		} else {
+			c.queue = nil
+		}
 	}
 	for _, tm := range []*time.Timer{c.initTimer, c.pingTimer, c.kaTimer} {
 		if tm != nil {
@@ -278,6 +295,13 @@ func (c *Conn) write(f frame) error {
 		return c.ws.WriteControl(websocket.PingMessage, nil, deadline)
 	case framePong:
 		return c.ws.WriteControl(websocket.PongMessage, f.data, deadline)
+	case frameRaw:
+		nc := c.ws.NetConn()
+		if err := nc.SetWriteDeadline(deadline); err != nil {
+			return err
+		}
+		_, err := nc.Write(f.data)
+		return err
 	default:
 		if err := c.ws.SetWriteDeadline(deadline); err != nil {
 			return err

@@ -23,6 +23,7 @@ type operation struct {
 	mu       sync.Mutex
 	errs     gqlerror.List   // from AddSubscriptionError
 	detached bool            // results are pushed through its Stream
+	idJSON   []byte          // id as a JSON string
 	opCtx    context.Context // ctx with gqlgen's operation context, once created
 }
 
@@ -97,7 +98,7 @@ func (c *Conn) startOperation(id string, params *graphql.RawParams, replace bool
 		return true
 	}
 	ctx, cancel := context.WithCancel(c.ctx)
-	op := &operation{id: id, cancel: cancel}
+	op := &operation{id: id, cancel: cancel, idJSON: quoteID(id)}
 	op.ctx = context.WithValue(ctx, opKey{}, op)
 	if c.ops == nil {
 		c.ops = make(map[string]*operation)
@@ -300,9 +301,13 @@ func (c *Conn) sendResult(op *operation, resp *graphql.Response) bool {
 
 // sendPayload queues one JSON-encoded execution result.
 func (c *Conn) sendPayload(op *operation, b []byte) bool {
-	typ := typeNext
+	return c.sendText(encode(c.nextType(), op.id, b), op)
+}
+
+// nextType is the type of a result message in the socket's protocol.
+func (c *Conn) nextType() string {
 	if c.protocol == ProtocolGraphQLWS {
-		typ = typeData
+		return typeData
 	}
-	return c.sendText(encode(typ, op.id, b), op)
+	return typeNext
 }

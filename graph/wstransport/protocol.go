@@ -46,14 +46,29 @@ type inMessage struct {
 // encode builds {"type":…,"id":…,"payload":…}; id and payload are left out
 // when empty. payload must be valid JSON.
 func encode(typ, id string, payload []byte) []byte {
-	b := make([]byte, 0, len(`{"type":"","id":,"payload":}`)+len(typ)+len(id)+2+len(payload))
+	var idJSON []byte
+	if id != "" {
+		idJSON = quoteID(id)
+	}
+	b := make([]byte, 0, len(`{"type":"","id":,"payload":}`)+len(typ)+len(idJSON)+len(payload))
+	return appendMessage(b, typ, idJSON, payload)
+}
+
+// quoteID is an operation id as a JSON string.
+func quoteID(id string) []byte {
+	quoted, _ := json.Marshal(id) // a string always marshals
+	return quoted
+}
+
+// appendMessage appends {"type":…,"id":…,"payload":…} to b; idJSON (a JSON
+// string) and payload are left out when empty.
+func appendMessage(b []byte, typ string, idJSON, payload []byte) []byte {
 	b = append(b, `{"type":"`...)
 	b = append(b, typ...)
 	b = append(b, '"')
-	if id != "" {
-		quoted, _ := json.Marshal(id) // a string always marshals
+	if len(idJSON) > 0 {
 		b = append(b, `,"id":`...)
-		b = append(b, quoted...)
+		b = append(b, idJSON...)
 	}
 	if len(payload) > 0 {
 		b = append(b, `,"payload":`...)

@@ -60,7 +60,7 @@ func (s *Stream) Executor() graphql.GraphExecutor { return s.c.exec }
 // for the client (completed, ended, or the socket is closing — a full queue
 // closes the socket as a slow consumer).
 func (s *Stream) Send(result []byte) bool {
-	return s.c.sendPayload(s.op, result)
+	return s.c.sendFrame(textFrame(s.c.nextType(), s.op.idJSON, result), s.op)
 }
 
 // End ends the operation: with complete when errs is empty, else with an

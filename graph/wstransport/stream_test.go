@@ -1,9 +1,14 @@
 package wstransport_test
 
 import (
+	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"testing"
 	"time"
+
+	"github.com/rollcall/rollcall/graph/wstransport"
 )
 
 // One result pushed to several detached operations reaches each with its
@@ -85,5 +90,69 @@ func TestStreamEndWithErrorAndSocketClose(t *testing.T) {
 	case <-streams[1].Context().Done():
 	case <-time.After(waitTimeout):
 		t.Fatal("closing the socket did not cancel its stream")
+	}
+}
+
+// Results written inline arrive whole and in order whatever their size
+// (the three header lengths) and however slowly the client reads: what the
+// kernel does not take at once is finished by the socket's writer.
+func TestStreamFramesSurviveASlowReader(t *testing.T) {
+	h := newHarness(t, func(tr *wstransport.Transport) { tr.QueueSize = 1000 }, nil)
+	a := h.dial(t, gtws)
+	a.init("ann")
+	a.send(subscribeMsg("subscribe", "s", "subscription { pushed }"))
+	s := h.pushed.wait(t, 1)[0]
+
+	sizes := []int{10, 300, 70_000, 5, 200_000, 126, 65_535, 65_536}
+	const rounds = 12
+	go func() {
+		for r := 0; r < rounds; r++ {
+			for i, n := range sizes {
+				body := strings.Repeat(string(rune('a'+(r+i)%26)), n)
+				if !s.Send([]byte(fmt.Sprintf(`{"data":{"pushed":%q}}`, body))) {
+					return
+				}
+			}
+		}
+	}()
+	for r := 0; r < rounds; r++ {
+		for i, n := range sizes {
+			if r%3 == 0 {
+				time.Sleep(5 * time.Millisecond) // let the kernel buffers fill
+			}
+			m := a.expect("next", "s")
+			var p struct {
+				Data struct {
+					Pushed string `json:"pushed"`
+				} `json:"data"`
+			}
+			if err := json.Unmarshal(m.Payload, &p); err != nil {
+				t.Fatalf("round %d result %d: %v", r, i, err)
+			}
+			want := strings.Repeat(string(rune('a'+(r+i)%26)), n)
+			if p.Data.Pushed != want {
+				t.Fatalf("round %d result %d: %d bytes of %q…, want %d of %q", r, i, len(p.Data.Pushed), p.Data.Pushed[:min(5, len(p.Data.Pushed))], n, want[:min(5, n)])
+			}
+		}
+	}
+}
+
+// A client that stops reading fills the kernel buffers and then the queue:
+// the socket is closed as a slow consumer and Send reports the end.
+func TestStreamSlowConsumerClosed(t *testing.T) {
+	h := newHarness(t, func(tr *wstransport.Transport) { tr.QueueSize = 8; tr.WriteTimeout = 300 * time.Millisecond }, nil)
+	a := h.dial(t, gtws)
+	a.init("ann")
+	a.send(subscribeMsg("subscribe", "s", "subscription { pushed }"))
+	s := h.pushed.wait(t, 1)[0]
+	big := []byte(fmt.Sprintf(`{"data":{"pushed":%q}}`, strings.Repeat("x", 256<<10)))
+	deadline := time.Now().Add(waitTimeout)
+	for s.Send(big) {
+		if time.Now().After(deadline) {
+			t.Fatal("Send kept accepting results for a client that reads nothing")
+		}
+	}
+	if codes := h.closeCodes(t, s.Conn()); codes[0] != wstransport.CloseSlowConsumer {
+		t.Fatalf("closed with %v, want %d", codes, wstransport.CloseSlowConsumer)
 	}
 }

@@ -15,14 +15,15 @@ import (
 
 // people is what presence needs from the store.
 type people interface {
-	FindUsersByIDs(ctx context.Context, ids []int64) ([]*models.User, error)
+	ForgetSessions(sessionIDs ...int64)
 	RecordLastActive(ctx context.Context, userID int64, at time.Time) error
 }
 
 // connectPresence makes every acknowledged websocket a device connection
-// (with the person's stored manual AWAY), writes last-active times behind
-// presence, and closes this node's sockets of sessions signed out on any
-// node. release is told of every closed socket.
+// (with the person's stored manual AWAY, read with the session), writes
+// last-active times behind presence, and forgets and closes this node's
+// sockets of sessions signed out on any node. release is told of every
+// closed socket.
 func connectPresence(ws *wstransport.Transport, p presence.Service, store people, release func(*wstransport.Conn), log *slog.Logger) {
 	p.OnLastActive(func(userID int64, at time.Time) {
 		// Called from presence's own goroutines: write without holding them.
@@ -39,12 +40,8 @@ func connectPresence(ws *wstransport.Transport, p presence.Service, store people
 		if v == nil {
 			return
 		}
-		away := false
-		if users, err := store.FindUsersByIDs(ctx, []int64{v.UserID}); err == nil && len(users) == 1 {
-			away = users[0].ManualAway
-		}
 		if err := p.Connect(ctx, presence.ConnInfo{ConnID: c.ID(), UserID: v.UserID, SessionID: v.SessionID,
-			Device: models.DeviceName(v.UserAgent), ManualAway: away}); err != nil {
+			Device: models.DeviceName(v.UserAgent), ManualAway: v.ManualAway}); err != nil {
 			log.WarnContext(ctx, "presence connect", "err", err)
 		}
 	}
@@ -62,6 +59,7 @@ func connectPresence(ws *wstransport.Transport, p presence.Service, store people
 		}
 	}
 	p.OnKick(func(sessionIDs []int64) {
+		store.ForgetSessions(sessionIDs...)
 		ws.CloseMatching(func(c *wstransport.Conn) bool {
 			v := models.ViewerFrom(c.Context())
 			return v != nil && slices.Contains(sessionIDs, v.SessionID)

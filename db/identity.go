@@ -189,36 +189,81 @@ func (s *Store) SignOut(ctx context.Context) error {
 	return nil
 }
 
-// Authenticate resolves a bearer token. It slides the idle expiry and
-// records last-seen at most once a minute per session.
+// Authenticate resolves a bearer token, with the person's manual AWAY. It
+// slides the idle expiry and records last-seen at most once a minute per
+// session. Live sessions are answered from this node's cache for up to
+// SessionCacheTTL, never past their expiry nor past the moment last-seen
+// is due; sign-out drops them (ForgetSessions).
 func (s *Store) Authenticate(ctx context.Context, token string) (*models.Viewer, error) {
 	if token == "" || len(token) > 200 {
 		return nil, models.ErrUnauthenticated
 	}
-	var sess models.Session
-	err := s.conn(ctx).Where("token_hash = ?", models.HashToken(token)).Take(&sess).Error
+	hash := models.HashToken(token)
+	client := models.ClientFrom(ctx)
+	e, live, err := s.sessions.load(ctx, hash, s.Now(), func(ctx context.Context) (cachedSession, bool, error) {
+		return s.authenticate(ctx, hash, client.IP)
+	})
 	if err != nil {
-		if models.ErrorCode(translate(err)) == models.CodeNotFound {
-			return nil, models.ErrUnauthenticated
-		}
 		return nil, translate(err)
 	}
-	now := s.Now()
-	if !sess.Active(now) {
+	if !live {
 		return nil, models.ErrUnauthenticated
 	}
-	client := models.ClientFrom(ctx)
+	return &models.Viewer{UserID: e.userID, SessionID: e.id, IP: client.IP, UserAgent: client.UserAgent, ManualAway: e.manualAway}, nil
+}
+
+// authSession is a session row read with its user's manual AWAY.
+type authSession struct {
+	models.Session
+	ManualAway bool
+}
+
+// authenticate reads the session of hash and its user's manual AWAY in one
+// statement and, when last-seen is due, writes it (with ip when known)
+// and slides the idle expiry. live is false for an unknown, revoked or
+// expired session.
+func (s *Store) authenticate(ctx context.Context, hash, ip string) (e cachedSession, live bool, err error) {
+	var row authSession
+	err = s.conn(ctx).Table("sessions").Select("sessions.*, users.manual_away").
+		Joins("JOIN users ON users.id = sessions.user_id").
+		Where("sessions.token_hash = ?", hash).Take(&row).Error
+	if err != nil {
+		if models.ErrorCode(translate(err)) == models.CodeNotFound {
+			return cachedSession{}, false, nil
+		}
+		return cachedSession{}, false, err
+	}
+	sess := &row.Session
+	now := s.Now()
+	if !sess.Active(now) {
+		return cachedSession{}, false, nil
+	}
 	if now.Sub(sess.LastSeenAt) >= lastSeenGranularity {
 		upd := map[string]any{"last_seen_at": now, "idle_expires_at": now.Add(s.opt.SessionIdleTimeout)}
-		if client.IP != "" {
-			upd["ip_address"] = client.IP
+		if ip != "" {
+			upd["ip_address"] = ip
 		}
 		if err := s.conn(ctx).Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Updates(upd).Error; err != nil {
 			s.opt.Logger.WarnContext(ctx, "session last-seen update failed", "err", err)
+		} else {
+			sess.LastSeenAt, sess.IdleExpiresAt = now, now.Add(s.opt.SessionIdleTimeout)
 		}
 	}
-	return &models.Viewer{UserID: sess.UserID, SessionID: sess.ID, IP: client.IP, UserAgent: client.UserAgent}, nil
+	until := now.Add(s.sessions.ttl)
+	for _, t := range []time.Time{sess.ExpiresAt, sess.IdleExpiresAt, sess.LastSeenAt.Add(lastSeenGranularity)} {
+		if t.Before(until) {
+			until = t
+		}
+	}
+	return cachedSession{hash: hash, id: sess.ID, userID: sess.UserID, manualAway: row.ManualAway, until: until}, true, nil
 }
+
+// ForgetSessions drops this node's cached entries of sessionIDs: called for
+// sessions signed out on any node.
+func (s *Store) ForgetSessions(sessionIDs ...int64) { s.sessions.forget(sessionIDs...) }
+
+// ForgetUserSessions drops this node's cached entries of userID's sessions.
+func (s *Store) ForgetUserSessions(userID int64) { s.sessions.forgetUser(userID) }
 
 // throttle counts one event for key under limit.
 func (s *Store) throttle(ctx context.Context, key string, limit models.Limit) error {

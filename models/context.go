@@ -11,6 +11,9 @@ type Viewer struct {
 	SessionID int64
 	IP        string
 	UserAgent string
+	// ManualAway is the person's stored manual AWAY as read with the
+	// session (possibly SessionCacheTTL old when changed on another node).
+	ManualAway bool
 }
 
 type viewerKey struct{}

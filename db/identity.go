@@ -212,28 +212,34 @@ func (s *Store) Authenticate(ctx context.Context, token string) (*models.Viewer,
 	return &models.Viewer{UserID: e.userID, SessionID: e.id, IP: client.IP, UserAgent: client.UserAgent, ManualAway: e.manualAway}, nil
 }
 
-// authSession is a session row read with its user's manual AWAY.
+// authSession is what authenticate reads of a session and its user.
 type authSession struct {
-	models.Session
-	ManualAway bool
+	ID, UserID                           int64
+	LastSeenAt, IdleExpiresAt, ExpiresAt time.Time
+	RevokedAt                            *time.Time
+	ManualAway                           bool
 }
+
+// authQuery reads a session by token hash with its user's manual AWAY, as
+// plain SQL: it runs for every socket and every cache miss.
+const authQuery = `SELECT s.id, s.user_id, s.last_seen_at, s.idle_expires_at, s.expires_at, s.revoked_at, u.manual_away
+FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
 
 // authenticate reads the session of hash and its user's manual AWAY in one
 // statement and, when last-seen is due, writes it (with ip when known)
 // and slides the idle expiry. live is false for an unknown, revoked or
 // expired session.
 func (s *Store) authenticate(ctx context.Context, hash, ip string) (e cachedSession, live bool, err error) {
-	var row authSession
-	err = s.conn(ctx).Table("sessions").Select("sessions.*, users.manual_away").
-		Joins("JOIN users ON users.id = sessions.user_id").
-		Where("sessions.token_hash = ?", hash).Take(&row).Error
-	if err != nil {
-		if models.ErrorCode(translate(err)) == models.CodeNotFound {
-			return cachedSession{}, false, nil
-		}
+	var rows []authSession
+	if err := s.conn(ctx).Raw(authQuery, hash).Scan(&rows).Error; err != nil {
 		return cachedSession{}, false, err
 	}
-	sess := &row.Session
+	if len(rows) == 0 {
+		return cachedSession{}, false, nil
+	}
+	row := rows[0]
+	sess := &models.Session{ID: row.ID, UserID: row.UserID, LastSeenAt: row.LastSeenAt,
+		IdleExpiresAt: row.IdleExpiresAt, ExpiresAt: row.ExpiresAt, RevokedAt: row.RevokedAt}
 	now := s.Now()
 	if !sess.Active(now) {
 		return cachedSession{}, false, nil

@@ -20,10 +20,9 @@ type people interface {
 }
 
 // connectPresence makes every acknowledged websocket a device connection
-// (with the person's stored manual AWAY, read with the session), writes
-// last-active times behind presence, and forgets and closes this node's
-// sockets of sessions signed out on any node. release is told of every
-// closed socket.
+// (with the person's stored manual AWAY), writes last-active times behind
+// presence, and closes this node's sockets of sessions signed out on any
+// node. release is told of every closed socket.
 func connectPresence(ws *wstransport.Transport, p presence.Service, store people, release func(*wstransport.Conn), log *slog.Logger) {
 	p.OnLastActive(func(userID int64, at time.Time) {
 		// Called from presence's own goroutines: write without holding them.

@@ -230,7 +230,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	// The live side: sockets as presence connections, signed-out sessions
 	// closed on every node, and the subscriptions rendered once per group.
 	hub := live.New(live.Options{Presence: a.presence, Store: a.Store, WS: ws, Shared: live.Shared(graph.SharedFields),
-		Release: a.guard.Release, Delivered: metrics.Delivered, CloseSignedOut: graph.CloseSignedOut, Log: log,
+		Release: a.guard.Release, Kicked: func(ids []int64) { a.Store.ForgetSessions(ids...) }, Delivered: metrics.Delivered, CloseSignedOut: graph.CloseSignedOut, Log: log,
 		PerWatcher: opt.LivePerWatcher})
 	a.live = hub
 	persisted := &graph.PersistedQueries{

@@ -26,3 +26,6 @@ func SetUserDrivenThreshold(t interface{ Cleanup(func()) }, n int64) {
 	userDrivenThreshold = n
 	t.Cleanup(func() { userDrivenThreshold = old })
 }
+
+// CachedSessions is the number of tokens s answers from memory.
+func CachedSessions(s *Store) int { return s.sessions.len() }

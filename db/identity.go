@@ -189,36 +189,87 @@ func (s *Store) SignOut(ctx context.Context) error {
 	return nil
 }
 
-// Authenticate resolves a bearer token. It slides the idle expiry and
-// records last-seen at most once a minute per session.
+// Authenticate resolves a bearer token, with the person's manual AWAY. It
+// slides the idle expiry and records last-seen at most once a minute per
+// session. Live sessions are answered from this node's cache for up to
+// SessionCacheTTL, never past their expiry nor past the moment last-seen
+// is due; sign-out drops them (ForgetSessions).
 func (s *Store) Authenticate(ctx context.Context, token string) (*models.Viewer, error) {
 	if token == "" || len(token) > 200 {
 		return nil, models.ErrUnauthenticated
 	}
-	var sess models.Session
-	err := s.conn(ctx).Where("token_hash = ?", models.HashToken(token)).Take(&sess).Error
+	hash := models.HashToken(token)
+	client := models.ClientFrom(ctx)
+	e, live, err := s.sessions.load(ctx, hash, s.Now(), func(ctx context.Context) (cachedSession, bool, error) {
+		return s.authenticate(ctx, hash, client.IP)
+	})
 	if err != nil {
-		if models.ErrorCode(translate(err)) == models.CodeNotFound {
-			return nil, models.ErrUnauthenticated
-		}
 		return nil, translate(err)
 	}
-	now := s.Now()
-	if !sess.Active(now) {
+	if !live {
 		return nil, models.ErrUnauthenticated
 	}
-	client := models.ClientFrom(ctx)
+	return &models.Viewer{UserID: e.userID, SessionID: e.id, IP: client.IP, UserAgent: client.UserAgent, ManualAway: e.manualAway}, nil
+}
+
+// authSession is what authenticate reads of a session and its user.
+type authSession struct {
+	ID, UserID                           int64
+	LastSeenAt, IdleExpiresAt, ExpiresAt time.Time
+	RevokedAt                            *time.Time
+	ManualAway                           bool
+}
+
+// authQuery reads a session by token hash with its user's manual AWAY, as
+// plain SQL: it runs for every socket and every cache miss.
+const authQuery = `SELECT s.id, s.user_id, s.last_seen_at, s.idle_expires_at, s.expires_at, s.revoked_at, u.manual_away
+FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
+
+// authenticate reads the session of hash and its user's manual AWAY in one
+// statement and, when last-seen is due, writes it (with ip when known)
+// and slides the idle expiry. live is false for an unknown, revoked or
+// expired session.
+func (s *Store) authenticate(ctx context.Context, hash, ip string) (e cachedSession, live bool, err error) {
+	var rows []authSession
+	if err := s.conn(ctx).Raw(authQuery, hash).Scan(&rows).Error; err != nil {
+		return cachedSession{}, false, err
+	}
+	if len(rows) == 0 {
+		return cachedSession{}, false, nil
+	}
+	row := rows[0]
+	sess := &models.Session{ID: row.ID, UserID: row.UserID, LastSeenAt: row.LastSeenAt,
+		IdleExpiresAt: row.IdleExpiresAt, ExpiresAt: row.ExpiresAt, RevokedAt: row.RevokedAt}
+	now := s.Now()
+	if !sess.Active(now) {
+		return cachedSession{}, false, nil
+	}
 	if now.Sub(sess.LastSeenAt) >= lastSeenGranularity {
 		upd := map[string]any{"last_seen_at": now, "idle_expires_at": now.Add(s.opt.SessionIdleTimeout)}
-		if client.IP != "" {
-			upd["ip_address"] = client.IP
+		if ip != "" {
+			upd["ip_address"] = ip
 		}
 		if err := s.conn(ctx).Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Updates(upd).Error; err != nil {
 			s.opt.Logger.WarnContext(ctx, "session last-seen update failed", "err", err)
+		} else {
+			sess.LastSeenAt, sess.IdleExpiresAt = now, now.Add(s.opt.SessionIdleTimeout)
 		}
 	}
-	return &models.Viewer{UserID: sess.UserID, SessionID: sess.ID, IP: client.IP, UserAgent: client.UserAgent}, nil
+	until := now.Add(s.sessions.ttl)
+	for _, t := range []time.Time{sess.ExpiresAt, sess.IdleExpiresAt, sess.LastSeenAt.Add(lastSeenGranularity)} {
+		if t.Before(until) {
+			until = t
+		}
+	}
+	return cachedSession{hash: hash, id: sess.ID, userID: sess.UserID, manualAway: row.ManualAway, until: until}, true, nil
 }
+
+// ForgetSessions drops this node's cached entries of sessionIDs: called for
+// sessions signed out on any node.
+func (s *Store) ForgetSessions(sessionIDs ...int64) { s.sessions.forget(sessionIDs...) }
+
+// ForgetUserSessions drops this node's cached entries of userID's sessions.
+func (s *Store) ForgetUserSessions(userID int64) { s.sessions.forgetUser(userID) }
 
 // throttle counts one event for key under limit.
 func (s *Store) throttle(ctx context.Context, key string, limit models.Limit) error {

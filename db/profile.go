@@ -199,14 +199,18 @@ func (s *Store) UpdateNotificationPreferences(ctx context.Context, upd models.No
 }
 
 // SetManualAway stores the viewer's manual AWAY; it writes only when the
-// flag changes (clients report ACTIVE often).
+// flag changes (clients report ACTIVE often). This node's cached sessions
+// of the person are dropped so they are read again with the flag.
 func (s *Store) SetManualAway(ctx context.Context, away bool) error {
 	v, err := models.RequireViewer(ctx)
 	if err != nil {
 		return err
 	}
-	return translate(s.conn(ctx).Model(&models.User{}).Where("id = ? AND manual_away <> ?", v.UserID, away).
-		Updates(map[string]any{"manual_away": away, "updated_at": s.Now()}).Error)
+	err = s.conn(ctx).Model(&models.User{}).Where("id = ? AND manual_away <> ?", v.UserID, away).
+		Updates(map[string]any{"manual_away": away, "updated_at": s.Now()}).Error
+	// A socket opened here next reads the new flag with its session.
+	s.sessions.forgetUser(v.UserID)
+	return translate(err)
 }
 
 // RecordLastActive writes a person's last-active time behind presence,

@@ -40,6 +40,8 @@ type Store struct {
 	opt Options
 	// hashPassword is models.HashPassword; tests count calls through it.
 	hashPassword func(string) (string, error)
+	// sessions caches authenticated tokens on this node.
+	sessions *sessionCache
 }
 
 // NewStore builds the services over an open DB.
@@ -59,7 +61,9 @@ func NewStore(d *DB, opt Options) *Store {
 	if opt.OnMailQueued == nil {
 		opt.OnMailQueued = func() {}
 	}
-	return &Store{DB: d, opt: opt, hashPassword: models.HashPassword}
+	sessions := newSessionCache(SessionCacheTTL, sessionCacheSize)
+	opt.Notifier = sessionForgetter{Notifier: opt.Notifier, cache: sessions}
+	return &Store{DB: d, opt: opt, hashPassword: models.HashPassword, sessions: sessions}
 }
 
 // Products returns the product catalogue.

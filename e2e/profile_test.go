@@ -413,14 +413,7 @@ func TestEmailChange(t *testing.T) {
 // Two nodes share MariaDB and Redis: a device signed out on one is refused
 // on the other at its very next request.
 func TestSignOutReachesEveryNode(t *testing.T) {
-	url := testenv.MySQL(t)
-	if url == "" {
-		t.Skip("TEST_MYSQL_DSN not set: several nodes need a shared server store")
-	}
-	store := testenv.Store{Name: "mysql", URL: url}
-	_, prefix := testenv.Redis(t)
-	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
-	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix})
+	a, b := twoNodes(t)
 	owner, _ := signUp(t, a, "ada@example.com")
 	phone := signInAgain(t, b, "ada@example.com", "correct horse battery", safariIOS)
 	onA := &testenv.Client{Node: a, Token: phone.Token}

@@ -11,7 +11,8 @@ type Viewer struct {
 	SessionID int64
 	IP        string
 	UserAgent string
-	// ManualAway is the person's stored manual AWAY, read with the session.
+	// ManualAway is the person's stored manual AWAY as read with the
+	// session (possibly SessionCacheTTL old when changed on another node).
 	ManualAway bool
 }
 

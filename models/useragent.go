@@ -2,6 +2,7 @@ package models
 
 import (
 	"strings"
+	"sync"
 	"unicode"
 	"unicode/utf8"
 
@@ -44,7 +45,38 @@ func CleanUserAgent(ua string) string {
 // clients are named alone ("Googlebot", "curl"); a browser on an unknown
 // system is named alone ("Firefox"); a known system with an unknown browser
 // gives "Unknown browser on Linux"; anything else is UnknownDevice.
+// Names are remembered per user agent (every socket asks for one; a few
+// user agents make most connections).
 func DeviceName(userAgent string) string {
+	if len(userAgent) > maxUserAgentLength {
+		return deviceName(userAgent)
+	}
+	deviceNames.Lock()
+	name, ok := deviceNames.m[userAgent]
+	deviceNames.Unlock()
+	if ok {
+		return name
+	}
+	name = deviceName(userAgent)
+	deviceNames.Lock()
+	if len(deviceNames.m) >= deviceNamesKept {
+		clear(deviceNames.m)
+	}
+	deviceNames.m[userAgent] = name
+	deviceNames.Unlock()
+	return name
+}
+
+// deviceNamesKept bounds the remembered names; past it they are forgotten
+// all at once.
+const deviceNamesKept = 1024
+
+var deviceNames = struct {
+	sync.Mutex
+	m map[string]string
+}{m: map[string]string{}}
+
+func deviceName(userAgent string) string {
 	s := strings.TrimSpace(userAgent)
 	if s == "" {
 		return UnknownDevice

@@ -347,7 +347,8 @@ func (cs *clients) connectAll(ctx context.Context, what string, ts []target) ([]
 	if err := ctx.Err(); err != nil {
 		return out, err
 	}
-	cs.e.logf("%s: %d sockets open in %s (%d failed)", what, done.Load(), time.Since(start).Round(10*time.Millisecond), failed.Load())
+	took := time.Since(start)
+	cs.e.logf("%s: %d sockets open in %s, %.0f accepted/s (%d failed)", what, done.Load(), took.Round(10*time.Millisecond), float64(done.Load())/took.Seconds(), failed.Load())
 	if p := first.Load(); p != nil {
 		return out, fmt.Errorf("%d of %d sockets failed, first: %w", failed.Load(), len(ts), *p)
 	}

@@ -68,8 +68,11 @@ type config struct {
 	dialConc    int
 
 	p1Conns int
-	idle    time.Duration
-	settle  time.Duration
+	// p1Unsubscribed opens P1's sockets without subscribing: the connect
+	// and connection_init path alone.
+	p1Unsubscribed bool
+	idle           time.Duration
+	settle         time.Duration
 
 	p2Conns    int
 	p2Duration time.Duration
@@ -137,6 +140,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.dialConc, "dial-concurrency", 64, "websocket handshakes in flight")
 
 	fs.IntVar(&c.p1Conns, "p1-conns", 19000, "P1: subscribed websockets on one node (target 50,000; capped by RLIMIT_NOFILE)")
+	fs.BoolVar(&c.p1Unsubscribed, "p1-unsubscribed", false, "P1: open the sockets without subscribing, timing connect + connection_init alone (accepted/s in the log)")
 	fs.DurationVar(&c.idle, "idle", 30*time.Second, "P1: idle CPU window")
 	fs.DurationVar(&c.settle, "settle", 10*time.Second, "P1: wait after connecting before measuring RSS and idle CPU")
 

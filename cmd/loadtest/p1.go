@@ -41,7 +41,7 @@ func runP1(ctx context.Context, e *env) error {
 		return err
 	}
 	cs := newClients(e)
-	conns, err := cs.connectAll(ctx, "P1", groupTargets(seed, nd, true))
+	conns, err := cs.connectAll(ctx, "P1", groupTargets(seed, nd, !e.cfg.p1Unsubscribed))
 	defer closeAll(conns)
 	if err != nil {
 		return err

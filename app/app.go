@@ -171,7 +171,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	} else {
 		a.presence = presence.NewMemory(popt)
 	}
-	notifier := live.Notifier{Local: graph.SocketNotifier{WS: ws}, Presence: a.presence, Log: log}
+	notifier := &live.Notifier{Local: graph.SocketNotifier{WS: ws}, Presence: a.presence, Log: log}
 	a.Store = db.NewStore(store, db.Options{
 		PublicURL: cfg.PublicURL, SignupEnabled: cfg.SignupEnabled, Products: products,
 		Limiter: limiter, Mail: mailer.NewRenderer(), Notifier: notifier, OnMailQueued: a.worker.Kick, Logger: log,
@@ -233,6 +233,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Release: a.guard.Release, Kicked: func(ids []int64) { a.Store.ForgetSessions(ids...) }, Delivered: metrics.Delivered, CloseSignedOut: graph.CloseSignedOut, Log: log,
 		PerWatcher: opt.LivePerWatcher})
 	a.live = hub
+	notifier.Hub = hub
 	persisted := &graph.PersistedQueries{
 		Mode: graph.PersistedMode(cfg.PersistedQueries), Manifest: manifest, MaxDocumentBytes: cfg.PersistedQueriesMaxBytes,
 		Store: &persistedStore{local: graph.MemoryPersistedStore(cfg.PersistedQueriesMaxEntries), rdb: a.Redis,
@@ -393,6 +394,7 @@ func (a *App) Shutdown(ctx context.Context) {
 	if err := a.presence.Shutdown(ctx); err != nil {
 		a.log.Warn("presence shutdown", "err", err)
 	}
+	a.live.FlushLastActive(ctx)
 	if a.metrics != nil {
 		if err := a.metrics.Shutdown(ctx); err != nil {
 			a.log.Warn("metrics server shutdown", "err", err)

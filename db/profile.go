@@ -2,6 +2,8 @@ package db
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -213,11 +215,34 @@ func (s *Store) SetManualAway(ctx context.Context, away bool) error {
 	return translate(err)
 }
 
-// RecordLastActive writes a person's last-active time behind presence,
-// never moving it backwards.
-func (s *Store) RecordLastActive(ctx context.Context, userID int64, at time.Time) error {
-	at = at.UTC().Truncate(time.Microsecond)
-	return translate(s.conn(ctx).Model(&models.User{}).
-		Where("id = ? AND (last_active_at IS NULL OR last_active_at < ?)", userID, at).
-		Update("last_active_at", at).Error)
+// RecordLastActiveMany writes people's last-active times behind presence,
+// one statement per lastActiveChunk people, never moving one backwards.
+func (s *Store) RecordLastActiveMany(ctx context.Context, at map[int64]time.Time) error {
+	ids := make([]int64, 0, len(at))
+	for id := range at {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), lastActiveChunk)]
+		ids = ids[len(chunk):]
+		var when strings.Builder
+		when.WriteString("CASE id")
+		caseArgs := make([]any, 0, 2*len(chunk))
+		for _, id := range chunk {
+			when.WriteString(" WHEN ? THEN ?")
+			caseArgs = append(caseArgs, id, at[id].UTC().Truncate(time.Microsecond))
+		}
+		when.WriteString(" END")
+		args := append(append(append([]any{}, caseArgs...), chunk), caseArgs...)
+		err := s.conn(ctx).Exec("UPDATE users SET last_active_at = "+when.String()+
+			" WHERE id IN ? AND (last_active_at IS NULL OR last_active_at < "+when.String()+")", args...).Error
+		if err != nil {
+			return translate(err)
+		}
+	}
+	return nil
 }
+
+// lastActiveChunk bounds the people of one last-active statement.
+const lastActiveChunk = 500

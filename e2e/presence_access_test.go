@@ -201,3 +201,29 @@ func TestRemovalEndsStreamOnOtherNode(t *testing.T) {
 		map[string]any{"o": f.orgID, "u": userID(t, admin)}, &out)
 	expectEnded(t, watch, "p", "FORBIDDEN")
 }
+
+// A person whose access was just revoked cannot subscribe again, even on
+// the node that admitted them a moment ago (admissions are remembered
+// briefly, and forgotten at once by an access change).
+func TestResubscribeRefusedRightAfterRevoke(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
+		f := newOrg(t, n, "owner@example.com")
+		sub := f.createAccount(t, f.owner, f.rootID, "Support")
+		agent := n.AddMember(t, sub, "agent@example.com", models.Grant{Role: models.RoleAgent})
+		ws := watchPresence(t, n, agent, sub)
+		waitWatchingAs(t, ws, agent, "agent@example.com")
+
+		var out map[string]any
+		f.owner.MustDo(t, `mutation($a: ID!, $u: ID!) { revokeAccess(input: {accountId: $a, userId: $u}) { reassignedContacts } }`,
+			map[string]any{"a": sub, "u": userID(t, agent)}, &out)
+		ws.send(map[string]any{"id": "again", "type": "subscribe", "payload": map[string]any{"query": presenceSub, "variables": map[string]any{"a": sub}}})
+		m := ws.nextEvent("again")
+		got := mustJSON(m["payload"])
+		// Refused by the resolver: a result whose data is null, with the
+		// error (then complete).
+		if !strings.Contains(got, `"data":null`) || !(strings.Contains(got, `"code":"FORBIDDEN"`) || strings.Contains(got, `"code":"NOT_FOUND"`)) {
+			t.Fatalf("re-subscribe after revoke: %v %s", m["type"], got)
+		}
+	})
+}

@@ -26,8 +26,8 @@ type Options struct {
 	PerWatcher bool
 	// Release is told of every closed socket (before presence hears of it).
 	Release func(*wstransport.Conn)
-	// Kicked is told of the sessions signed out on any node, after their
-	// sockets here are closed (e.g. to forget cached sessions). Optional.
+	// Kicked is told of the sessions signed out on any node, before their
+	// sockets here are closed (to forget cached sessions). Optional.
 	Kicked func(sessionIDs []int64)
 	// Delivered is told how many sockets each rendering was queued to, with
 	// the group's operation context (for metrics). Optional; must not block.
@@ -45,6 +45,13 @@ type Hub struct {
 	mu     sync.Mutex
 	topics map[topicKey]*topic
 	byOrg  map[int64]map[*topic]struct{}
+
+	la struct {
+		mu        sync.Mutex
+		pending   map[int64]time.Time
+		scheduled bool
+	}
+	adm admissions
 }
 
 // New wires the hub into the transport (OnConnect, OnClose) and presence
@@ -65,15 +72,43 @@ func New(opt Options) *Hub {
 	return h
 }
 
-// recordLastActive writes behind presence, off presence's goroutines.
+// lastActiveFlush is how long last-active times wait to be written
+// together: a reconnect storm brings thousands a second, one statement
+// writes hundreds.
+const lastActiveFlush = time.Second
+
+// recordLastActive queues a last-active time for the next write; it runs
+// on presence's goroutines and never waits for the database.
 func (h *Hub) recordLastActive(userID int64, at time.Time) {
-	go func() {
-		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		if err := h.opt.Store.RecordLastActive(ctx, userID, at); err != nil {
-			h.log.Warn("record last active", "user", userID, "err", err)
-		}
-	}()
+	h.la.mu.Lock()
+	defer h.la.mu.Unlock()
+	if h.la.pending == nil {
+		h.la.pending = map[int64]time.Time{}
+	}
+	if at.After(h.la.pending[userID]) {
+		h.la.pending[userID] = at
+	}
+	if !h.la.scheduled {
+		h.la.scheduled = true
+		time.AfterFunc(lastActiveFlush, func() { h.FlushLastActive(context.Background()) })
+	}
+}
+
+// FlushLastActive writes the queued last-active times now (also on
+// shutdown).
+func (h *Hub) FlushLastActive(ctx context.Context) {
+	h.la.mu.Lock()
+	pending := h.la.pending
+	h.la.pending, h.la.scheduled = nil, false
+	h.la.mu.Unlock()
+	if len(pending) == 0 {
+		return
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := h.opt.Store.RecordLastActiveMany(ctx, pending); err != nil {
+		h.log.Warn("record last active", "people", len(pending), "err", err)
+	}
 }
 
 // connected makes an acknowledged socket a device connection, with the
@@ -108,22 +143,24 @@ func (h *Hub) closed(ctx context.Context, c *wstransport.Conn, _ int) {
 	}
 }
 
-// kick closes this node's sockets of sessions signed out on any node.
+// kick closes this node's sockets of sessions signed out on any node (their
+// cached sessions forgotten first, so a reconnect is refused).
 func (h *Hub) kick(sessionIDs []int64) {
+	if h.opt.Kicked != nil {
+		h.opt.Kicked(sessionIDs)
+	}
 	if h.opt.WS != nil {
 		h.opt.WS.CloseMatching(func(c *wstransport.Conn) bool {
 			v := models.ViewerFrom(c.Context())
 			return v != nil && slices.Contains(sessionIDs, v.SessionID)
 		}, h.opt.CloseSignedOut, "signed out")
 	}
-	if h.opt.Kicked != nil {
-		h.opt.Kicked(sessionIDs)
-	}
 }
 
 // accessChanged asks every account topic of the organization to check its
 // subscribers' access again; a check already pending absorbs this one.
 func (h *Hub) accessChanged(orgID int64) {
+	h.adm.changed(orgID)
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	for t := range h.byOrg[orgID] {
@@ -141,12 +178,21 @@ func (h *Hub) PresenceChanged(ctx context.Context, accountID int64, admit func(c
 	if f := feedFrom(ctx); f != nil {
 		return f.presence, nil
 	}
-	acct, err := admit(ctx)
+	v, err := models.RequireViewer(ctx)
 	if err != nil {
 		return nil, err
 	}
+	orgID, ok := h.adm.recent(v.UserID, accountID)
+	if !ok {
+		acct, err := admit(ctx)
+		if err != nil {
+			return nil, err
+		}
+		orgID = acct.OrganizationID
+		h.adm.admitted(v.UserID, accountID, orgID)
+	}
 	err = h.join(ctx, topicKey{accountPresence, accountID}, func(ctx context.Context, t *topic) error {
-		return h.startAccount(ctx, t, acct)
+		return h.startAccount(ctx, t, accountID, orgID)
 	})
 	return detached[*models.PresenceEvent](), err
 }
@@ -170,8 +216,8 @@ func (h *Hub) SessionsChanged(ctx context.Context) (<-chan *models.SessionEvent,
 func detached[T any]() <-chan T { return nil }
 
 // startAccount loads the account's members once and watches them.
-func (h *Hub) startAccount(ctx context.Context, t *topic, acct *models.Account) error {
-	ids, err := h.opt.Store.EffectiveMemberIDs(models.WithRequestCache(ctx), acct.ID)
+func (h *Hub) startAccount(ctx context.Context, t *topic, accountID, orgID int64) error {
+	ids, err := h.opt.Store.EffectiveMemberIDs(models.WithRequestCache(ctx), accountID)
 	if err != nil {
 		return err
 	}
@@ -181,7 +227,7 @@ func (h *Hub) startAccount(ctx context.Context, t *topic, acct *models.Account) 
 	}
 	run, stop := context.WithCancel(context.Background())
 	h.mu.Lock()
-	t.orgID = acct.OrganizationID
+	t.orgID = orgID
 	t.stop = stop
 	if h.byOrg[t.orgID] == nil {
 		h.byOrg[t.orgID] = map[*topic]struct{}{}

@@ -47,11 +47,14 @@ type Notifier struct {
 	Local    models.Notifier
 	Presence models.PresenceService
 	Log      *slog.Logger
+	// Hub, once set, forgets at once this node's admissions to the
+	// organization's accounts (the other nodes' wait for the announce).
+	Hub *Hub
 }
 
 // SessionsSignedOut closes the sessions' sockets here and on every node and
 // announces the sign-outs to the person's sessionsChanged subscribers.
-func (n Notifier) SessionsSignedOut(ctx context.Context, userID int64, sessionIDs []int64) {
+func (n *Notifier) SessionsSignedOut(ctx context.Context, userID int64, sessionIDs []int64) {
 	n.Local.SessionsSignedOut(ctx, userID, sessionIDs)
 	ctx = context.WithoutCancel(ctx)
 	if err := n.Presence.KickSessions(ctx, sessionIDs); err != nil {
@@ -63,14 +66,14 @@ func (n Notifier) SessionsSignedOut(ctx context.Context, userID int64, sessionID
 }
 
 // SessionSignedIn announces a new session to the person's subscribers.
-func (n Notifier) SessionSignedIn(ctx context.Context, s *models.Session) {
+func (n *Notifier) SessionSignedIn(ctx context.Context, s *models.Session) {
 	n.Local.SessionSignedIn(ctx, s)
 	n.publish(context.WithoutCancel(ctx), models.SessionEvent{UserID: s.UserID, SessionID: s.ID, Kind: models.SessionEventSignedIn})
 }
 
 // publish announces a session change on every node; a presence outage
 // loses the event (logged), never the sign-in or sign-out itself.
-func (n Notifier) publish(ctx context.Context, sc models.SessionEvent) {
+func (n *Notifier) publish(ctx context.Context, sc models.SessionEvent) {
 	if err := n.Presence.PublishSession(ctx, sc); err != nil {
 		n.Log.WarnContext(ctx, "announce session change", "kind", sc.Kind, "err", err)
 	}
@@ -78,8 +81,11 @@ func (n Notifier) publish(ctx context.Context, sc models.SessionEvent) {
 
 // AccessChanged tells every node's subscriptions in the organization to
 // check who they may see again.
-func (n Notifier) AccessChanged(ctx context.Context, orgID int64) {
+func (n *Notifier) AccessChanged(ctx context.Context, orgID int64) {
 	n.Local.AccessChanged(ctx, orgID)
+	if n.Hub != nil {
+		n.Hub.adm.changed(orgID)
+	}
 	if err := n.Presence.AnnounceAccessChange(context.WithoutCancel(ctx), orgID); err != nil {
 		n.Log.WarnContext(ctx, "announce access change", "org", orgID, "err", err)
 	}

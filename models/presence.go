@@ -222,6 +222,7 @@ type LiveStore interface {
 	// EffectiveMemberIDs lists the people with access to an account (the
 	// viewer of ctx must see it).
 	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)
-	// RecordLastActive writes a person's last-active time behind presence.
-	RecordLastActive(ctx context.Context, userID int64, at time.Time) error
+	// RecordLastActiveMany writes people's last-active times behind
+	// presence (never moving one back).
+	RecordLastActiveMany(ctx context.Context, at map[int64]time.Time) error
 }

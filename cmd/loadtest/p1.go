@@ -31,10 +31,11 @@ func runP1(ctx context.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	nd, err := e.startNode(ctx, "p1", "p1:")
+	nd, err := e.startNode(ctx, "p1", "p1:", e.profileEnv()...)
 	if err != nil {
 		return err
 	}
+	prof := e.profiler(nd)
 	time.Sleep(2 * time.Second)
 	rss0, _, err := procStat(nd.pid())
 	if err != nil {
@@ -59,6 +60,10 @@ func runP1(ctx context.Context, e *env) error {
 	rss1, cpu0, err := procStat(nd.pid())
 	if err != nil {
 		return err
+	}
+	if prof != nil {
+		prof.connected()
+		prof.window(e.cfg.idle)
 	}
 	e.logf("P1: measuring idle CPU over %s", e.cfg.idle)
 	start := time.Now()

@@ -342,15 +342,7 @@ func peerRollcall(ctx context.Context, e *env, n, m int) (*peerFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	var extra []string
-	if e.cfg.profile != "" {
-		port, err := freePort()
-		if err != nil {
-			return nil, err
-		}
-		extra = append(extra, fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", port), "PPROF=true")
-	}
-	nd, err := e.startNode(ctx, "peer-rollcall", "peer:", extra...)
+	nd, err := e.startNode(ctx, "peer-rollcall", "peer:", e.profileEnv()...)
 	if err != nil {
 		return nil, err
 	}
@@ -358,8 +350,8 @@ func peerRollcall(ctx context.Context, e *env, n, m int) (*peerFigures, error) {
 	if err != nil {
 		return nil, err
 	}
-	if e.cfg.profile != "" {
-		pl.profile = profiler{e: e, nd: nd, dir: e.cfg.profile}
+	if p := e.profiler(nd); p != nil {
+		pl.profile = p
 	}
 	f := &peerFigures{name: "Rollcall", note: "Rollcall keeps presence in Redis whatever -peer-engine says; changes are setPresence IDLE/ACTIVE over the sender's socket"}
 	cs := newClients(e)

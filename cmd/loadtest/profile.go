@@ -58,6 +58,28 @@ func (p profiler) save(path, name string, timeout time.Duration) {
 	p.e.logf("saved %s (go tool pprof -top %s)", out, out)
 }
 
+// profileEnv is the environment that makes a node serve its profiles when
+// -profile is set: PPROF on a METRICS_ADDR of its own.
+func (e *env) profileEnv() []string {
+	if e.cfg.profile == "" {
+		return nil
+	}
+	port, err := freePort()
+	if err != nil {
+		e.logf("-profile: no free port: %v", err)
+		return nil
+	}
+	return []string{fmt.Sprintf("METRICS_ADDR=127.0.0.1:%d", port), "PPROF=true"}
+}
+
+// profiler saves nd's profiles with -profile, else nil.
+func (e *env) profiler(nd *node) *profiler {
+	if e.cfg.profile == "" || nd.metrics == nd.addr {
+		return nil
+	}
+	return &profiler{e: e, nd: nd, dir: e.cfg.profile}
+}
+
 // freePort asks the kernel for a free loopback port.
 func freePort() (int, error) {
 	l, err := net.Listen("tcp", "127.0.0.1:0")

@@ -43,6 +43,7 @@ type Conn struct {
 
 	readerDone chan struct{}
 	writerDone chan struct{}
+	pingBucket int // guarded by the Transport's pinger
 
 	mu          sync.Mutex
 	ctx         context.Context // operations' context: InitFunc's, or base before init
@@ -57,7 +58,6 @@ type Conn struct {
 	closeFrame  bool // send a close frame when closing
 	writeBroken bool // a write failed: the socket cannot take more frames
 	initTimer   *time.Timer
-	pingTimer   *time.Timer
 	kaTimer     *time.Timer
 }
 
@@ -65,7 +65,6 @@ type frameKind uint8
 
 const (
 	frameText frameKind = iota
-	framePing
 	framePong
 	// frameRaw is a complete websocket frame (or the rest of one) written
 	// to the TCP connection as is (see direct.go).
@@ -202,7 +201,7 @@ func (c *Conn) closeWith(code int, reason string, frame, flush bool) bool {
 			c.queue = nil
 		}
 	}
-	for _, tm := range []*time.Timer{c.initTimer, c.pingTimer, c.kaTimer} {
+	for _, tm := range []*time.Timer{c.initTimer, c.kaTimer} {
 		if tm != nil {
 			tm.Stop()
 		}
@@ -291,8 +290,6 @@ func (c *Conn) writeLoop() {
 func (c *Conn) write(f frame) error {
 	deadline := time.Now().Add(c.cfg.writeTimeout)
 	switch f.kind {
-	case framePing:
-		return c.ws.WriteControl(websocket.PingMessage, nil, deadline)
 	case framePong:
 		return c.ws.WriteControl(websocket.PongMessage, f.data, deadline)
 	case frameRaw:
@@ -367,9 +364,6 @@ func (c *Conn) serve() {
 
 	c.mu.Lock()
 	c.initTimer = time.AfterFunc(c.cfg.initTimeout, c.initTimedOut)
-	if c.cfg.pingInterval > 0 {
-		c.pingTimer = time.AfterFunc(c.cfg.pingInterval, c.pingTick)
-	}
 	c.mu.Unlock()
 
 	err := c.readLoopRecovered()
@@ -414,7 +408,27 @@ func (c *Conn) readLoop() error {
 			c.closeWith(CloseTooManyRequests, "Too many requests", true, false)
 			continue
 		}
+		c.handleAside(data)
+	}
+}
+
+// handleAside handles a client message on a goroutine of its own and waits
+// for it: the reader's stack stays as small as reading needs (a few
+// frames), instead of keeping for the life of the socket what decoding a
+// message and authenticating it (database and Redis round trips) grew it
+// to. Client messages are rare (init, subscribe, complete); control frames
+// are handled by the reader itself.
+func (c *Conn) handleAside(data []byte) {
+	done := make(chan struct{})
+	var p any
+	go func() {
+		defer close(done)
+		defer func() { p = recover() }()
 		c.handle(data)
+	}()
+	<-done
+	if p != nil {
+		panic(p) // the reader's recovery closes the socket
 	}
 }
 
@@ -483,17 +497,6 @@ func (c *Conn) initTimedOut() {
 	if !acked {
 		c.closeWith(CloseInitTimeout, "Connection initialisation timeout", true, false)
 	}
-}
-
-func (c *Conn) pingTick() {
-	if !c.send(frame{kind: framePing}, nil, true) {
-		return
-	}
-	c.mu.Lock()
-	if !c.closing {
-		c.pingTimer.Reset(c.cfg.pingInterval)
-	}
-	c.mu.Unlock()
 }
 
 func (c *Conn) keepAliveTick() {

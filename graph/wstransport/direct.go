@@ -48,11 +48,12 @@ func textFrame(typ string, idJSON, payload []byte) []byte {
 	return b[start:]
 }
 
-// sendFrame queues a complete frame of op, or writes it at once when the
-// socket is idle; false means the operation is over for the client.
+// sendFrame queues a complete frame (of op, if not nil), or writes it at
+// once when the socket is idle; false means the socket (or the operation)
+// is over for the client.
 func (c *Conn) sendFrame(b []byte, op *operation) bool {
 	c.mu.Lock()
-	if c.closing || op.ctx.Err() != nil {
+	if c.closing || (op != nil && op.ctx.Err() != nil) {
 		c.mu.Unlock()
 		return false
 	}

@@ -163,7 +163,7 @@ func (c *Conn) handleTransportWS(m *inMessage, start time.Time) {
 			return
 		}
 		c.initReceived = true
-		c.initAside(m.Payload)
+		c.initOnce(m.Payload)
 	case typePing:
 		if !isObjectOrNull(m.Payload) {
 			bad("Invalid ping payload")
@@ -225,7 +225,7 @@ func (c *Conn) handleLegacy(m *inMessage, start time.Time) {
 			return
 		}
 		c.initReceived = true
-		c.initAside(m.Payload)
+		c.initOnce(m.Payload)
 	case typeStart:
 		if m.ID == "" {
 			c.legacyFatal(CloseBadRequest, "Start message requires an id")
@@ -275,19 +275,11 @@ func errorsJSON(errs gqlerror.List) []byte {
 	return b
 }
 
-// initAside runs init on a goroutine of its own and waits for it: the
-// reader's stack stays as small as reading needs, instead of keeping what
-// authentication (database and Redis round trips) grew it to for the life
-// of the socket. The upgrade request is dropped once init has read it.
-func (c *Conn) initAside(raw json.RawMessage) {
+// initOnce runs init with the upgrade request, which is dropped then.
+func (c *Conn) initOnce(raw json.RawMessage) {
 	r := c.req
 	c.req = nil
-	done := make(chan struct{})
-	go func() {
-		defer close(done)
-		c.init(r, raw)
-	}()
-	<-done
+	c.init(r, raw)
 }
 
 // init runs InitFunc and OnConnect, then acknowledges the connection.

@@ -135,9 +135,10 @@ type Transport struct {
 	// slog.Default().
 	Logger *slog.Logger
 
-	once sync.Once
-	cfg  settings
-	reg  registry
+	once  sync.Once
+	cfg   settings
+	reg   registry
+	pings *pinger // nil when pings are disabled
 }
 
 var _ graphql.Transport = (*Transport)(nil)
@@ -230,6 +231,9 @@ func (t *Transport) settings() *settings {
 		if s.log == nil {
 			s.log = slog.Default()
 		}
+		if s.pingInterval > 0 {
+			t.pings = newPinger(s.pingInterval)
+		}
 		t.cfg = s
 	})
 	return &t.cfg
@@ -263,9 +267,15 @@ func (t *Transport) Do(w http.ResponseWriter, r *http.Request, exec graphql.Grap
 	// Served on a goroutine of its own, so the HTTP handler returns: its
 	// deep stack, net/http's buffers and the response are released, and the
 	// socket keeps only what reading needs.
+	if t.pings != nil {
+		t.pings.add(c)
+	}
 	go func() {
 		defer t.reg.remove(c)
 		defer t.onClose(c)
+		if t.pings != nil {
+			defer t.pings.remove(c)
+		}
 		c.serve()
 	}()
 }

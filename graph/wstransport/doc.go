@@ -111,32 +111,45 @@
 // moves a read deadline PongTimeout ahead. PongTimeout defaults to
 // 2×PingInterval (20s) and is raised to that when configured not above
 // PingInterval, so one lost pong is tolerated; a dead client is closed
-// (3008) at most PongTimeout after it last spoke.
+// (3008) at most PongTimeout after it last spoke. One goroutine per
+// Transport sends the pings, spread evenly over the interval (sockets in
+// buckets, one bucket per tick), each with one inline write: no timer and
+// no goroutine per socket.
 //
 // # Backpressure
 //
-// Every socket has exactly one writer, fed by a bounded FIFO queue
-// (QueueSize, default 256 messages). Producers — operation loops, timers,
-// the reader — only append to the queue under a short lock and never wait
-// for the socket. When a producer finds the queue full, or when one write
-// stalls longer than WriteTimeout (default 5s), the socket is closed with
-// 1013 ("slow consumer") and all its operations are cancelled, so a slow
-// reader never slows anyone else and holds at most QueueSize messages. The
-// 1013 frame reaches a client that is merely slow; a client that stopped
-// reading entirely cannot receive any frame and sees the TCP connection drop,
-// while OnClose still reports 1013.
+// Every socket has exactly one writer at a time, fed by a bounded FIFO
+// queue (QueueSize, default 256 messages). Producers — operation loops,
+// the pinger, the reader — only append to the queue under a short lock and
+// never wait for the socket. When a producer finds the queue full, or when
+// one write stalls longer than WriteTimeout (default 5s), the socket is
+// closed with 1013 ("slow consumer") and all its operations are cancelled,
+// so a slow reader never slows anyone else and holds at most QueueSize
+// messages. The 1013 frame reaches a client that is merely slow; a client
+// that stopped reading entirely cannot receive any frame and sees the TCP
+// connection drop, while OnClose still reports 1013.
+//
+// A result pushed through a Stream (and a ping) is written inline by its
+// producer when the socket is idle: one non-blocking write(2) of the whole
+// frame, so fanning one event out to many sockets wakes no goroutine per
+// socket. Whatever the kernel does not take at once (a client reading
+// slowly) is queued and finished by the socket's writer under the same
+// deadline and bounds.
 //
 // # Memory
 //
-// An idle socket holds no writer goroutine (the writer runs only while the
-// queue has messages, and exits when it drains), no write buffer of its own
-// (writes borrow from Upgrader.WriteBufferPool, by default a pool per
-// Transport), no read buffer of its own (it reads through the buffer net/http
-// hands over on hijack, which net/http keeps anyway), an empty queue and up
-// to two small timers. What remains per socket is the reading goroutine (the
-// HTTP handler's) and one goroutine per running operation, which gqlgen's
-// pull-style ResponseHandler requires. Measured with one subscription per
-// socket: about 21 KiB of heap (8 KiB of it net/http's two bufio buffers,
-// about 3 KiB the parsed operation) and 14 KiB of goroutine stacks.
-// Enabling Upgrader.EnableCompression costs far more memory per socket.
+// A socket is served on a goroutine of its own, so the HTTP handler that
+// upgraded it returns and net/http's per-request state (its buffers, the
+// response, the handler's stack) is released. What a socket keeps: the
+// reading goroutine, whose stack stays small because client messages are
+// handled on a transient goroutine; a 1 KiB read buffer
+// (DefaultReadBufferSize); no write buffer of its own (writes borrow from
+// Upgrader.WriteBufferPool, by default a pool per Transport); no writer
+// goroutine while idle (it runs only while the queue has messages); an
+// empty queue; the upgrade request only until connection_init is handled.
+// An operation runs on a goroutine of its own while gqlgen executes it (its
+// pull-style ResponseHandler needs one); a subscription that detaches to a
+// Stream then holds no goroutine, only its context and its name and
+// definition (shared with the document cache). Enabling
+// Upgrader.EnableCompression costs far more memory per socket.
 package wstransport

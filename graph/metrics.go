@@ -160,7 +160,14 @@ func (m *Metrics) InterceptOperation(ctx context.Context, next graphql.Operation
 	m.subActive.Inc()
 	var once sync.Once
 	end := func() { once.Do(m.subActive.Dec) }
-	stop := context.AfterFunc(ctx, end)
+	// Over a websocket, follow the operation's own context: an AfterFunc
+	// keeps its context alive, and this one carries the whole operation
+	// (document, variables, caches) for as long as the subscription lives.
+	done := ctx
+	if s := wstransport.StreamFromContext(ctx); s != nil {
+		done = s.Context()
+	}
+	stop := context.AfterFunc(done, end)
 	h := next(ctx)
 	return func(ctx context.Context) *graphql.Response {
 		resp := h(ctx)

@@ -275,7 +275,8 @@ func errorsJSON(errs gqlerror.List) []byte {
 	return b
 }
 
-// initOnce runs init with the upgrade request, which is dropped then.
+// initOnce runs init with the upgrade request, which is dropped then
+// (operations still get its headers).
 func (c *Conn) initOnce(raw json.RawMessage) {
 	r := c.req
 	c.req = nil

@@ -3,6 +3,7 @@ package presence
 import (
 	"context"
 	"fmt"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -69,4 +70,30 @@ func BenchmarkStates50(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
+}
+
+// BenchmarkConnectConcurrent measures Connect then Disconnect from 64
+// callers at once per core, as in a reconnect storm.
+func BenchmarkConnectConcurrent(b *testing.B) {
+	r, _ := benchNode(b, 0)
+	ctx := context.Background()
+	var next atomic.Int64
+	b.SetParallelism(64)
+	b.ResetTimer()
+	start := time.Now()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := next.Add(1)
+			c := models.PresenceConn{ConnID: fmt.Sprint("c", i), UserID: i%5000 + 1, SessionID: i}
+			if err := r.Connect(ctx, c); err != nil {
+				b.Error(err)
+				return
+			}
+			if err := r.Disconnect(ctx, c.ConnID); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(b.N)/time.Since(start).Seconds(), "connects/s")
 }

@@ -33,6 +33,9 @@
 // Run heartbeats every local connection itself (one pipeline per 1000
 // connections every HeartbeatInterval); Touch is there for a transport
 // that wants to refresh a connection on its own pong.
+// With Redis, Connects and Disconnects made while one of theirs is in flight
+// go out together in the next pipeline (a lone call goes out at once); each
+// still returns once its own change is applied, or with its own error.
 //
 // Sign-out: after the session is revoked in the database, call
 // KickSessions(ctx, ids); every node's OnKick handler closes its sockets of

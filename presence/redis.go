@@ -24,6 +24,8 @@ type Redis struct {
 	opts Options
 	hub  *hub
 	ps   *redis.PubSub
+	// batch shares pipelines among concurrent Connects and Disconnects.
+	batch batcher
 
 	mu       sync.Mutex
 	local    map[string]models.PresenceConn
@@ -72,6 +74,7 @@ func NewRedis(rdb redis.UniversalClient, opts Options) *Redis {
 		waiters: map[string][]*pendingSub{},
 		beat:    make(chan struct{}, 1),
 	}
+	r.batch.r = r
 	r.hub = newHub(redisSubscriber{r}, r.opts)
 	r.ps = rdb.Subscribe(context.Background())
 	// The epoch must stand before the first read (see settling.go); Run
@@ -118,7 +121,8 @@ type scriptCall struct {
 }
 
 // exec runs script calls in one pipeline (one round trip). Scripts go by EVALSHA; those the server does not know (NOSCRIPT,
-// e.g. after SCRIPT FLUSH or a failover) are loaded and re-run once.
+// e.g. after SCRIPT FLUSH or a failover) are loaded and re-run once. It
+// returns the first error; each call's own error is left in its reply.
 func (r *Redis) exec(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, error) {
 	cmds := make([]*redis.Cmd, len(calls))
 	_, err := r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -139,19 +143,21 @@ func (r *Redis) exec(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, err
 			s := calls[i].s
 			if !loaded[s] {
 				if lerr := s.Load(ctx, r.rdb).Err(); lerr != nil {
+					for _, i := range retry {
+						cmds[i].SetErr(lerr)
+					}
 					return cmds, lerr
 				}
 				loaded[s] = true
 			}
 		}
-		_, _ = r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		_, err = r.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 			for _, i := range retry {
 				c := calls[i]
 				cmds[i] = c.s.EvalSha(ctx, p, c.keys, c.args...)
 			}
 			return nil
 		})
-		err = nil
 	}
 	for _, c := range cmds {
 		if c.Err() != nil {
@@ -159,6 +165,10 @@ func (r *Redis) exec(ctx context.Context, calls []scriptCall) ([]*redis.Cmd, err
 		}
 	}
 	if err != nil && !errors.Is(err, redis.Nil) {
+		// The pipeline failed without a reply to any call.
+		for _, c := range cmds {
+			c.SetErr(err)
+		}
 		return cmds, err
 	}
 	return cmds, nil
@@ -217,11 +227,11 @@ func (r *Redis) Connect(ctx context.Context, c models.PresenceConn) error {
 	if c.ManualAway {
 		manual = "1"
 	}
-	cmds, err := r.exec(ctx, []scriptCall{r.connectCall(c, ms(r.opts.Now()), manual)})
+	cmd, err := r.batch.do(ctx, r.connectCall(c, ms(r.opts.Now()), manual))
 	if err != nil {
 		return fmt.Errorf("presence: connect: %w", err)
 	}
-	r.fire(finishResult(c.UserID, cmds[0]))
+	r.fire(finishResult(c.UserID, cmd))
 	return nil
 }
 
@@ -332,15 +342,17 @@ func (r *Redis) Disconnect(ctx context.Context, connID string) error {
 	if !ok {
 		return nil
 	}
-	err := r.disconnect(ctx, []models.PresenceConn{c}, r.opts.OfflineGrace)
+	cmd, err := r.batch.do(ctx, r.disconnectCall(c, ms(r.opts.Now()), r.opts.OfflineGrace))
 	if err != nil {
 		r.mu.Lock()
 		if !r.closed {
 			r.gone = append(r.gone, c)
 		}
 		r.mu.Unlock()
+		return fmt.Errorf("presence: disconnect: %w", err)
 	}
-	return err
+	r.fire(finishResult(c.UserID, cmd))
+	return nil
 }
 
 // retryGone removes at once, when Redis is back, the connections whose
@@ -372,6 +384,10 @@ func (r *Redis) removeGone(ctx context.Context) error {
 	return nil
 }
 
+func (r *Redis) disconnectCall(c models.PresenceConn, now int64, grace time.Duration) scriptCall {
+	return scriptCall{luaDisconnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, grace.Milliseconds())}
+}
+
 func (r *Redis) disconnect(ctx context.Context, conns []models.PresenceConn, grace time.Duration) error {
 	if len(conns) == 0 {
 		return nil
@@ -379,7 +395,7 @@ func (r *Redis) disconnect(ctx context.Context, conns []models.PresenceConn, gra
 	now := ms(r.opts.Now())
 	calls := make([]scriptCall, len(conns))
 	for i, c := range conns {
-		calls[i] = scriptCall{luaDisconnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, grace.Milliseconds())}
+		calls[i] = r.disconnectCall(c, now, grace)
 	}
 	cmds, err := r.exec(ctx, calls)
 	if err != nil {

@@ -8,7 +8,7 @@
 //   - NewRedis(rdb, opts): several server nodes sharing Redis.
 //   - NewMemory(opts): the embedded default, in one process.
 //
-// # Wiring (server.go)
+// # Wiring (package live does this for the server)
 //
 //	var pres presence.Service
 //	if rdb != nil {

@@ -227,11 +227,14 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	}
 	metrics := graph.NewMetrics(reg, append(manifest.OperationNames(), cfg.MetricsOperationNames...)...)
 	a.registerPoolMetrics(reg)
+	// People named by subscription events, cached node-wide and preloaded
+	// per account by the live side.
+	eventUsers := graph.NewEventUsers(a.Store.FindUsersByIDs, eventUsersTTL, 100_000)
 	// The live side: sockets as presence connections, signed-out sessions
 	// closed on every node, and the subscriptions rendered once per group.
 	hub := live.New(live.Options{Presence: a.presence, Store: a.Store, WS: ws, Shared: live.Shared(graph.SharedFields),
 		Release: a.guard.Release, Kicked: func(ids []int64) { a.Store.ForgetSessions(ids...) }, Delivered: metrics.Delivered, CloseSignedOut: graph.CloseSignedOut, Log: log,
-		PerWatcher: opt.LivePerWatcher})
+		PerWatcher: opt.LivePerWatcher, Warm: eventUsers.Warm, WarmEvery: eventUsersTTL / 2})
 	a.live = hub
 	notifier.Hub = hub
 	persisted := &graph.PersistedQueries{
@@ -244,7 +247,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		},
 	}
 	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: hub, Live: hub, Limiter: limiter,
-		EventUsers: graph.NewEventUsers(a.Store.FindUsersByIDs, 30*time.Second, 100_000)}
+		EventUsers: eventUsers}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: metrics, Websocket: ws,
 		RequestTimeout: cfg.RequestTimeout, Persisted: persisted, GetMaxAge: cfg.GetCacheMaxAge, OnPanic: metrics.Panic,
@@ -401,6 +404,10 @@ func (a *App) Shutdown(ctx context.Context) {
 		}
 	}
 }
+
+// eventUsersTTL bounds how long a profile edit may take to show in
+// presence events.
+const eventUsersTTL = 30 * time.Second
 
 // LiveGroups reports the subscription topics and render groups running on
 // this node.

@@ -36,6 +36,30 @@ func NewEventUsers(find func(ctx context.Context, ids []int64) ([]*models.User, 
 	return &EventUsers{find: find, ttl: ttl, max: max, m: map[int64]cachedUser{}}
 }
 
+// Warm loads people into the cache in one query per 500, so the events
+// about them render without a query of their own (an account's members,
+// when its live topic starts and then every half TTL).
+func (c *EventUsers) Warm(ctx context.Context, ids []int64) error {
+	for len(ids) > 0 {
+		chunk := ids[:min(len(ids), 500)]
+		ids = ids[len(chunk):]
+		users, err := c.find(ctx, chunk)
+		if err != nil {
+			return err
+		}
+		now := time.Now()
+		c.mu.Lock()
+		if len(c.m)+len(users) > c.max {
+			c.m = map[int64]cachedUser{}
+		}
+		for _, u := range users {
+			c.m[u.ID] = cachedUser{u: u, at: now}
+		}
+		c.mu.Unlock()
+	}
+	return nil
+}
+
 // Get returns the person, from the cache when fresh enough.
 func (c *EventUsers) Get(ctx context.Context, id int64) (*models.User, error) {
 	now := time.Now()

@@ -58,3 +58,36 @@ func TestEventUsersExpires(t *testing.T) {
 		t.Fatalf("missing person: %v", err)
 	}
 }
+
+// Warm loads an account's members in one query per 500; their events then
+// render without a query of their own.
+func TestEventUsersWarm(t *testing.T) {
+	var queries, rows atomic.Int64
+	c := NewEventUsers(func(ctx context.Context, ids []int64) ([]*models.User, error) {
+		queries.Add(1)
+		rows.Add(int64(len(ids)))
+		out := make([]*models.User, len(ids))
+		for i, id := range ids {
+			out[i] = &models.User{ID: id}
+		}
+		return out, nil
+	}, time.Hour, 10_000)
+	ids := make([]int64, 1200)
+	for i := range ids {
+		ids[i] = int64(i + 1)
+	}
+	if err := c.Warm(context.Background(), ids); err != nil {
+		t.Fatal(err)
+	}
+	if q, r := queries.Load(), rows.Load(); q != 3 || r != 1200 {
+		t.Fatalf("warming 1200 people took %d queries for %d rows, want 3 for 1200", q, r)
+	}
+	for _, id := range []int64{1, 600, 1200} {
+		if u, err := c.Get(context.Background(), id); err != nil || u.ID != id {
+			t.Fatalf("Get(%d): %v, %v", id, u, err)
+		}
+	}
+	if q := queries.Load(); q != 3 {
+		t.Fatalf("Get after Warm queried again (%d queries)", q)
+	}
+}

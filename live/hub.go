@@ -32,6 +32,11 @@ type Options struct {
 	// Delivered is told how many sockets each rendering was queued to, with
 	// the group's operation context (for metrics). Optional; must not block.
 	Delivered func(ctx context.Context, n int)
+	// Warm, when set, preloads the people an account's events name (its
+	// members) in one query, when its topic starts and every WarmEvery
+	// after, so rendering an event reads no row of its own.
+	Warm      func(ctx context.Context, userIDs []int64) error
+	WarmEvery time.Duration
 	// CloseSignedOut is the close code of a signed-out session's sockets.
 	CloseSignedOut int
 	Log            *slog.Logger
@@ -234,14 +239,23 @@ func (h *Hub) startAccount(ctx context.Context, t *topic, accountID, orgID int64
 	}
 	h.byOrg[t.orgID][t] = struct{}{}
 	h.mu.Unlock()
-	go h.runAccount(run, t, w)
+	go h.runAccount(run, t, w, ids)
 	return nil
 }
 
-func (h *Hub) runAccount(ctx context.Context, t *topic, w *presence.Watcher) {
+func (h *Hub) runAccount(ctx context.Context, t *topic, w *presence.Watcher, members []int64) {
 	defer w.Close()
+	var warm <-chan time.Time
+	if h.opt.Warm != nil && h.opt.WarmEvery > 0 {
+		h.warm(ctx, members)
+		tick := time.NewTicker(h.opt.WarmEvery)
+		defer tick.Stop()
+		warm = tick.C
+	}
 	for {
 		select {
+		case <-warm:
+			h.warm(ctx, w.Users())
 		case ev, ok := <-w.C:
 			if !ok {
 				h.end(t, nil)
@@ -256,6 +270,16 @@ func (h *Hub) runAccount(ctx context.Context, t *topic, w *presence.Watcher) {
 		case <-ctx.Done():
 			return
 		}
+	}
+}
+
+// warm preloads the people of an account's events (a failure only costs
+// each event a read of its own).
+func (h *Hub) warm(ctx context.Context, ids []int64) {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := h.opt.Warm(ctx, ids); err != nil && ctx.Err() == nil {
+		h.log.WarnContext(ctx, "preload the people of presence events", "err", err)
 	}
 }
 

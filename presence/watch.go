@@ -68,6 +68,17 @@ func (w *Watcher) Replace(ctx context.Context, userIDs []int64) ([]int64, error)
 	return added, w.Add(ctx, added...)
 }
 
+// Users lists the users watched, in no particular order.
+func (w *Watcher) Users() []int64 {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	ids := make([]int64, 0, len(w.users))
+	for id := range w.users {
+		ids = append(ids, id)
+	}
+	return ids
+}
+
 // Remove stops watching users; their pending events are dropped.
 func (w *Watcher) Remove(userIDs ...int64) {
 	w.hub.remove(w, userIDs)

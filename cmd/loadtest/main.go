@@ -176,7 +176,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.peerSubscribed, "peer-subscribed", 5000, "-peer: of them subscribed, in groups of -group (one account / one channel per group)")
 	fs.IntVar(&c.peerRate, "peer-rate", 200, "-peer: changes per second, each to its group's watchers")
 	fs.DurationVar(&c.peerDuration, "peer-duration", 20*time.Second, "-peer: measured window (after a 3 s warm-up)")
-	fs.StringVar(&c.profile, "profile", "", "-peer and P1: write Rollcall's CPU profile of the measured (or idle) window and its heap profile after connecting into this directory (the server runs with PPROF on a METRICS_ADDR of its own)")
+	fs.StringVar(&c.profile, "profile", "", "-peer and P1: write Rollcall's CPU profiles (P1: of the first 10 s of connecting, and of the idle window; -peer: of the measured window) and its heap profile after connecting into this directory (the server runs with PPROF on a METRICS_ADDR of its own)")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}

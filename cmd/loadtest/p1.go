@@ -42,6 +42,9 @@ func runP1(ctx context.Context, e *env) error {
 		return err
 	}
 	cs := newClients(e)
+	if prof != nil {
+		prof.connecting(10 * time.Second)
+	}
 	conns, err := cs.connectAll(ctx, "P1", groupTargets(seed, nd, !e.cfg.p1Unsubscribed))
 	defer closeAll(conns)
 	if err != nil {

@@ -19,6 +19,11 @@ type profiler struct {
 	dir string
 }
 
+// connecting profiles the CPU over the first seconds of the connect storm.
+func (p profiler) connecting(d time.Duration) {
+	go p.save(fmt.Sprintf("/debug/pprof/profile?seconds=%d", max(1, int(d.Seconds()))), "rollcall-connect-cpu.pprof", d+30*time.Second)
+}
+
 func (p profiler) connected() {
 	p.save("/debug/pprof/heap", "rollcall-heap.pprof", 30*time.Second)
 }

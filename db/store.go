@@ -42,6 +42,8 @@ type Store struct {
 	hashPassword func(string) (string, error)
 	// sessions caches authenticated tokens on this node.
 	sessions *sessionCache
+	// chains caches accounts' places in their trees on this node.
+	chains *accountChains
 }
 
 // NewStore builds the services over an open DB.
@@ -63,7 +65,7 @@ func NewStore(d *DB, opt Options) *Store {
 	}
 	sessions := newSessionCache(SessionCacheTTL, sessionCacheSize)
 	opt.Notifier = sessionForgetter{Notifier: opt.Notifier, cache: sessions}
-	return &Store{DB: d, opt: opt, hashPassword: models.HashPassword, sessions: sessions}
+	return &Store{DB: d, opt: opt, hashPassword: models.HashPassword, sessions: sessions, chains: &accountChains{}}
 }
 
 // Products returns the product catalogue.

@@ -85,8 +85,8 @@ func (r *subscriptionResolver) PresenceChanged(ctx context.Context, accountID st
 	if err != nil {
 		return nil, err
 	}
-	return r.Live.PresenceChanged(ctx, id, func(ctx context.Context) (*models.Account, error) {
-		return r.Store.FindAccount(ctx, id)
+	return r.Live.PresenceChanged(ctx, id, func(ctx context.Context) (int64, error) {
+		return r.Store.WatchableAccount(ctx, id)
 	})
 }
 

@@ -179,7 +179,7 @@ func (h *Hub) accessChanged(orgID int64) {
 // PresenceChanged serves the presenceChanged subscription of ctx's socket:
 // admit checks that the viewer may see the account. Called again by the
 // group's own operation, it returns the group's feed.
-func (h *Hub) PresenceChanged(ctx context.Context, accountID int64, admit func(context.Context) (*models.Account, error)) (<-chan *models.PresenceEvent, error) {
+func (h *Hub) PresenceChanged(ctx context.Context, accountID int64, admit func(context.Context) (int64, error)) (<-chan *models.PresenceEvent, error) {
 	if f := feedFrom(ctx); f != nil {
 		return f.presence, nil
 	}
@@ -189,11 +189,9 @@ func (h *Hub) PresenceChanged(ctx context.Context, accountID int64, admit func(c
 	}
 	orgID, ok := h.adm.recent(v.UserID, accountID)
 	if !ok {
-		acct, err := admit(ctx)
-		if err != nil {
+		if orgID, err = admit(ctx); err != nil {
 			return nil, err
 		}
-		orgID = acct.OrganizationID
 		h.adm.admitted(v.UserID, accountID, orgID)
 	}
 	err = h.join(ctx, topicKey{accountPresence, accountID}, func(ctx context.Context, t *topic) error {

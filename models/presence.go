@@ -211,7 +211,7 @@ type PresenceSource interface {
 // every socket alike. Called from the group's own operation, they return the
 // group's feed.
 type LiveSubscriptions interface {
-	PresenceChanged(ctx context.Context, accountID int64, admit func(context.Context) (*Account, error)) (<-chan *PresenceEvent, error)
+	PresenceChanged(ctx context.Context, accountID int64, admit func(context.Context) (orgID int64, err error)) (<-chan *PresenceEvent, error)
 	SessionsChanged(ctx context.Context) (<-chan *SessionEvent, error)
 }
 

@@ -133,6 +133,10 @@ type GrantUpdate struct {
 type Organizations interface {
 	FindOrganization(ctx context.Context, orgID int64) (*Organization, error)
 	FindAccount(ctx context.Context, accountID int64) (*Account, error)
+	// WatchableAccount decides like FindAccount, answering only the
+	// account's organization, with one read once the account is known to
+	// the node (a live subscription's admission).
+	WatchableAccount(ctx context.Context, accountID int64) (int64, error)
 	FindMembershipByID(ctx context.Context, id int64) (*Membership, error)
 	FindAuditEventByID(ctx context.Context, id int64) (*AuditEvent, error)
 	FindInvitationByID(ctx context.Context, id int64) (*Invitation, error)

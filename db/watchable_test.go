@@ -1,0 +1,106 @@
+package db_test
+
+import (
+	"context"
+	"net/url"
+	"testing"
+
+	"github.com/rollcall/rollcall/db"
+	"github.com/rollcall/rollcall/internal/testenv"
+	"github.com/rollcall/rollcall/mailer"
+	"github.com/rollcall/rollcall/models"
+)
+
+// WatchableAccount (a live subscription's admission) decides exactly as
+// FindAccount for every kind of viewer and account: owner, admin, a manager
+// and an agent on sub-accounts (direct and inherited, restricted or not),
+// a member without access, someone revoked, someone of another
+// organization, and accounts of another organization or none at all.
+func TestWatchableAccountAgreesWithFindAccount(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		ctx := context.Background()
+		d, err := db.Open(ctx, store.URL, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer d.Close()
+		u, _ := url.Parse("http://localhost:8080")
+		s := db.NewStore(d, db.Options{PublicURL: u, SignupEnabled: true, Mail: mailer.NewRenderer()})
+		signUp := func(org, email string) (*models.AuthResult, int64) {
+			res, err := s.SignUp(ctx, models.SignUpInput{OrganizationName: org, Email: email, Password: "correct horse battery", FirstName: "A"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			orgs, err := s.FindOrganizationsOfUser(ctx, res.User.ID)
+			if err != nil || len(orgs) != 1 {
+				t.Fatalf("orgs %v %v", orgs, err)
+			}
+			roots, err := s.FindRootAccounts(ctx, []int64{orgs[0].ID})
+			if err != nil || len(roots) != 1 {
+				t.Fatalf("roots %v %v", roots, err)
+			}
+			return res, roots[0].ID
+		}
+		owner, root := signUp("Acme", "owner@example.com")
+		_, otherRoot := signUp("Other", "other@example.com")
+		as := func(userID int64) context.Context {
+			return models.WithViewer(ctx, &models.Viewer{UserID: userID})
+		}
+		create := func(parent int64, name string) int64 {
+			a, err := s.CreateAccount(as(owner.User.ID), parent, name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return a.ID
+		}
+		sub := create(root, "Support")
+		subsub := create(sub, "Tier 2")
+		sales := create(root, "Sales")
+		seed := func(account int64, email string, g models.Grant) int64 {
+			u, err := s.SeedMember(ctx, account, email, "correct horse battery", "M", email, g)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return u.ID
+		}
+		viewers := map[string]int64{
+			"owner":              owner.User.ID,
+			"admin":              seed(root, "admin@example.com", models.Grant{Role: models.RoleAdmin}),
+			"manager on sub":     seed(sub, "manager@example.com", models.Grant{Role: models.RoleManager}),
+			"restricted manager": seed(sub, "rm@example.com", models.Grant{Role: models.RoleManager, Restrictions: models.Restrictions{AssignedContactsOnly: true, DataExportBlocked: true}}),
+			"agent on tier 2":    seed(subsub, "agent@example.com", models.Grant{Role: models.RoleAgent}),
+			"agent in sales":     seed(sales, "sales@example.com", models.Grant{Role: models.RoleAgent}),
+			"other org":          seed(otherRoot, "else@example.com", models.Grant{Role: models.RoleAdmin}),
+		}
+		revoked := seed(sub, "revoked@example.com", models.Grant{Role: models.RoleAgent})
+		seed(sales, "revoked@example.com", models.Grant{Role: models.RoleAgent})
+		if _, _, err := s.RevokeAccess(as(owner.User.ID), sub, revoked, nil); err != nil {
+			t.Fatal(err)
+		}
+		viewers["revoked from sub"] = revoked
+
+		outcomes := map[models.Code]int{}
+		accounts := map[string]int64{"root": root, "sub": sub, "tier 2": subsub, "sales": sales, "other root": otherRoot, "missing": 1 << 40}
+		for vn, vid := range viewers {
+			for an, aid := range accounts {
+				// Twice: the second answer comes from the cached chain.
+				for range 2 {
+					acct, ferr := s.FindAccount(as(vid), aid)
+					org, werr := s.WatchableAccount(as(vid), aid)
+					if models.ErrorCode(ferr) != models.ErrorCode(werr) {
+						t.Fatalf("%s on %s: FindAccount %v, WatchableAccount %v", vn, an, ferr, werr)
+					}
+					outcomes[models.ErrorCode(werr)]++
+					if ferr == nil && org != acct.OrganizationID {
+						t.Fatalf("%s on %s: organization %d, want %d", vn, an, org, acct.OrganizationID)
+					}
+				}
+			}
+		}
+		for _, c := range []models.Code{"", models.CodeForbidden, models.CodeNotFound} {
+			if outcomes[c] == 0 {
+				t.Fatalf("no case answered %q: %v", c, outcomes)
+			}
+		}
+	})
+}

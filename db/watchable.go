@@ -2,7 +2,10 @@ package db
 
 import (
 	"context"
+	"strconv"
 	"sync"
+
+	"golang.org/x/sync/singleflight"
 
 	"github.com/rollcall/rollcall/models"
 )
@@ -15,6 +18,7 @@ import (
 type accountChains struct {
 	mu sync.Mutex
 	m  map[int64]accountChain
+	sf singleflight.Group // one load per account at a time
 }
 
 type accountChain struct {
@@ -49,16 +53,21 @@ func (s *Store) chainOf(ctx context.Context, accountID int64) (accountChain, err
 	if e, ok := s.chains.get(accountID); ok {
 		return e, nil
 	}
-	var a models.Account
-	if err := s.conn(ctx).Select("id", "organization_id").Where("id = ?", accountID).Take(&a).Error; err != nil {
-		return accountChain{}, notFoundAs(translate(err), "account")
-	}
-	sc, err := orgScope(s.conn(ctx), a.OrganizationID)
-	if err != nil {
-		return accountChain{}, translate(err)
-	}
-	s.chains.putOrg(sc)
-	return accountChain{org: a.OrganizationID, chain: sc.chain(accountID)}, nil
+	// The sockets of a team page arrive together: one load for all.
+	v, err, _ := s.chains.sf.Do(strconv.FormatInt(accountID, 10), func() (any, error) {
+		ctx := context.WithoutCancel(ctx) // shared: no one caller's cancellation
+		var a models.Account
+		if err := s.conn(ctx).Select("id", "organization_id").Where("id = ?", accountID).Take(&a).Error; err != nil {
+			return accountChain{}, notFoundAs(translate(err), "account")
+		}
+		sc, err := orgScope(s.conn(ctx), a.OrganizationID)
+		if err != nil {
+			return accountChain{}, translate(err)
+		}
+		s.chains.putOrg(sc)
+		return accountChain{org: a.OrganizationID, chain: sc.chain(accountID)}, nil
+	})
+	return v.(accountChain), err
 }
 
 // WatchableAccount answers the organization of an account the viewer may
@@ -76,7 +85,7 @@ func (s *Store) WatchableAccount(ctx context.Context, accountID int64) (int64, e
 		return 0, err
 	}
 	var ms []*models.Membership
-	err = s.conn(ctx).Where("user_id = ? AND account_id IN ? AND EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = ? AND om.user_id = ?)",
+	err = s.conn(ctx).Select("account_id", "role").Where("user_id = ? AND account_id IN ? AND EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = ? AND om.user_id = ?)",
 		v.UserID, ac.chain, ac.org, v.UserID).Find(&ms).Error
 	if err != nil {
 		return 0, translate(err)

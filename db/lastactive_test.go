@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 	"time"
 
@@ -15,17 +14,11 @@ import (
 func TestRecordLastActiveMany(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		ctx := context.Background()
-		d, err := db.Open(ctx, store.URL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
+		d, s := openStore(t, store)
 		res, err := d.SeedLoadUsers(ctx, db.LoadSeedSpec{Users: 700, GroupSize: 100})
 		if err != nil {
 			t.Fatal(err)
 		}
-		u, _ := url.Parse("http://localhost:8080")
-		s := db.NewStore(d, db.Options{PublicURL: u})
 		users := res.Users()
 		base := time.Now().UTC().Add(24 * time.Hour).Truncate(time.Second).Add(123456 * time.Microsecond)
 		at := map[int64]time.Time{}

@@ -2,7 +2,6 @@ package db_test
 
 import (
 	"context"
-	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -19,13 +18,7 @@ import (
 func TestResetPasswordChecksTheLinkBeforeHashing(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		ctx := context.Background()
-		d, err := db.Open(ctx, store.URL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		pub, _ := url.Parse("http://localhost:8080")
-		s := db.NewStore(d, db.Options{PublicURL: pub, SignupEnabled: true, Mail: mailer.NewRenderer()})
+		d, s := openStore(t, store)
 		if _, err := s.SignUp(ctx, models.SignUpInput{OrganizationName: "Acme", Email: "ada@example.com",
 			Password: "correct horse battery", FirstName: "Ada"}); err != nil {
 			t.Fatal(err)

@@ -2,12 +2,9 @@ package db_test
 
 import (
 	"context"
-	"net/url"
 	"testing"
 
-	"github.com/rollcall/rollcall/db"
 	"github.com/rollcall/rollcall/internal/testenv"
-	"github.com/rollcall/rollcall/mailer"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -19,13 +16,7 @@ import (
 func TestWatchableAccountAgreesWithFindAccount(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		ctx := context.Background()
-		d, err := db.Open(ctx, store.URL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		u, _ := url.Parse("http://localhost:8080")
-		s := db.NewStore(d, db.Options{PublicURL: u, SignupEnabled: true, Mail: mailer.NewRenderer()})
+		_, s := openStore(t, store)
 		signUp := func(org, email string) (*models.AuthResult, int64) {
 			res, err := s.SignUp(ctx, models.SignUpInput{OrganizationName: org, Email: email, Password: "correct horse battery", FirstName: "A"})
 			if err != nil {

@@ -2,6 +2,8 @@ package presence
 
 import (
 	"context"
+	"maps"
+	"slices"
 	"sync"
 	"time"
 
@@ -72,11 +74,7 @@ func (w *Watcher) Replace(ctx context.Context, userIDs []int64) ([]int64, error)
 func (w *Watcher) Users() []int64 {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	ids := make([]int64, 0, len(w.users))
-	for id := range w.users {
-		ids = append(ids, id)
-	}
-	return ids
+	return slices.Collect(maps.Keys(w.users))
 }
 
 // Remove stops watching users; their pending events are dropped.
@@ -414,11 +412,7 @@ func (h *hub) publish(ev models.PresenceChange) {
 func (h *hub) watchedUsers() []int64 {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	ids := make([]int64, 0, len(h.users))
-	for id := range h.users {
-		ids = append(ids, id)
-	}
-	return ids
+	return slices.Collect(maps.Keys(h.users))
 }
 
 // resync emits, as events, the states newer than what this node last saw

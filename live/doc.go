@@ -19,11 +19,14 @@
 // # Topics
 //
 // An account's topic loads the account's member list once, watches those
-// people through presence (one Watcher and one goroutine per account on
-// this node, however many sockets watch it), and follows access changes of
-// the organization: every subscriber's access is checked again (once per
-// person), those who lost it end with FORBIDDEN, and the people watched are
-// replaced by the new list, those who are not OFFLINE announced at once.
+// people through presence (one Watcher per account on this node, however
+// many sockets watch it: a delivery goroutine, and one that follows access
+// changes), preloads their profiles for rendering, and follows access
+// changes of the organization: every subscriber's access is checked again
+// (once per person), those who lost it end with FORBIDDEN, and the people
+// watched are replaced by the new list, those who are not OFFLINE announced
+// at once. A subscriber is admitted with one read, and the admission is
+// remembered for 10 s unless the organization's access changes.
 // A person's sessions topic follows their session changes from every node.
 // A topic ends with its last subscriber.
 package live

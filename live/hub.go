@@ -3,8 +3,10 @@ package live
 import (
 	"context"
 	"log/slog"
+	"math/rand/v2"
 	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/rollcall/rollcall/graph/wstransport"
@@ -238,33 +240,61 @@ func (h *Hub) startAccount(ctx context.Context, t *topic, accountID, orgID int64
 	h.byOrg[t.orgID][t] = struct{}{}
 	h.mu.Unlock()
 	go h.runAccount(run, t, w, ids)
+	go h.followAccess(run, t, w)
 	return nil
 }
 
 func (h *Hub) runAccount(ctx context.Context, t *topic, w *presence.Watcher, members []int64) {
 	defer w.Close()
+	// Preloading runs beside the loop (one at a time), never in the way of
+	// a delivery, and the topics' refreshes are spread over the period.
 	var warm <-chan time.Time
+	var timer *time.Timer
+	var warming atomic.Bool
+	preload := func(ids []int64) {
+		if warming.CompareAndSwap(false, true) {
+			go func() {
+				defer warming.Store(false)
+				h.warm(ctx, ids)
+			}()
+		}
+	}
 	if h.opt.Warm != nil && h.opt.WarmEvery > 0 {
-		h.warm(ctx, members)
-		tick := time.NewTicker(h.opt.WarmEvery)
-		defer tick.Stop()
-		warm = tick.C
+		preload(members)
+		every := h.opt.WarmEvery
+		timer = time.NewTimer(every/2 + rand.N(every/2))
+		defer timer.Stop()
+		warm = timer.C
 	}
 	for {
 		select {
 		case <-warm:
-			h.warm(ctx, w.Users())
+			preload(w.Users())
+			timer.Reset(h.opt.WarmEvery)
 		case ev, ok := <-w.C:
 			if !ok {
 				h.end(t, nil)
 				return
 			}
 			h.deliver(t, &models.PresenceEvent{UserID: ev.UserID, AccountID: t.key.id, Presence: toModel(ev.State), At: ev.At})
-		case <-t.refresh:
-			h.follow(ctx, t, w)
 		case <-w.Done():
 			h.end(t, nil)
 			return
+		case <-ctx.Done():
+			return
+		}
+	}
+}
+
+// followAccess re-checks t's subscribers after each access change in the
+// organization, beside the delivery loop (a large organization's checks
+// never hold its events back); changes meanwhile are absorbed into one
+// more pass.
+func (h *Hub) followAccess(ctx context.Context, t *topic, w *presence.Watcher) {
+	for {
+		select {
+		case <-t.refresh:
+			h.follow(ctx, t, w)
 		case <-ctx.Done():
 			return
 		}
@@ -298,7 +328,7 @@ func (h *Hub) follow(ctx context.Context, t *topic, w *presence.Watcher) {
 		vctx := models.WithRequestCache(models.WithViewer(ctx, ms[0].v))
 		var err error
 		if loaded {
-			_, err = h.opt.Store.FindAccount(vctx, t.key.id)
+			_, err = h.opt.Store.WatchableAccount(vctx, t.key.id)
 		} else if ids, err = h.opt.Store.EffectiveMemberIDs(vctx, t.key.id); err == nil {
 			loaded = true
 		}

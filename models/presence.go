@@ -217,8 +217,9 @@ type LiveSubscriptions interface {
 
 // LiveStore is what the live side reads and writes in the database.
 type LiveStore interface {
-	// FindAccount answers the account when the viewer of ctx may see it.
-	FindAccount(ctx context.Context, accountID int64) (*Account, error)
+	// WatchableAccount answers the account's organization when the viewer
+	// of ctx may see it.
+	WatchableAccount(ctx context.Context, accountID int64) (int64, error)
 	// EffectiveMemberIDs lists the people with access to an account (the
 	// viewer of ctx must see it).
 	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)

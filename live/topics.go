@@ -114,25 +114,19 @@ func (h *Hub) join(ctx context.Context, key topicKey, start func(context.Context
 	if err != nil {
 		return err
 	}
-	for attempt := 0; ; attempt++ {
+	// A topic or group that ends meanwhile (its last subscriber left) is
+	// started again, a few times at most.
+	for range joinAttempts {
 		t, err := h.topic(ctx, key, start)
 		if err != nil {
 			return err
 		}
-		g, err := h.group(t, gkey, s, rc, v)
-		if err != nil {
-			return err
-		}
+		g := h.group(t, gkey, s, rc, v)
 		if g == nil {
-			// The topic ended meanwhile (its last subscriber left): start
-			// it again.
-			if attempt < 3 {
-				continue
-			}
-			return unavailable()
+			continue
 		}
 		h.mu.Lock()
-		if g.members == nil || t.closed { // the group ended meanwhile
+		if g.members == nil || t.closed {
 			h.mu.Unlock()
 			continue
 		}
@@ -144,7 +138,11 @@ func (h *Hub) join(ctx context.Context, key topicKey, start func(context.Context
 		m.stop = context.AfterFunc(s.Context(), func() { h.leave(m) })
 		return nil
 	}
+	return unavailable()
 }
+
+// joinAttempts bounds the retries of a join racing its topic's end.
+const joinAttempts = 4
 
 // topic returns the running topic key, starting it when new; concurrent
 // joiners of a new topic wait for its start.
@@ -183,16 +181,16 @@ func (h *Hub) topic(ctx context.Context, key topicKey, start func(context.Contex
 
 // group returns the group gkey of t, creating it with an operation of its
 // own rendered in the context of v; nil when t has ended.
-func (h *Hub) group(t *topic, gkey string, s *wstransport.Stream, rc *graphql.OperationContext, v *models.Viewer) (*group, error) {
+func (h *Hub) group(t *topic, gkey string, s *wstransport.Stream, rc *graphql.OperationContext, v *models.Viewer) *group {
 	h.mu.Lock()
 	g := t.groups[gkey]
 	closed := t.closed
 	h.mu.Unlock()
 	if closed {
-		return nil, nil
+		return nil
 	}
 	if g != nil {
-		return g, nil
+		return g
 	}
 	ng := &group{t: t, key: gkey, members: map[*member]struct{}{},
 		feed: &feed{presence: make(chan *models.PresenceEvent, 1), sessions: make(chan *models.SessionEvent, 1)}}
@@ -212,14 +210,14 @@ func (h *Hub) group(t *topic, gkey string, s *wstransport.Stream, rc *graphql.Op
 	defer h.mu.Unlock()
 	if t.closed {
 		cancel()
-		return nil, nil
+		return nil
 	}
 	if g := t.groups[gkey]; g != nil { // created meanwhile by another joiner
 		cancel()
-		return g, nil
+		return g
 	}
 	t.groups[gkey] = ng
-	return ng, nil
+	return ng
 }
 
 // leave forgets a subscription that ended (completed by the client, its

@@ -28,9 +28,13 @@ func (p profiler) connected() {
 	p.save("/debug/pprof/heap", "rollcall-heap.pprof", 30*time.Second)
 }
 
+// window profiles the CPU over the measured window, and traces its first
+// 3 s: `go tool trace -pprof=sched` of the trace tells how long goroutines
+// waited for a CPU (what latency pays for on a busy machine).
 func (p profiler) window(d time.Duration) {
 	secs := max(1, int(d.Seconds()))
 	go p.save(fmt.Sprintf("/debug/pprof/profile?seconds=%d", secs), "rollcall-cpu.pprof", d+30*time.Second)
+	go p.save("/debug/pprof/trace?seconds=3", "rollcall-trace.out", 33*time.Second)
 }
 
 func (p profiler) save(path, name string, timeout time.Duration) {

@@ -1,12 +1,14 @@
 package httpapi
 
 import (
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"net/netip"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 )
 
@@ -128,4 +130,17 @@ type limitedConn struct {
 func (c *limitedConn) Close() error {
 	c.once.Do(c.release)
 	return c.Conn.Close()
+}
+
+// errNoDescriptor: the wrapped connection has no descriptor of its own.
+var errNoDescriptor = errors.New("httpapi: connection without a file descriptor")
+
+// SyscallConn exposes the descriptor of the connection it wraps, so the
+// websocket transport can write a fan-out frame straight to it without
+// waking a goroutine (see wstransport's inline writes).
+func (c *limitedConn) SyscallConn() (syscall.RawConn, error) {
+	if sc, ok := c.Conn.(syscall.Conn); ok {
+		return sc.SyscallConn()
+	}
+	return nil, errNoDescriptor
 }

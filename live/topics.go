@@ -366,7 +366,8 @@ func (h *Hub) watchFailed(ctx context.Context, err error) error {
 	return unavailable()
 }
 
-// Feeding reports whether ctx is a group's own operation, and its feed.
+// feedFrom answers the feed of a group's own operation, or nil for any
+// other context.
 func feedFrom(ctx context.Context) *feed {
 	f, _ := ctx.Value(feedKey{}).(*feed)
 	return f

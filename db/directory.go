@@ -193,30 +193,73 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if !sc.viewerCanSee(acct.ID) {
 		return page, models.ErrNoAccess
 	}
-	spec, err := memberOrder(s.Dialect, q.Order)
+	st, err := s.membersStatements(ctx, sc.chain(acct.ID), q, p)
 	if err != nil {
 		return page, err
-	}
-	where, args, err := memberConditions(sc.chain(acct.ID), q)
-	if err != nil {
-		return page, err
-	}
-	// The count needs users only to search their names.
-	countFrom := " FROM memberships m WHERE " + where
-	if strings.TrimSpace(q.Search) != "" {
-		countFrom = " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
 	}
 	page.Total = -1
-	if !q.NoTotal {
-		if err := db.Raw("SELECT COUNT(*)"+countFrom, args...).Scan(&page.Total).Error; err != nil {
+	if st.count != "" {
+		if err := db.Raw(st.count, st.countArgs...).Scan(&page.Total).Error; err != nil {
 			return page, translate(err)
 		}
 	}
+	if st.needsTotal && page.Total > userDrivenThreshold {
+		st.page, st.pageArgs = st.bigPage, st.bigPageArgs
+	}
+	var rows []*memberRow
+	if err := db.Raw(st.page, st.pageArgs...).Scan(&rows).Error; err != nil {
+		return page, translate(err)
+	}
+	rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)
+	for _, r := range rows {
+		m := r.Membership
+		m.Inherited = m.AccountID != acct.ID
+		m.EffectiveAccountID = acct.ID
+		page.Rows = append(page.Rows, models.Edge[*models.Membership]{Node: &m, Cursor: encodeMemberCursor(q.Order, q.Desc, r, st.spec)})
+	}
+	return page, nil
+}
+
+// membersStatements are the statements of one members page: the count
+// (empty with q.NoTotal), and the page read as it suits a small account
+// (page) or a large one (bigPage, on MySQL: in the order's users index, so
+// the read stops after a page; left to itself the optimiser reads every
+// membership of the account and sorts them all). needsTotal says the choice
+// between them is made on the count.
+type membersStatements struct {
+	spec          orderSpec
+	count         string
+	countArgs     []any
+	page, bigPage string
+	pageArgs      []any
+	bigPageArgs   []any
+	needsTotal    bool
+}
+
+func (s *Store) membersStatements(_ context.Context, chain []int64, q models.MemberQuery, p models.PageRequest) (membersStatements, error) {
+	var st membersStatements
+	spec, err := memberOrder(s.Dialect, q.Order)
+	if err != nil {
+		return st, err
+	}
+	st.spec = spec
+	where, args, err := memberConditions(chain, q)
+	if err != nil {
+		return st, err
+	}
+	if !q.NoTotal {
+		// The count needs users only to search their names.
+		st.count = "SELECT COUNT(*) FROM memberships m WHERE " + where
+		if strings.TrimSpace(q.Search) != "" {
+			st.count = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
+		}
+		st.countArgs = args
+	}
 	pageWhere, pageArgs, err := memberKeyset(spec, q, p)
 	if err != nil {
-		return page, err
+		return st, err
 	}
-	pageArgs = append(append([]any{}, args...), pageArgs...)
+	pageArgs = append(append(append([]any{}, args...), pageArgs...), p.First+1)
 	// A backward page is read in the opposite order (DESC is the exact
 	// reverse of ASC, never-active people included) and put back by Cut.
 	dir := "ASC"
@@ -227,30 +270,52 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	for i, k := range spec.order {
 		order[i] = k + " " + dir
 	}
-	// On MySQL a large account is read in the order's index from users
-	// and stops after a page; left to itself the optimiser reads every
-	// membership of the account and sorts them all. A small account (or
-	// an unknown size) is cheaper the other way round.
-	from := " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
-	hint := ""
-	if s.Dialect == MySQL && spec.userIndex != "" && (q.NoTotal || page.Total > userDrivenThreshold) {
-		hint = "STRAIGHT_JOIN "
-		from = " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where
+	tail := pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
+	st.page = "SELECT m.*, " + spec.selects + " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where + tail
+	st.pageArgs = pageArgs
+	if s.Dialect == MySQL && spec.userIndex != "" {
+		big := "SELECT STRAIGHT_JOIN m.*, " + spec.selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+		if q.NoTotal {
+			st.page = big
+		} else {
+			st.bigPage, st.bigPageArgs, st.needsTotal = big, pageArgs, true
+		}
 	}
-	sql := "SELECT " + hint + "m.*, " + spec.selects + from + pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
-	pageArgs = append(pageArgs, p.First+1)
-	var rows []*memberRow
-	if err := db.Raw(sql, pageArgs...).Scan(&rows).Error; err != nil {
-		return page, translate(err)
+	return st, nil
+}
+
+// MembersPageSQL is the SQL text, arguments interpolated as the driver
+// sends them, of the statements FindMembers runs for one page after the
+// viewer's scope (ctx carries the viewer): the count (empty with
+// q.NoTotal) and the page. cmd/bench runs them directly as the store's
+// ceiling.
+func (s *Store) MembersPageSQL(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest) (count, page string, err error) {
+	sc, acct, err := s.readScopeOfAccount(ctx, accountID)
+	if err != nil {
+		return "", "", translate(err)
 	}
-	rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)
-	for _, r := range rows {
-		m := r.Membership
-		m.Inherited = m.AccountID != acct.ID
-		m.EffectiveAccountID = acct.ID
-		page.Rows = append(page.Rows, models.Edge[*models.Membership]{Node: &m, Cursor: encodeMemberCursor(q.Order, q.Desc, r, spec)})
+	if !sc.viewerCanSee(acct.ID) {
+		return "", "", models.ErrNoAccess
 	}
-	return page, nil
+	st, err := s.membersStatements(ctx, sc.chain(acct.ID), q, p)
+	if err != nil {
+		return "", "", err
+	}
+	db := s.conn(ctx)
+	text := func(sql string, args []any) string {
+		return db.ToSQL(func(tx *gorm.DB) *gorm.DB { return tx.Raw(sql, args...).Scan(&[]memberRow{}) })
+	}
+	if st.count != "" {
+		var total int64
+		if err := db.Raw(st.count, st.countArgs...).Scan(&total).Error; err != nil {
+			return "", "", translate(err)
+		}
+		count = text(st.count, st.countArgs)
+		if st.needsTotal && total > userDrivenThreshold {
+			st.page, st.pageArgs = st.bigPage, st.bigPageArgs
+		}
+	}
+	return count, text(st.page, st.pageArgs), nil
 }
 
 // memberKeyset is the WHERE of the rows between the page's cursors, in the

@@ -424,6 +424,9 @@ func (g *seedGen) setup(ctx context.Context, ownerEmail string) error {
 		if err := tx.Create(&models.OrganizationMember{OrganizationID: org.ID, UserID: owner.ID, CreatedAt: at}).Error; err != nil {
 			return err
 		}
+		if err := indexUser(tx, owner.ID); err != nil {
+			return err
+		}
 		grant := models.NormalizeGrant(models.Grant{Role: models.RoleOwner, Permissions: models.Permissions{models.PermissionBillingManager}, Products: products})
 		if err := tx.Create(&models.Membership{OrganizationID: org.ID, AccountID: g.res.RootAccountID, UserID: owner.ID,
 			Role: grant.Role, RoleRank: grant.Role.Rank(), Permissions: grant.Permissions, Products: grant.Products,
@@ -521,6 +524,7 @@ func (g *seedGen) memberBatch(ctx context.Context, batch, lo, hi int) error {
 	emails := make([]string, n)
 	created := make([]time.Time, n)
 	users := make([]any, 0, n*len(seedUserColumns))
+	people := make([]searchPerson, n)
 	memberships := make([][]seedMembership, n)
 	for k := 0; k < n; k++ {
 		i := lo + k
@@ -566,6 +570,7 @@ func (g *seedGen) memberBatch(ctx context.Context, batch, lo, hi int) error {
 			lastActive = la
 			updated = between(r, at, la.Add(time.Microsecond))
 		}
+		people[k] = searchPerson{FirstName: p.first, LastName: p.last, DisplayName: display, Email: email}
 		users = append(users, email, emails[k], g.hash, p.first, p.last, display,
 			phone, country, lang, commEmail, avatar,
 			r.IntN(100) < 85, r.IntN(100) < 90, r.IntN(100) < 60, r.IntN(100) < 3, lastActive, at, updated)
@@ -616,11 +621,14 @@ func (g *seedGen) memberBatch(ctx context.Context, batch, lo, hi int) error {
 		claims := make([]any, 0, n*len(seedClaimColumns))
 		members := make([]any, 0, n*len(seedOrgMemberColumns))
 		grants := make([]any, 0, n*len(seedMembershipColumns))
+		var search []any
 		for k, e := range emails {
 			id, ok := ids[e]
 			if !ok {
 				return fmt.Errorf("user %s was not read back after insert", e)
 			}
+			people[k].ID = id
+			search = appendSearchRows(search, people[k].rows([]int64{g.res.OrganizationID}))
 			claims = append(claims, e, id, created[k])
 			members = append(members, g.res.OrganizationID, id, created[k])
 			for _, m := range memberships[k] {
@@ -639,6 +647,9 @@ func (g *seedGen) memberBatch(ctx context.Context, batch, lo, hi int) error {
 			return err
 		}
 		if err := g.d.bulkInsert(tx, "memberships", seedMembershipColumns, grants); err != nil {
+			return err
+		}
+		if err := g.d.bulkInsert(tx, "directory_search", searchColumns, search); err != nil {
 			return err
 		}
 		rows = 3*n + len(grants)/len(seedMembershipColumns)

@@ -112,6 +112,10 @@ func open(ctx context.Context, databaseURL string, log *slog.Logger) (*DB, error
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	if err := d.ensureSearchIndex(ctx, log); err != nil {
+		_ = sqlDB.Close()
+		return nil, err
+	}
 	return d, nil
 }
 

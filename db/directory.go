@@ -8,7 +8,6 @@ import (
 	"strconv"
 	"strings"
 	"time"
-	"unicode/utf8"
 
 	"gorm.io/gorm"
 
@@ -193,7 +192,7 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if !sc.viewerCanSee(acct.ID) {
 		return page, models.ErrNoAccess
 	}
-	st, err := s.membersStatements(ctx, sc.chain(acct.ID), q, p)
+	st, err := s.membersStatements(sc.org.ID, sc.chain(acct.ID), q, p)
 	if err != nil {
 		return page, err
 	}
@@ -236,30 +235,74 @@ type membersStatements struct {
 	needsTotal    bool
 }
 
-func (s *Store) membersStatements(_ context.Context, chain []int64, q models.MemberQuery, p models.PageRequest) (membersStatements, error) {
+func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQuery, p models.PageRequest) (membersStatements, error) {
 	var st membersStatements
 	spec, err := memberOrder(s.Dialect, q.Order)
 	if err != nil {
 		return st, err
 	}
-	st.spec = spec
+	search, err := models.ParseSearch("search", q.Search)
+	if err != nil {
+		return st, err
+	}
 	where, args, err := memberConditions(chain, q)
 	if err != nil {
 		return st, err
 	}
-	if !q.NoTotal {
-		// The count needs users only to search their names.
-		st.count = "SELECT COUNT(*) FROM memberships m WHERE " + where
-		if strings.TrimSpace(q.Search) != "" {
-			st.count = "SELECT COUNT(*) FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
-		}
-		st.countArgs = args
+	if search.Nobody {
+		where += " AND 1 = 0"
 	}
+	words := len(search.Words) > 0
+	straight := ""
+	if s.Dialect == MySQL {
+		straight = "STRAIGHT_JOIN " // the index drives: see below
+	}
+	// A search is read from the organization's search index, driven by its
+	// most selective word: the optimiser left to itself would test every
+	// member of the account against the index instead.
+	var driven string
+	var drivenArgs []any
+	if words {
+		driven, drivenArgs = searchDriven(orgID, search)
+	}
+	if !q.NoTotal {
+		st.countArgs = args
+		switch {
+		case !words:
+			st.count = "SELECT COUNT(*) FROM memberships m WHERE " + where
+		default:
+			// An indexed word has one row per person; a shorter one may
+			// have several (its range of keys).
+			count := "COUNT(*)"
+			if !models.Indexed(search.Words[0]) {
+				count = "COUNT(DISTINCT s.user_id)"
+			}
+			st.count = "SELECT " + straight + count + " FROM directory_search s JOIN memberships m ON m.user_id = s.user_id WHERE " + driven + " AND " + where
+			st.countArgs = append(append([]any{}, drivenArgs...), args...)
+		}
+	}
+	// The NAME order of a search with an indexed word is the index's own
+	// order under that word: the page is read in order and stops after a
+	// page. Other searches test each member in the order's index.
+	from := "memberships m JOIN users u ON u.id = m.user_id WHERE "
+	fromArgs := []any{}
+	indexDriven := words && models.Indexed(search.Words[0]) && (q.Order == models.MemberOrderName || q.Order == "")
+	switch {
+	case indexDriven:
+		spec = searchNameOrder(spec)
+		from = "directory_search s JOIN memberships m ON m.user_id = s.user_id WHERE " + driven + " AND "
+		fromArgs = drivenArgs
+	case words:
+		filter, filterArgs := searchFilter(orgID, "m.user_id", search)
+		where += " AND " + filter
+		args = append(append([]any{}, args...), filterArgs...)
+	}
+	st.spec = spec
 	pageWhere, pageArgs, err := memberKeyset(spec, q, p)
 	if err != nil {
 		return st, err
 	}
-	pageArgs = append(append(append([]any{}, args...), pageArgs...), p.First+1)
+	pageArgs = append(append(append(append([]any{}, fromArgs...), args...), pageArgs...), p.First+1)
 	// A backward page is read in the opposite order (DESC is the exact
 	// reverse of ASC, never-active people included) and put back by Cut.
 	dir := "ASC"
@@ -271,9 +314,17 @@ func (s *Store) membersStatements(_ context.Context, chain []int64, q models.Mem
 		order[i] = k + " " + dir
 	}
 	tail := pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
-	st.page = "SELECT m.*, " + spec.selects + " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where + tail
+	if indexDriven {
+		st.page = "SELECT " + straight + "m.*, " + spec.selects + " FROM " + from + where + tail
+		st.pageArgs = pageArgs
+		return st, nil
+	}
+	st.page = "SELECT m.*, " + spec.selects + " FROM " + from + where + tail
 	st.pageArgs = pageArgs
-	if s.Dialect == MySQL && spec.userIndex != "" {
+	// A large account is read in the order's users index and the read stops
+	// after a page, unless a search word is long enough to be rare: then
+	// testing members in order could read most of the account to fill it.
+	if s.Dialect == MySQL && spec.userIndex != "" && (!words || !models.Indexed(search.Words[0])) {
 		big := "SELECT STRAIGHT_JOIN m.*, " + spec.selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
 		if q.NoTotal {
 			st.page = big
@@ -282,6 +333,15 @@ func (s *Store) membersStatements(_ context.Context, chain []int64, q models.Mem
 		}
 	}
 	return st, nil
+}
+
+// searchNameOrder is the NAME order read from the search index (alias s):
+// the same names and id, so its cursors are the NAME order's.
+func searchNameOrder(spec orderSpec) orderSpec {
+	keys := []string{"s.first_name", "s.last_name", "s.user_id"}
+	spec.order, spec.compare, spec.userIndex = keys, keys, ""
+	spec.selects = "s.first_name AS k1, s.last_name AS k2"
+	return spec
 }
 
 // MembersPageSQL is the SQL text, arguments interpolated as the driver
@@ -297,7 +357,7 @@ func (s *Store) MembersPageSQL(ctx context.Context, accountID int64, q models.Me
 	if !sc.viewerCanSee(acct.ID) {
 		return "", "", models.ErrNoAccess
 	}
-	st, err := s.membersStatements(ctx, sc.chain(acct.ID), q, p)
+	st, err := s.membersStatements(sc.org.ID, sc.chain(acct.ID), q, p)
 	if err != nil {
 		return "", "", err
 	}
@@ -370,14 +430,6 @@ func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error
 			fmt.Sprintf(closeness, "m2") + " < " + fmt.Sprintf(closeness, "m") + ")"
 		args = append(args, chain)
 	}
-	if search := strings.TrimSpace(q.Search); search != "" {
-		if utf8.RuneCountInString(search) > 200 {
-			return "", nil, models.InvalidInput("search", "use at most 200 characters")
-		}
-		pat := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
-		where += " AND (LOWER(u.first_name) LIKE ? ESCAPE '!' OR LOWER(u.last_name) LIKE ? ESCAPE '!' OR LOWER(u.display_name) LIKE ? ESCAPE '!' OR u.email_lower LIKE ? ESCAPE '!')"
-		args = append(args, pat, pat, pat, pat)
-	}
 	if len(q.Roles) > 0 {
 		for _, r := range q.Roles {
 			if !r.Valid() {
@@ -416,16 +468,20 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	if _, err := s.loadScope(ctx, db, orgID); err != nil {
 		return page, translate(err)
 	}
+	sq, err := models.ParseSearch("search", search)
+	if err != nil {
+		return page, err
+	}
 	base := func() *gorm.DB {
 		q := db.Model(&models.User{}).Joins("JOIN organization_members om ON om.user_id = users.id AND om.organization_id = ?", orgID)
-		if search = strings.TrimSpace(search); search != "" {
-			pat := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
-			q = q.Where("(LOWER(users.first_name) LIKE ? ESCAPE '!' OR LOWER(users.last_name) LIKE ? ESCAPE '!' OR LOWER(users.display_name) LIKE ? ESCAPE '!' OR users.email_lower LIKE ? ESCAPE '!')", pat, pat, pat, pat)
+		if sq.Nobody {
+			q = q.Where("1 = 0")
+		}
+		if len(sq.Words) > 0 {
+			driven, args := searchDriven(orgID, sq)
+			q = q.Where("users.id IN (SELECT s.user_id FROM directory_search s WHERE "+driven+")", args...)
 		}
 		return q
-	}
-	if utf8.RuneCountInString(search) > 200 {
-		return page, models.InvalidInput("search", "use at most 200 characters")
 	}
 	if err := base().Count(&page.Total).Error; err != nil {
 		return page, translate(err)

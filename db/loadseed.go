@@ -158,6 +158,7 @@ func (d *DB) loadGroupBatch(ctx context.Context, spec LoadSeedSpec, res *LoadSee
 		claims := make([]any, 0, len(people)*len(seedClaimColumns))
 		members := make([]any, 0, len(people)*len(seedOrgMemberColumns))
 		grants := make([]any, 0, len(people)*len(seedMembershipColumns))
+		var search []any
 		sessions := make([]any, 0, len(people)*len(loadSessionColumns))
 		expires := now.Add(30 * 24 * time.Hour)
 		for i := range people {
@@ -168,6 +169,7 @@ func (d *DB) loadGroupBatch(ctx context.Context, spec LoadSeedSpec, res *LoadSee
 			}
 			p.userID = id
 			grp := groups[p.group-lo]
+			search = appendSearchRows(search, searchPerson{ID: id, FirstName: "Load", LastName: fmt.Sprint(i), Email: p.email}.rows([]int64{grp.OrganizationID}))
 			claims = append(claims, emails[i], id, now)
 			members = append(members, grp.OrganizationID, id, now)
 			grants = append(grants, grp.OrganizationID, grp.AccountID, id, string(models.RoleAgent), models.RoleAgent.Rank(),
@@ -183,6 +185,7 @@ func (d *DB) loadGroupBatch(ctx context.Context, spec LoadSeedSpec, res *LoadSee
 			{"organization_members", seedOrgMemberColumns, members},
 			{"memberships", seedMembershipColumns, grants},
 			{"sessions", loadSessionColumns, sessions},
+			{"directory_search", searchColumns, search},
 		} {
 			if err := d.bulkInsert(tx, step.table, step.cols, step.args); err != nil {
 				return err

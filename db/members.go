@@ -364,6 +364,9 @@ func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64,
 		if err := tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Delete(&models.OrganizationMember{}).Error; err != nil {
 			return err
 		}
+		if err := unindexMember(tx, sc.org.ID, userID); err != nil {
+			return err
+		}
 		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditRemovedFromOrg, TargetUserID: &userID,
 			TargetEmail: &email, AccountID: &root, Details: details(map[string]any{"highestRole": highest, "memberships": len(dropped)})})
 	})

@@ -85,7 +85,13 @@ func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*m
 			return nil
 		}
 		changes["updated_at"] = s.Now()
-		return tx.Model(&user).Updates(changes).Error
+		if err := tx.Model(&user).Updates(changes).Error; err != nil {
+			return err
+		}
+		if changes["first_name"] != nil || changes["last_name"] != nil || changes["display_name"] != nil {
+			return indexUser(tx, user.ID)
+		}
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -65,5 +65,8 @@ func (s *Store) joinOrganization(tx *gorm.DB, orgID, userID int64) error {
 	if n > 0 {
 		return nil
 	}
-	return tx.Create(&models.OrganizationMember{OrganizationID: orgID, UserID: userID, CreatedAt: s.Now()}).Error
+	if err := tx.Create(&models.OrganizationMember{OrganizationID: orgID, UserID: userID, CreatedAt: s.Now()}).Error; err != nil {
+		return err
+	}
+	return indexUser(tx, userID)
 }

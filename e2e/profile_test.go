@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -372,6 +373,9 @@ func TestEmailChange(t *testing.T) {
 		var ok struct {
 			OK bool `json:"requestEmailChange"`
 		}
+		if got := directorySearch(t, c, "new@example"); len(got) != 0 {
+			t.Fatalf("found by an address not yet hers: %v", got)
+		}
 		c.MustDo(t, q, map[string]any{"in": map[string]any{"newEmail": "new@example.com", "currentPassword": "correct horse battery"}}, &ok)
 		waitLink(t, n, "new@example.com", "/confirm-email", 1)
 		waitMailTo(t, n, "ada@example.com", "new@example.com")
@@ -396,6 +400,9 @@ func TestEmailChange(t *testing.T) {
 		n.Client().MustDo(t, confirm, map[string]any{"t": token}, &out)
 		if out.C.Email != "new@example.com" {
 			t.Fatalf("email %q", out.C.Email)
+		}
+		if got := directorySearch(t, c, "new@example"); !slices.Equal(got, []string{"new@example.com"}) {
+			t.Fatalf("the directory search follows the new login email: %v", got)
 		}
 		if r := n.Client().Do(t, confirm, map[string]any{"t": token}); r.Code() != "TOKEN_INVALID" {
 			t.Fatalf("second use: %+v", r.Errors)

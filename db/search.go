@@ -1,0 +1,232 @@
+package db
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"strings"
+	"unicode/utf8"
+
+	"gorm.io/gorm"
+
+	"github.com/rollcall/rollcall/models"
+)
+
+// searchIndexVersion is the version of models.SearchEntries the index is
+// built with: raising it rebuilds the index at the next start.
+const searchIndexVersion = 1
+
+// searchRow is one row of directory_search (see its migration).
+type searchRow struct {
+	OrganizationID int64  `gorm:"primaryKey;autoIncrement:false"`
+	Prefix         string `gorm:"primaryKey"`
+	FirstName      string `gorm:"primaryKey"`
+	LastName       string `gorm:"primaryKey"`
+	UserID         int64  `gorm:"primaryKey;autoIncrement:false"`
+	Words          string
+}
+
+func (searchRow) TableName() string { return "directory_search" }
+
+// searchPerson is what the index is made of.
+type searchPerson struct {
+	ID                                      int64
+	FirstName, LastName, DisplayName, Email string
+}
+
+func (p searchPerson) rows(orgIDs []int64) []searchRow {
+	entries := models.SearchEntries(p.FirstName, p.LastName, p.DisplayName, p.Email)
+	out := make([]searchRow, 0, len(entries)*len(orgIDs))
+	for _, org := range orgIDs {
+		for _, e := range entries {
+			out = append(out, searchRow{OrganizationID: org, Prefix: e.Prefix, FirstName: p.FirstName, LastName: p.LastName, UserID: p.ID, Words: e.Words})
+		}
+	}
+	return out
+}
+
+// searchColumns are directory_search's columns in the order of
+// appendSearchRows, for bulk inserts.
+var searchColumns = []string{"organization_id", "prefix", "first_name", "last_name", "user_id", "words"}
+
+func appendSearchRows(args []any, rows []searchRow) []any {
+	for _, r := range rows {
+		args = append(args, r.OrganizationID, r.Prefix, r.FirstName, r.LastName, r.UserID, r.Words)
+	}
+	return args
+}
+
+// searchInsertBatch keeps one INSERT under SQLite's placeholder limit.
+const searchInsertBatch = 500
+
+// indexUser files a person again in the search index of every organization
+// whose directory lists them, inside tx: after their names or login email
+// change, or they join an organization.
+func indexUser(tx *gorm.DB, userID int64) error {
+	var p searchPerson
+	if err := tx.Table("users").Select("id", "first_name", "last_name", "display_name", "email").Where("id = ?", userID).Take(&p).Error; err != nil {
+		return err
+	}
+	var orgs []int64
+	if err := tx.Table("organization_members").Where("user_id = ?", userID).Pluck("organization_id", &orgs).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("user_id = ?", userID).Delete(&searchRow{}).Error; err != nil {
+		return err
+	}
+	rows := p.rows(orgs)
+	if len(rows) == 0 {
+		return nil
+	}
+	return tx.CreateInBatches(rows, searchInsertBatch).Error
+}
+
+// unindexMember takes a person out of one organization's search index,
+// inside tx (they left its directory).
+func unindexMember(tx *gorm.DB, orgID, userID int64) error {
+	return tx.Where("organization_id = ? AND user_id = ?", orgID, userID).Delete(&searchRow{}).Error
+}
+
+// rebuildBatch is the number of people indexed per transaction.
+const rebuildBatch = 1000
+
+// RebuildSearchIndex files again everyone in the directory of orgID (of
+// every organization when orgID is 0), a thousand people per transaction,
+// so that the index can be rebuilt on a live store: each batch replaces
+// its people's rows whole.
+func (d *DB) RebuildSearchIndex(ctx context.Context, orgID int64) error {
+	db := d.gorm.WithContext(ctx)
+	var after int64
+	for {
+		q := db.Table("users u").Select("u.id", "u.first_name", "u.last_name", "u.display_name", "u.email").
+			Where("u.id > ?", after).Order("u.id").Limit(rebuildBatch)
+		if orgID != 0 {
+			q = q.Where("EXISTS (SELECT 1 FROM organization_members om WHERE om.user_id = u.id AND om.organization_id = ?)", orgID)
+		}
+		var people []searchPerson
+		if err := q.Scan(&people).Error; err != nil {
+			return translate(err)
+		}
+		if len(people) == 0 {
+			return nil
+		}
+		ids := make([]int64, len(people))
+		for i, p := range people {
+			ids[i] = p.ID
+		}
+		var members []struct{ OrganizationID, UserID int64 }
+		mq := db.Table("organization_members").Select("organization_id", "user_id").Where("user_id IN ?", ids)
+		if orgID != 0 {
+			mq = mq.Where("organization_id = ?", orgID)
+		}
+		if err := mq.Scan(&members).Error; err != nil {
+			return translate(err)
+		}
+		orgsOf := map[int64][]int64{}
+		for _, m := range members {
+			orgsOf[m.UserID] = append(orgsOf[m.UserID], m.OrganizationID)
+		}
+		var rows []searchRow
+		for _, p := range people {
+			rows = append(rows, p.rows(orgsOf[p.ID])...)
+		}
+		err := db.Transaction(func(tx *gorm.DB) error {
+			del := tx.Where("user_id IN ?", ids)
+			if orgID != 0 {
+				del = del.Where("organization_id = ?", orgID)
+			}
+			if err := del.Delete(&searchRow{}).Error; err != nil {
+				return err
+			}
+			if len(rows) == 0 {
+				return nil
+			}
+			return tx.CreateInBatches(rows, searchInsertBatch).Error
+		})
+		if err != nil {
+			return translate(err)
+		}
+		after = people[len(people)-1].ID
+	}
+}
+
+// ensureSearchIndex builds the search index when it was made by an older
+// version of the words (or never): the first start after the migration
+// that adds it. Two nodes starting together may both rebuild; each batch
+// replaces its people's rows whole, so the result is the same.
+func (d *DB) ensureSearchIndex(ctx context.Context, log *slog.Logger) error {
+	var version int
+	if err := d.gorm.WithContext(ctx).Table("directory_search_state").Where("id = 1").Pluck("version", &version).Error; err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	if version >= searchIndexVersion {
+		return nil
+	}
+	start := d.Now()
+	if err := d.RebuildSearchIndex(ctx, 0); err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	if err := d.gorm.WithContext(ctx).Table("directory_search_state").Where("id = 1").Update("version", searchIndexVersion).Error; err != nil {
+		return fmt.Errorf("search index: %w", err)
+	}
+	if log != nil {
+		log.Info("search index built", "version", searchIndexVersion, "took", d.Now().Sub(start).String())
+	}
+	return nil
+}
+
+// maxRune ends the range of index keys that start with a short word.
+var maxRune = string(utf8.MaxRune)
+
+// searchWordCondition is the condition of the index row alias (of one
+// person in one organization) on one query word: its prefix key, and for
+// a word longer than the key, the word starting one of the row's words. A
+// word shorter than the key matches the range of keys it starts. Words
+// are letters and digits only (models.SearchWords), so they need no
+// escaping in a LIKE pattern.
+func searchWordCondition(alias, word string) (string, []any) {
+	if !models.Indexed(word) {
+		return alias + ".prefix >= ? AND " + alias + ".prefix < ?", []any{word, word + maxRune}
+	}
+	p := models.SearchPrefix(word)
+	if p == word {
+		return alias + ".prefix = ?", []any{p}
+	}
+	return alias + ".prefix = ? AND " + alias + ".words LIKE ?", []any{p, "% " + word + "%"}
+}
+
+// searchExists is "the person userCol has a word starting with word in the
+// organization's index".
+func searchExists(orgID int64, userCol, word string) (string, []any) {
+	cond, args := searchWordCondition("sx", word)
+	return "EXISTS (SELECT 1 FROM directory_search sx WHERE sx.user_id = " + userCol + " AND sx.organization_id = ? AND " + cond + ")",
+		append([]any{orgID}, args...)
+}
+
+// searchFilter is the condition that the person userCol matches every word
+// of the query, each tested on its own.
+func searchFilter(orgID int64, userCol string, q models.SearchQuery) (string, []any) {
+	var parts []string
+	var args []any
+	for _, w := range q.Words {
+		cond, a := searchExists(orgID, userCol, w)
+		parts = append(parts, cond)
+		args = append(args, a...)
+	}
+	return strings.Join(parts, " AND "), args
+}
+
+// searchDriven is the index read that finds the people of the query's most
+// selective word (alias s, one row per person when the word is indexed)
+// and the EXISTS conditions of its other words.
+func searchDriven(orgID int64, q models.SearchQuery) (string, []any) {
+	cond, args := searchWordCondition("s", q.Words[0])
+	where := "s.organization_id = ? AND " + cond
+	args = append([]any{orgID}, args...)
+	if len(q.Words) > 1 {
+		rest, restArgs := searchFilter(orgID, "s.user_id", models.SearchQuery{Words: q.Words[1:]})
+		where += " AND " + rest
+		args = append(args, restArgs...)
+	}
+	return where, args
+}

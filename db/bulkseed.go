@@ -424,7 +424,7 @@ func (g *seedGen) setup(ctx context.Context, ownerEmail string) error {
 		if err := tx.Create(&models.OrganizationMember{OrganizationID: org.ID, UserID: owner.ID, CreatedAt: at}).Error; err != nil {
 			return err
 		}
-		if err := indexUser(tx, owner.ID); err != nil {
+		if err := g.d.indexUser(tx, owner.ID); err != nil {
 			return err
 		}
 		grant := models.NormalizeGrant(models.Grant{Role: models.RoleOwner, Permissions: models.Permissions{models.PermissionBillingManager}, Products: products})

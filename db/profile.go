@@ -58,7 +58,7 @@ func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*m
 	}
 	var user models.User
 	mailed := false
-	err = s.tx(ctx, func(tx *gorm.DB) error {
+	err = s.txRetry(ctx, func(tx *gorm.DB) error {
 		if err := s.forUpdate(tx).Where("id = ?", v.UserID).Take(&user).Error; err != nil {
 			return err
 		}
@@ -89,7 +89,7 @@ func (s *Store) UpdateProfile(ctx context.Context, upd models.ProfileUpdate) (*m
 			return err
 		}
 		if changes["first_name"] != nil || changes["last_name"] != nil || changes["display_name"] != nil {
-			return indexUser(tx, user.ID)
+			return s.indexUser(tx, user.ID)
 		}
 		return nil
 	})

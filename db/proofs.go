@@ -233,7 +233,7 @@ func (s *Store) applyClaim(ctx context.Context, tx *gorm.DB, user *models.User, 
 	if err := tx.Model(user).Updates(changes).Error; err != nil {
 		return nil, err
 	}
-	if err := indexUser(tx, user.ID); err != nil {
+	if err := s.indexUser(tx, user.ID); err != nil {
 		return nil, err
 	}
 	if err := tx.Where("id = ?", user.ID).Take(user).Error; err != nil {
@@ -271,7 +271,7 @@ func (s *Store) createOrganization(ctx context.Context, tx *gorm.DB, user *model
 	if err := tx.Create(&models.OrganizationMember{OrganizationID: org.ID, UserID: user.ID, CreatedAt: now}).Error; err != nil {
 		return err
 	}
-	if err := indexUser(tx, user.ID); err != nil {
+	if err := s.indexUser(tx, user.ID); err != nil {
 		return err
 	}
 	m := &models.Membership{
@@ -326,7 +326,7 @@ func (s *Store) moveLoginEmail(tx *gorm.DB, user *models.User, email string) err
 	if err := tx.Model(user).Updates(map[string]any{"email": email, "email_lower": key, "email_verified_at": now, "updated_at": now}).Error; err != nil {
 		return translateConflict(err, "email", "this email address is no longer available")
 	}
-	return indexUser(tx, user.ID)
+	return s.indexUser(tx, user.ID)
 }
 
 // proveByInvitation records that user proved their login email by

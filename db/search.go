@@ -61,30 +61,66 @@ const searchInsertBatch = 500
 
 // indexUser files a person again in the search index of every organization
 // whose directory lists them, inside tx: after their names or login email
-// change, or they join an organization.
-func indexUser(tx *gorm.DB, userID int64) error {
+// change, or they join an organization. Only the rows that change are
+// written, each by its exact key: on MySQL a delete by a key range would
+// lock the gaps beside it, and two people renamed at once would deadlock
+// on each other's inserts. The person's row is locked first, so their own
+// concurrent changes take turns.
+func (d *DB) indexUser(tx *gorm.DB, userID int64) error {
 	var p searchPerson
-	if err := tx.Table("users").Select("id", "first_name", "last_name", "display_name", "email").Where("id = ?", userID).Take(&p).Error; err != nil {
+	if err := d.forUpdate(tx.Table("users").Select("id", "first_name", "last_name", "display_name", "email").Where("id = ?", userID)).Take(&p).Error; err != nil {
 		return err
 	}
 	var orgs []int64
 	if err := tx.Table("organization_members").Where("user_id = ?", userID).Pluck("organization_id", &orgs).Error; err != nil {
 		return err
 	}
-	if err := tx.Where("user_id = ?", userID).Delete(&searchRow{}).Error; err != nil {
+	var old []searchRow
+	if err := tx.Where("user_id = ?", userID).Find(&old).Error; err != nil {
 		return err
 	}
-	rows := p.rows(orgs)
-	if len(rows) == 0 {
+	want := p.rows(orgs)
+	return replaceSearchRows(tx, old, want)
+}
+
+// replaceSearchRows turns one person's rows old into want, writing only
+// the difference, each row by its exact key.
+func replaceSearchRows(tx *gorm.DB, old, want []searchRow) error {
+	keep := make(map[searchRow]bool, len(want))
+	for _, r := range want {
+		keep[r] = true
+	}
+	have := make(map[searchRow]bool, len(old))
+	for _, r := range old {
+		have[r] = true
+		if keep[r] {
+			continue
+		}
+		if err := tx.Where("organization_id = ? AND prefix = ? AND first_name = ? AND last_name = ? AND user_id = ?",
+			r.OrganizationID, r.Prefix, r.FirstName, r.LastName, r.UserID).Delete(&searchRow{}).Error; err != nil {
+			return err
+		}
+	}
+	var add []searchRow
+	for _, r := range want {
+		if !have[r] {
+			add = append(add, r)
+		}
+	}
+	if len(add) == 0 {
 		return nil
 	}
-	return tx.CreateInBatches(rows, searchInsertBatch).Error
+	return tx.CreateInBatches(add, searchInsertBatch).Error
 }
 
 // unindexMember takes a person out of one organization's search index,
 // inside tx (they left its directory).
 func unindexMember(tx *gorm.DB, orgID, userID int64) error {
-	return tx.Where("organization_id = ? AND user_id = ?", orgID, userID).Delete(&searchRow{}).Error
+	var old []searchRow
+	if err := tx.Where("organization_id = ? AND user_id = ?", orgID, userID).Find(&old).Error; err != nil {
+		return err
+	}
+	return replaceSearchRows(tx, old, nil)
 }
 
 // rebuildBatch is the number of people indexed per transaction.

@@ -68,5 +68,5 @@ func (s *Store) joinOrganization(tx *gorm.DB, orgID, userID int64) error {
 	if err := tx.Create(&models.OrganizationMember{OrganizationID: orgID, UserID: userID, CreatedAt: s.Now()}).Error; err != nil {
 		return err
 	}
-	return indexUser(tx, userID)
+	return s.indexUser(tx, userID)
 }

@@ -1,7 +1,9 @@
 package e2e
 
 import (
+	"fmt"
 	"slices"
+	"sync"
 	"testing"
 
 	"github.com/rollcall/rollcall/internal/testenv"
@@ -91,6 +93,51 @@ func TestDirectorySearchFollowsChanges(t *testing.T) {
 		}
 		if r := f.owner.Do(t, membersQuery, map[string]any{"id": f.rootID, "filter": map[string]any{"search": "a b c d e f g h i"}}); r.Code() != "BAD_USER_INPUT" {
 			t.Fatalf("nine words: %+v", r.Errors)
+		}
+	})
+}
+
+// People renaming themselves at once each rewrite their index rows beside
+// one another's: every rename succeeds (on MySQL, exact-key writes take no
+// gap locks to deadlock on) and the index ends with each person's last
+// name.
+func TestDirectorySearchConcurrentRenames(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{})
+		f := newOrg(t, n, "owner@example.com")
+		const people, renames = 6, 8
+		clients := make([]*testenv.Client, people)
+		for i := range clients {
+			clients[i] = n.AddMember(t, f.rootID, fmt.Sprintf("p%d@example.com", i), models.Grant{Role: models.RoleAgent})
+		}
+		var wg sync.WaitGroup
+		errs := make(chan string, people*renames)
+		for i, c := range clients {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for k := 0; k < renames; k++ {
+					// Neighbouring keys: every name starts "nam".
+					r := c.Do(t, `mutation($n: String!) { updateProfile(input: {firstName: $n}) { id } }`, map[string]any{"n": fmt.Sprintf("Nam%d%d", k, i)})
+					if len(r.Errors) > 0 {
+						errs <- fmt.Sprintf("%+v", r.Errors)
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for e := range errs {
+			t.Fatalf("a rename failed: %s", e)
+		}
+		for i := range clients {
+			want := fmt.Sprintf("p%d@example.com", i)
+			if got := accountSearch(t, f.owner, f.rootID, fmt.Sprintf("nam%d%d", renames-1, i)); !slices.Equal(got, []string{want}) {
+				t.Fatalf("last name of %s: %v", want, got)
+			}
+		}
+		if got := accountSearch(t, f.owner, f.rootID, "nam0"); len(got) != 0 {
+			t.Fatalf("first names still indexed: %v", got)
 		}
 	})
 }

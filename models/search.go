@@ -162,9 +162,6 @@ func ParseSearch(field, text string) (SearchQuery, error) {
 	return SearchQuery{Words: words, Nobody: len(words) == 0 && strings.TrimSpace(text) != ""}, nil
 }
 
-// Empty says the query matches everyone.
-func (q SearchQuery) Empty() bool { return len(q.Words) == 0 && !q.Nobody }
-
 // Indexed says the word is found by its exact prefix key (it has at least
 // SearchPrefixLen letters); a shorter word is found by the range of keys
 // it starts.

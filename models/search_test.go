@@ -58,10 +58,10 @@ func TestParseSearch(t *testing.T) {
 	if err != nil || !slices.Equal(q.Words, []string{"maria", "gar"}) {
 		t.Fatalf("longest word first: %q %v", q.Words, err)
 	}
-	if q, err := ParseSearch("search", " \t "); err != nil || !q.Empty() || q.Nobody {
+	if q, err := ParseSearch("search", " \t "); err != nil || len(q.Words) != 0 || q.Nobody {
 		t.Fatalf("blank is no search: %+v %v", q, err)
 	}
-	if q, err := ParseSearch("search", " % "); err != nil || q.Empty() || !q.Nobody {
+	if q, err := ParseSearch("search", " % "); err != nil || len(q.Words) != 0 || !q.Nobody {
 		t.Fatalf("punctuation alone matches no one: %+v %v", q, err)
 	}
 	if _, err := ParseSearch("search", strings.Repeat("a", MaxSearchLength+1)); ErrorCode(err) != CodeBadUserInput {

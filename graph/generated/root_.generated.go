@@ -2096,7 +2096,13 @@ enum MemberOrderField {
 }
 
 input MemberFilter {
-  "Case-insensitive substring of first, last or display name, or email."
+  """
+  Type-ahead: every word of the search starts a word of the person's first,
+  last or display name or login email (split at dots, dashes, underscores and
+  the @), without case or accents: "mar" finds María López and
+  mark.lee@acme.com, not Omar. At most 200 characters and 8 words; blank
+  text is no filter, punctuation alone matches no one.
+  """
   search: String
   roles: [Role!]
   """
@@ -2142,7 +2148,7 @@ extend type Account {
 }
 
 extend type Organization {
-  "People in the company directory, by email."
+  "People in the company directory, by email; search as in MemberFilter.search."
   members(search: String, first: Int, after: String, last: Int, before: String): UserConnection!
 }
 `, BuiltIn: false},

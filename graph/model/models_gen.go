@@ -143,7 +143,11 @@ type InviteUsersPayload struct {
 }
 
 type MemberFilter struct {
-	// Case-insensitive substring of first, last or display name, or email.
+	// Type-ahead: every word of the search starts a word of the person's first,
+	// last or display name or login email (split at dots, dashes, underscores and
+	// the @), without case or accents: "mar" finds María López and
+	// mark.lee@acme.com, not Omar. At most 200 characters and 8 words; blank
+	// text is no filter, punctuation alone matches no one.
 	Search *string       `json:"search,omitempty"`
 	Roles  []models.Role `json:"roles,omitempty"`
 	// Live status, read from presence in one round trip when the page is asked

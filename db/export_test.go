@@ -116,3 +116,10 @@ func ScopeOfOrganizationAsBefore(ctx context.Context, s *Store, orgID int64) (Sc
 func (d *DB) RemoveDirectoryRowForTest(ctx context.Context, orgID, userID int64) error {
 	return d.conn(ctx).Where("organization_id = ? AND user_id = ?", orgID, userID).Delete(&models.OrganizationMember{}).Error
 }
+
+// The cell formatting of the members export, for a reference built as it
+// was before the export streamed.
+var (
+	TimeCell   = formatTime
+	StringCell = deref
+)

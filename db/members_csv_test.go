@@ -6,7 +6,6 @@ import (
 	"reflect"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rollcall/rollcall/db"
 	"github.com/rollcall/rollcall/internal/testenv"
@@ -47,7 +46,7 @@ func exportAsBefore(ctx context.Context, t *testing.T, s *db.Store, accountID in
 			}
 			perms, _ := m.Permissions.Value()
 			out = append(out, []string{u.Email, u.FirstName, u.LastName, u.Name(), string(m.Role), perms.(string),
-				strings.Join(m.Products, ","), access, "ACTIVE", timeCell(u.LastActiveAt), timeCell(&m.CreatedAt)})
+				strings.Join(m.Products, ","), access, "ACTIVE", db.TimeCell(u.LastActiveAt), db.TimeCell(&m.CreatedAt)})
 		}
 		if !page.HasNext {
 			break
@@ -63,8 +62,8 @@ func exportAsBefore(ctx context.Context, t *testing.T, s *db.Store, accountID in
 		}
 		for _, inv := range page.Rows {
 			perms, _ := inv.Permissions.Value()
-			out = append(out, []string{inv.Email, deref(inv.FirstName), deref(inv.LastName), "", string(inv.Role), perms.(string),
-				strings.Join(inv.Products, ","), "invited", string(inv.Status), "", timeCell(&inv.CreatedAt)})
+			out = append(out, []string{inv.Email, db.StringCell(inv.FirstName), db.StringCell(inv.LastName), "", string(inv.Role), perms.(string),
+				strings.Join(inv.Products, ","), "invited", string(inv.Status), "", db.TimeCell(&inv.CreatedAt)})
 			lastID = inv.ID
 		}
 		if !page.HasNext {
@@ -163,18 +162,4 @@ func TestMembersExportStreamsEveryMemberOnce(t *testing.T) {
 			})
 		}
 	})
-}
-
-func timeCell(t *time.Time) string {
-	if t == nil {
-		return ""
-	}
-	return models.FormatTime(*t)
-}
-
-func deref(s *string) string {
-	if s == nil {
-		return ""
-	}
-	return *s
 }

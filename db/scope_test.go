@@ -18,42 +18,17 @@ func TestScopeInOneStatementDecidesAsBefore(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		ctx := context.Background()
 		d, s := openStore(t, store)
-		signUp := func(org, email string) (userID, orgID, rootID int64) {
-			res, err := s.SignUp(ctx, models.SignUpInput{OrganizationName: org, Email: email, Password: "correct horse battery", FirstName: "A"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			orgs, err := s.FindOrganizationsOfUser(ctx, res.User.ID)
-			if err != nil || len(orgs) != 1 {
-				t.Fatalf("orgs %v %v", orgs, err)
-			}
-			roots, err := s.FindRootAccounts(ctx, []int64{orgs[0].ID})
-			if err != nil || len(roots) != 1 {
-				t.Fatalf("roots %v %v", roots, err)
-			}
-			return res.User.ID, orgs[0].ID, roots[0].ID
-		}
 		as := func(userID int64) context.Context {
 			return models.WithViewer(ctx, &models.Viewer{UserID: userID})
 		}
-		owner, org, root := signUp("Acme", "owner@example.com")
-		otherOwner, otherOrg, otherRoot := signUp("Other", "other@example.com")
-		create := func(parent int64, name string) int64 {
-			a, err := s.CreateAccount(as(owner), parent, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return a.ID
-		}
-		sales := create(root, "Sales")
-		emea := create(sales, "EMEA")
-		support := create(root, "Support")
+		ownerRes, org, root := signUpOrg(t, s, "Acme", "owner@example.com")
+		otherRes, otherOrg, otherRoot := signUpOrg(t, s, "Other", "other@example.com")
+		owner, otherOwner := ownerRes.User.ID, otherRes.User.ID
+		sales := createAccount(t, s, owner, root, "Sales")
+		emea := createAccount(t, s, owner, sales, "EMEA")
+		support := createAccount(t, s, owner, root, "Support")
 		grant := func(account int64, email string, role models.Role) int64 {
-			u, err := s.SeedMember(ctx, account, email, "correct horse battery", "F", "L", models.Grant{Role: role})
-			if err != nil {
-				t.Fatal(err)
-			}
-			return u.ID
+			return seedMember(t, s, account, email, models.Grant{Role: role})
 		}
 		admin := grant(root, "admin@example.com", models.RoleAdmin)
 		manager := grant(sales, "manager@example.com", models.RoleManager)

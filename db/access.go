@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"slices"
 	"strconv"
+	"strings"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -35,39 +36,97 @@ func (s *Store) loadScope(ctx context.Context, q *gorm.DB, orgID int64) (*scope,
 	if err != nil {
 		return nil, err
 	}
-	var member int64
-	if err := q.Model(&models.OrganizationMember{}).Where("organization_id = ? AND user_id = ?", orgID, v.UserID).Count(&member).Error; err != nil {
-		return nil, err
-	}
-	if member == 0 {
-		return nil, models.NotFound("organization")
-	}
-	sc, err := orgScope(q, orgID)
+	sc, err := viewerScope(q, v, "FROM organizations o", "o.id = ?", orgID)
 	if err != nil {
 		return nil, err
 	}
-	sc.viewer = v
-	var ms []*models.Membership
-	if err := q.Where("organization_id = ? AND user_id = ?", orgID, v.UserID).Find(&ms).Error; err != nil {
-		return nil, err
-	}
-	for _, m := range ms {
-		sc.mine[m.AccountID] = m
+	if sc == nil {
+		return nil, models.NotFound("organization")
 	}
 	return sc, nil
 }
 
 // scopeOfAccount loads the scope of the organization that owns accountID.
 func (s *Store) scopeOfAccount(ctx context.Context, q *gorm.DB, accountID int64) (*scope, *models.Account, error) {
-	var a models.Account
-	if err := q.Where("id = ?", accountID).Take(&a).Error; err != nil {
-		return nil, nil, notFoundAs(err, "account")
-	}
-	sc, err := s.loadScope(ctx, q, a.OrganizationID)
+	v, err := models.RequireViewer(ctx)
 	if err != nil {
-		return nil, nil, notFoundAs(err, "account")
+		return nil, nil, err
 	}
-	return sc, sc.accounts[a.ID], nil
+	sc, err := viewerScope(q, v, "FROM accounts t JOIN organizations o ON o.id = t.organization_id", "t.id = ?", accountID)
+	if err != nil {
+		return nil, nil, err
+	}
+	if sc == nil || sc.accounts[accountID] == nil {
+		return nil, nil, models.NotFound("account")
+	}
+	return sc, sc.accounts[accountID], nil
+}
+
+// scopeRow is one account of a scope's organization with the organization
+// and the viewer's membership on that account (all NULL when none: a
+// person holds at most one membership per account).
+type scopeRow struct {
+	Org     models.Organization `gorm:"embedded;embeddedPrefix:o__"`
+	Account models.Account      `gorm:"embedded;embeddedPrefix:a__"`
+	Mine    models.Membership   `gorm:"embedded;embeddedPrefix:m__"`
+}
+
+// viewerScope reads a scope in one statement: the organization that from
+// and where name (from names it o), only if the viewer is in its
+// directory, each of its accounts, and the viewer's membership on each. It
+// returns nil when there is no such organization or the viewer is not in
+// it, which callers answer as NOT_FOUND. A memberships row counts only in
+// its own organization, as when they were read by organization_id.
+func viewerScope(q *gorm.DB, v *models.Viewer, from, where string, arg int64) (*scope, error) {
+	cols, err := scopeColumns(q)
+	if err != nil {
+		return nil, err
+	}
+	sql := "SELECT " + cols + " " + from +
+		" JOIN organization_members om ON om.organization_id = o.id AND om.user_id = ?" +
+		" LEFT JOIN accounts a ON a.organization_id = o.id" +
+		" LEFT JOIN memberships m ON m.account_id = a.id AND m.user_id = ? AND m.organization_id = o.id" +
+		" WHERE " + where
+	var rows []scopeRow
+	if err := q.Raw(sql, v.UserID, v.UserID, arg).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == 0 {
+		return nil, nil
+	}
+	org := rows[0].Org
+	sc := &scope{viewer: v, org: &org, accounts: make(map[int64]*models.Account, len(rows)), mine: map[int64]*models.Membership{}}
+	for i := range rows {
+		r := &rows[i]
+		if r.Account.ID == 0 {
+			continue // an organization without accounts: none to list
+		}
+		sc.accounts[r.Account.ID] = &r.Account
+		if r.Mine.ID != 0 {
+			sc.mine[r.Account.ID] = &r.Mine
+		}
+	}
+	return sc, nil
+}
+
+// scopeColumns is the select list of scopeRow: every column of the three
+// models, each named after its embedded prefix, so a column added to a
+// model is read here too.
+func scopeColumns(q *gorm.DB) (string, error) {
+	var cols []string
+	for _, t := range []struct {
+		model any
+		alias string
+	}{{&models.Organization{}, "o"}, {&models.Account{}, "a"}, {&models.Membership{}, "m"}} {
+		stmt := &gorm.Statement{DB: q}
+		if err := stmt.Parse(t.model); err != nil {
+			return "", err
+		}
+		for _, c := range stmt.Schema.DBNames {
+			cols = append(cols, t.alias+"."+c+" AS "+t.alias+"__"+c)
+		}
+	}
+	return strings.Join(cols, ", "), nil
 }
 
 // readScope is loadScope for read paths, cached for the rest of the
@@ -80,36 +139,42 @@ func (s *Store) readScope(ctx context.Context, orgID int64) (*scope, error) {
 		return nil, err
 	}
 	cache := models.RequestCacheFrom(ctx)
-	key := "scope:" + strconv.FormatInt(v.UserID, 10) + ":" + strconv.FormatInt(orgID, 10)
-	if sc, ok := cache.Get(key); ok {
+	if sc, ok := cache.Get(scopeKey(v, orgID)); ok {
 		return sc.(*scope), nil
 	}
 	sc, err := s.loadScope(ctx, s.conn(ctx), orgID)
 	if err != nil {
 		return nil, translate(err)
 	}
-	cache.Set(key, sc)
+	cache.Set(scopeKey(v, orgID), sc)
 	return sc, nil
 }
 
-// readScopeOfAccount is scopeOfAccount for read paths, cached likewise.
+func scopeKey(v *models.Viewer, orgID int64) string {
+	return "scope:" + strconv.FormatInt(v.UserID, 10) + ":" + strconv.FormatInt(orgID, 10)
+}
+
+// readScopeOfAccount is scopeOfAccount for read paths, cached likewise:
+// the first read of a response finds the account's organization and its
+// scope in the same statement.
 func (s *Store) readScopeOfAccount(ctx context.Context, accountID int64) (*scope, *models.Account, error) {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
 	cache := models.RequestCacheFrom(ctx)
 	key := "account-org:" + strconv.FormatInt(accountID, 10)
-	var orgID int64
-	if v, ok := cache.Get(key); ok {
-		orgID = v.(int64)
+	var sc *scope
+	if orgID, ok := cache.Get(key); ok {
+		if sc, err = s.readScope(ctx, orgID.(int64)); err != nil {
+			return nil, nil, notFoundAs(err, "account")
+		}
 	} else {
-		var a models.Account
-		if err := s.conn(ctx).Where("id = ?", accountID).Take(&a).Error; err != nil {
+		if sc, _, err = s.scopeOfAccount(ctx, s.conn(ctx), accountID); err != nil {
 			return nil, nil, notFoundAs(translate(err), "account")
 		}
-		orgID = a.OrganizationID
-		cache.Set(key, orgID)
-	}
-	sc, err := s.readScope(ctx, orgID)
-	if err != nil {
-		return nil, nil, notFoundAs(err, "account")
+		cache.Set(key, sc.org.ID)
+		cache.Set(scopeKey(v, sc.org.ID), sc)
 	}
 	a := sc.accounts[accountID]
 	if a == nil {

@@ -10,13 +10,26 @@ import (
 // tests that pin the number of queries a request makes, and for metrics).
 func (d *DB) CountQueries() *atomic.Int64 {
 	var n atomic.Int64
-	inc := func(*gorm.DB) { n.Add(1) }
-	cb := d.gorm.Callback()
-	_ = cb.Query().After("gorm:query").Register("rollcall:count_query", inc)
-	_ = cb.Row().After("gorm:row").Register("rollcall:count_row", inc)
-	_ = cb.Raw().After("gorm:raw").Register("rollcall:count_raw", inc)
-	_ = cb.Create().After("gorm:create").Register("rollcall:count_create", inc)
-	_ = cb.Update().After("gorm:update").Register("rollcall:count_update", inc)
-	_ = cb.Delete().After("gorm:delete").Register("rollcall:count_delete", inc)
+	d.onStatement("count", func(*gorm.DB) { n.Add(1) })
 	return &n
+}
+
+// RecordQueries calls fn with every statement the store runs from now on,
+// its arguments written in, so a test that pins a request's statements can
+// say which ones it found.
+func (d *DB) RecordQueries(fn func(sql string)) {
+	d.onStatement("record", func(tx *gorm.DB) {
+		fn(tx.Dialector.Explain(tx.Statement.SQL.String(), tx.Statement.Vars...))
+	})
+}
+
+// onStatement runs fn after every statement of each kind GORM executes.
+func (d *DB) onStatement(name string, fn func(*gorm.DB)) {
+	cb := d.gorm.Callback()
+	_ = cb.Query().After("gorm:query").Register("rollcall:"+name+"_query", fn)
+	_ = cb.Row().After("gorm:row").Register("rollcall:"+name+"_row", fn)
+	_ = cb.Raw().After("gorm:raw").Register("rollcall:"+name+"_raw", fn)
+	_ = cb.Create().After("gorm:create").Register("rollcall:"+name+"_create", fn)
+	_ = cb.Update().After("gorm:update").Register("rollcall:"+name+"_update", fn)
+	_ = cb.Delete().After("gorm:delete").Register("rollcall:"+name+"_delete", fn)
 }

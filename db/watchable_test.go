@@ -17,43 +17,16 @@ func TestWatchableAccountAgreesWithFindAccount(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
 		ctx := context.Background()
 		_, s := openStore(t, store)
-		signUp := func(org, email string) (*models.AuthResult, int64) {
-			res, err := s.SignUp(ctx, models.SignUpInput{OrganizationName: org, Email: email, Password: "correct horse battery", FirstName: "A"})
-			if err != nil {
-				t.Fatal(err)
-			}
-			orgs, err := s.FindOrganizationsOfUser(ctx, res.User.ID)
-			if err != nil || len(orgs) != 1 {
-				t.Fatalf("orgs %v %v", orgs, err)
-			}
-			roots, err := s.FindRootAccounts(ctx, []int64{orgs[0].ID})
-			if err != nil || len(roots) != 1 {
-				t.Fatalf("roots %v %v", roots, err)
-			}
-			return res, roots[0].ID
-		}
-		owner, root := signUp("Acme", "owner@example.com")
-		_, otherRoot := signUp("Other", "other@example.com")
+		owner, _, root := signUpOrg(t, s, "Acme", "owner@example.com")
+		_, _, otherRoot := signUpOrg(t, s, "Other", "other@example.com")
 		as := func(userID int64) context.Context {
 			return models.WithViewer(ctx, &models.Viewer{UserID: userID})
 		}
-		create := func(parent int64, name string) int64 {
-			a, err := s.CreateAccount(as(owner.User.ID), parent, name)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return a.ID
-		}
+		create := func(parent int64, name string) int64 { return createAccount(t, s, owner.User.ID, parent, name) }
 		sub := create(root, "Support")
 		subsub := create(sub, "Tier 2")
 		sales := create(root, "Sales")
-		seed := func(account int64, email string, g models.Grant) int64 {
-			u, err := s.SeedMember(ctx, account, email, "correct horse battery", "M", email, g)
-			if err != nil {
-				t.Fatal(err)
-			}
-			return u.ID
-		}
+		seed := func(account int64, email string, g models.Grant) int64 { return seedMember(t, s, account, email, g) }
 		viewers := map[string]int64{
 			"owner":              owner.User.ID,
 			"admin":              seed(root, "admin@example.com", models.Grant{Role: models.RoleAdmin}),

@@ -42,6 +42,9 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 		}
 	}
 	LoadersFrom(ctx).User().LoadAllThunk(ctx, ids)
+	// Every membership of the page is resolved for this account (its
+	// `account` field), which is already loaded: no batch reads it again.
+	LoadersFrom(ctx).Account().Prime(obj.ID, obj)
 	conn := &model.MembershipConnection{PageInfo: edgePageInfo(page), TotalCount: int(page.Total)}
 	for _, e := range page.Rows {
 		conn.Edges = append(conn.Edges, &model.MembershipEdge{Node: e.Node, Cursor: e.Cursor})

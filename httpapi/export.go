@@ -1,11 +1,14 @@
 package httpapi
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
+	"errors"
 	"log/slog"
 	"net/http"
 	"strings"
+	"time"
 
 	"github.com/rollcall/rollcall/models"
 )
@@ -13,6 +16,18 @@ import (
 // ExportPrefix is where the CSV export lives:
 // GET /export/accounts/{accountId}/members.csv with Authorization: Bearer.
 const ExportPrefix = "/export/accounts/"
+
+// The export streams from a store query that holds a connection of the
+// store's pool until its last row is written, that is for as long as the
+// client takes to read. The server has no write timeout (responses are
+// long), so the export bounds that itself: each chunk of rows must reach
+// the client within exportStall of the one before (a client that stops
+// reading is cut off then), and the whole download ends by exportLimit. The
+// request's context ends the query as soon as the client goes away.
+var (
+	exportStall = 30 * time.Second
+	exportLimit = 30 * time.Minute
+)
 
 // MembersCSV serves the members export, streamed row by row with every cell
 // neutralised for spreadsheets. It expects the viewer in the context (the
@@ -38,11 +53,24 @@ func MembersCSV(exp models.MemberExporter, log *slog.Logger) http.Handler {
 			httpError(w, http.StatusNotFound, models.CodeNotFound, "account not found")
 			return
 		}
+		ctx, cancel := context.WithTimeout(r.Context(), exportLimit)
+		defer cancel()
+		rc := http.NewResponseController(w)
+		end := time.Now().Add(exportLimit)
+		// A writer that cannot take a deadline (none of the node's) is
+		// left to the context and to the store's own timeouts.
+		nextDeadline := func() {
+			d := time.Now().Add(exportStall)
+			if d.After(end) {
+				d = end
+			}
+			_ = rc.SetWriteDeadline(d)
+		}
+		nextDeadline()
 		cw := csv.NewWriter(w)
 		started := false
 		rows := 0
-		flusher, _ := w.(http.Flusher)
-		err = exp.ExportMembers(r.Context(), id, func(row []string) error {
+		err = exp.ExportMembers(ctx, id, func(row []string) error {
 			if !started {
 				started = true
 				w.Header().Set("Content-Type", "text/csv; charset=utf-8")
@@ -59,9 +87,13 @@ func MembersCSV(exp models.MemberExporter, log *slog.Logger) http.Handler {
 			rows++
 			if rows%500 == 0 {
 				cw.Flush()
-				if flusher != nil {
-					flusher.Flush()
+				if err := cw.Error(); err != nil {
+					return err
 				}
+				if err := rc.Flush(); err != nil && !errors.Is(err, http.ErrNotSupported) {
+					return err
+				}
+				nextDeadline()
 			}
 			return cw.Error()
 		})

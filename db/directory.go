@@ -94,8 +94,10 @@ func memberOrder(d Dialect, f models.MemberOrderField) (orderSpec, error) {
 		return orderSpec{order: keys, compare: keys, selects: "u.first_name AS k1, u.last_name AS k2", userIndex: "users_name",
 			values: func(r *memberRow) []any { return []any{r.K1, r.K2} }}, nil
 	case models.MemberOrderEmail:
+		// The address is unique, so it orders alone; with the id beside it
+		// MariaDB reads the whole users_email_lower index and sorts it.
 		keys := []string{"u.email_lower", "u.id"}
-		return orderSpec{order: keys, compare: keys, selects: "u.email_lower AS k1", userIndex: "users_email_lower",
+		return orderSpec{order: keys[:1], compare: keys, selects: "u.email_lower AS k1", userIndex: "users_email_lower",
 			values: func(r *memberRow) []any { return []any{r.K1} }}, nil
 	case models.MemberOrderRole:
 		keys := []string{"m.role_rank", "m.user_id"}
@@ -497,9 +499,9 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 		}
 		q = q.Where("(users.email_lower, users.id) "+c.cmp+" (?, ?)", vals[0], id)
 	}
-	order := "users.email_lower, users.id"
+	order := "users.email_lower" // unique: see memberOrder
 	if p.Backward {
-		order = "users.email_lower DESC, users.id DESC"
+		order = "users.email_lower DESC"
 	}
 	var users []*models.User
 	if err := q.Order(order).Limit(p.First + 1).Find(&users).Error; err != nil {

@@ -118,13 +118,25 @@ func scopeColumns(q *gorm.DB) (string, error) {
 		model any
 		alias string
 	}{{&models.Organization{}, "o"}, {&models.Account{}, "a"}, {&models.Membership{}, "m"}} {
-		stmt := &gorm.Statement{DB: q}
-		if err := stmt.Parse(t.model); err != nil {
+		c, err := columnsAs(q, t.model, t.alias)
+		if err != nil {
 			return "", err
 		}
-		for _, c := range stmt.Schema.DBNames {
-			cols = append(cols, t.alias+"."+c+" AS "+t.alias+"__"+c)
-		}
+		cols = append(cols, c)
+	}
+	return strings.Join(cols, ", "), nil
+}
+
+// columnsAs is every column of model, read from the table alias and named
+// alias__column (the embeddedPrefix of a struct that scans it).
+func columnsAs(q *gorm.DB, model any, alias string) (string, error) {
+	stmt := &gorm.Statement{DB: q}
+	if err := stmt.Parse(model); err != nil {
+		return "", err
+	}
+	cols := make([]string, len(stmt.Schema.DBNames))
+	for i, c := range stmt.Schema.DBNames {
+		cols[i] = alias + "." + c + " AS " + alias + "__" + c
 	}
 	return strings.Join(cols, ", "), nil
 }

@@ -18,13 +18,15 @@ import (
 // oldest, on both stores.
 var epoch = time.Date(1970, 1, 1, 0, 0, 0, 0, time.UTC)
 
-// memberRow is a membership with the sort keys it was ordered by.
+// memberRow is a membership with the sort keys it was ordered by and its
+// person (columns u__*: a page reads them in its own statement).
 type memberRow struct {
 	models.Membership
-	K1 string
-	K2 string
-	KT *time.Time
-	KN int64
+	K1     string
+	K2     string
+	KT     *time.Time
+	KN     int64
+	Person models.User `gorm:"embedded;embeddedPrefix:u__"`
 }
 
 // orderSpec is the SQL of one member order: the keys it sorts by (the last
@@ -216,6 +218,7 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 		m := r.Membership
 		m.Inherited = m.AccountID != acct.ID
 		m.EffectiveAccountID = acct.ID
+		m.Person = &r.Person
 		page.Rows = append(page.Rows, models.Edge[*models.Membership]{Node: &m, Cursor: encodeMemberCursor(q.Order, q.Desc, r, st.spec)})
 	}
 	return page, nil
@@ -292,7 +295,7 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	switch {
 	case indexDriven:
 		spec = searchNameOrder(spec)
-		from = "directory_search s JOIN memberships m ON m.user_id = s.user_id WHERE " + driven + " AND "
+		from = "directory_search s JOIN memberships m ON m.user_id = s.user_id JOIN users u ON u.id = m.user_id WHERE " + driven + " AND "
 		fromArgs = drivenArgs
 	case words:
 		filter, filterArgs := searchFilter(orgID, "m.user_id", search)
@@ -316,18 +319,23 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 		order[i] = k + " " + dir
 	}
 	tail := pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
+	people, err := columnsAs(s.conn(context.Background()), &models.User{}, "u")
+	if err != nil {
+		return st, err
+	}
+	selects := "m.*, " + spec.selects + ", " + people
 	if indexDriven {
-		st.page = "SELECT " + straight + "m.*, " + spec.selects + " FROM " + from + where + tail
+		st.page = "SELECT " + straight + selects + " FROM " + from + where + tail
 		st.pageArgs = pageArgs
 		return st, nil
 	}
-	st.page = "SELECT m.*, " + spec.selects + " FROM " + from + where + tail
+	st.page = "SELECT " + selects + " FROM " + from + where + tail
 	st.pageArgs = pageArgs
 	// A large account is read in the order's users index and the read stops
 	// after a page, unless a search word is long enough to be rare: then
 	// testing members in order could read most of the account to fill it.
 	if s.Dialect == MySQL && spec.userIndex != "" && (!words || !models.Indexed(search.Words[0])) {
-		big := "SELECT STRAIGHT_JOIN m.*, " + spec.selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+		big := "SELECT STRAIGHT_JOIN " + selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
 		if q.NoTotal {
 			st.page = big
 		} else {

@@ -31,17 +31,30 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 	if err != nil {
 		return nil, err
 	}
-	// Ask for every user of the page in one batch before the field
-	// resolvers run, so the page costs the same statements for 5 rows as
-	// for 50 however the resolvers are scheduled.
-	ids := make([]int64, 0, 2*len(page.Rows))
+	// The page read its people with it; the inviters it did not are
+	// asked for in one batch before the field resolvers run, so the page
+	// costs the same statements for 5 rows as for 50 however the
+	// resolvers are scheduled.
+	users := LoadersFrom(ctx).User()
+	listed := make(map[int64]bool, len(page.Rows))
 	for _, e := range page.Rows {
-		ids = append(ids, e.Node.UserID)
-		if e.Node.InvitedByID != nil {
-			ids = append(ids, *e.Node.InvitedByID)
+		if e.Node.Person != nil {
+			users.Prime(e.Node.UserID, e.Node.Person)
+			listed[e.Node.UserID] = true
 		}
 	}
-	LoadersFrom(ctx).User().LoadAllThunk(ctx, ids)
+	var ids []int64
+	for _, e := range page.Rows {
+		if !listed[e.Node.UserID] {
+			ids = append(ids, e.Node.UserID)
+		}
+		if by := e.Node.InvitedByID; by != nil && !listed[*by] {
+			ids = append(ids, *by)
+		}
+	}
+	if len(ids) > 0 {
+		users.LoadAllThunk(ctx, ids)
+	}
 	// Every membership of the page is resolved for this account (its
 	// `account` field), which is already loaded: no batch reads it again.
 	LoadersFrom(ctx).Account().Prime(obj.ID, obj)

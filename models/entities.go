@@ -115,6 +115,9 @@ type Membership struct {
 	Inherited bool `gorm:"-"`
 	// EffectiveAccountID is the account this membership was resolved for.
 	EffectiveAccountID int64 `gorm:"-"`
+	// Person is the member's user row when the read that found the
+	// membership read it too (a members page), so it costs no second read.
+	Person *User `gorm:"-"`
 }
 
 // OrganizationMember places a person in an organization's directory.

@@ -31,29 +31,13 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 	if err != nil {
 		return nil, err
 	}
-	// The page read its people with it; the inviters it did not are
-	// asked for in one batch before the field resolvers run, so the page
-	// costs the same statements for 5 rows as for 50 however the
-	// resolvers are scheduled.
+	// The page read its people with it: their loads cost no statement.
+	// Inviters (invitedBy) are batched by the loader when asked for.
 	users := LoadersFrom(ctx).User()
-	listed := make(map[int64]bool, len(page.Rows))
 	for _, e := range page.Rows {
 		if e.Node.Person != nil {
 			users.Prime(e.Node.UserID, e.Node.Person)
-			listed[e.Node.UserID] = true
 		}
-	}
-	var ids []int64
-	for _, e := range page.Rows {
-		if !listed[e.Node.UserID] {
-			ids = append(ids, e.Node.UserID)
-		}
-		if by := e.Node.InvitedByID; by != nil && !listed[*by] {
-			ids = append(ids, *by)
-		}
-	}
-	if len(ids) > 0 {
-		users.LoadAllThunk(ctx, ids)
 	}
 	// Every membership of the page is resolved for this account (its
 	// `account` field), which is already loaded: no batch reads it again.

@@ -1,9 +1,11 @@
 package db
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"log/slog"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -124,23 +126,25 @@ func unindexMember(tx *gorm.DB, orgID, userID int64) error {
 }
 
 // rebuildBatch is the number of people indexed per transaction.
-const rebuildBatch = 1000
+const rebuildBatch = 2000
 
-// RebuildSearchIndex files again everyone in the directory of orgID (of
-// every organization when orgID is 0), a thousand people per transaction,
-// so that the index can be rebuilt on a live store: each batch replaces
-// its people's rows whole.
-func (d *DB) RebuildSearchIndex(ctx context.Context, orgID int64) error {
+// RebuildSearchIndex files everyone again in the search index of each
+// organization whose directory lists them, rebuildBatch people per
+// transaction, so that it can run on a live store: each batch replaces its
+// people's rows whole. An empty index (its first build) is only inserted
+// into, each batch's rows in key order.
+func (d *DB) RebuildSearchIndex(ctx context.Context) error {
 	db := d.gorm.WithContext(ctx)
+	var existing []int64
+	if err := db.Table("directory_search").Limit(1).Pluck("user_id", &existing).Error; err != nil {
+		return translate(err)
+	}
+	replace := len(existing) > 0
 	var after int64
 	for {
-		q := db.Table("users u").Select("u.id", "u.first_name", "u.last_name", "u.display_name", "u.email").
-			Where("u.id > ?", after).Order("u.id").Limit(rebuildBatch)
-		if orgID != 0 {
-			q = q.Where("EXISTS (SELECT 1 FROM organization_members om WHERE om.user_id = u.id AND om.organization_id = ?)", orgID)
-		}
 		var people []searchPerson
-		if err := q.Scan(&people).Error; err != nil {
+		if err := db.Table("users").Select("id", "first_name", "last_name", "display_name", "email").
+			Where("id > ?", after).Order("id").Limit(rebuildBatch).Scan(&people).Error; err != nil {
 			return translate(err)
 		}
 		if len(people) == 0 {
@@ -151,11 +155,7 @@ func (d *DB) RebuildSearchIndex(ctx context.Context, orgID int64) error {
 			ids[i] = p.ID
 		}
 		var members []struct{ OrganizationID, UserID int64 }
-		mq := db.Table("organization_members").Select("organization_id", "user_id").Where("user_id IN ?", ids)
-		if orgID != 0 {
-			mq = mq.Where("organization_id = ?", orgID)
-		}
-		if err := mq.Scan(&members).Error; err != nil {
+		if err := db.Table("organization_members").Select("organization_id", "user_id").Where("user_id IN ?", ids).Scan(&members).Error; err != nil {
 			return translate(err)
 		}
 		orgsOf := map[int64][]int64{}
@@ -166,18 +166,18 @@ func (d *DB) RebuildSearchIndex(ctx context.Context, orgID int64) error {
 		for _, p := range people {
 			rows = append(rows, p.rows(orgsOf[p.ID])...)
 		}
+		// In key order, the batch's inserts land on neighbouring pages.
+		slices.SortFunc(rows, func(a, b searchRow) int {
+			return cmp.Or(cmp.Compare(a.OrganizationID, b.OrganizationID), strings.Compare(a.Prefix, b.Prefix),
+				strings.Compare(a.FirstName, b.FirstName), strings.Compare(a.LastName, b.LastName), cmp.Compare(a.UserID, b.UserID))
+		})
 		err := db.Transaction(func(tx *gorm.DB) error {
-			del := tx.Where("user_id IN ?", ids)
-			if orgID != 0 {
-				del = del.Where("organization_id = ?", orgID)
+			if replace {
+				if err := tx.Where("user_id IN ?", ids).Delete(&searchRow{}).Error; err != nil {
+					return err
+				}
 			}
-			if err := del.Delete(&searchRow{}).Error; err != nil {
-				return err
-			}
-			if len(rows) == 0 {
-				return nil
-			}
-			return tx.CreateInBatches(rows, searchInsertBatch).Error
+			return d.bulkInsert(tx, "directory_search", searchColumns, appendSearchRows(nil, rows))
 		})
 		if err != nil {
 			return translate(err)
@@ -199,7 +199,7 @@ func (d *DB) ensureSearchIndex(ctx context.Context, log *slog.Logger) error {
 		return nil
 	}
 	start := d.Now()
-	if err := d.RebuildSearchIndex(ctx, 0); err != nil {
+	if err := d.RebuildSearchIndex(ctx); err != nil {
 		return fmt.Errorf("search index: %w", err)
 	}
 	if err := d.gorm.WithContext(ctx).Table("directory_search_state").Where("id = 1").Update("version", searchIndexVersion).Error; err != nil {

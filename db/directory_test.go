@@ -1,8 +1,6 @@
 package db_test
 
 import (
-	"context"
-	"net/url"
 	"slices"
 	"testing"
 
@@ -17,64 +15,14 @@ import (
 // list read backwards (`last`, `before`) from its end.
 func TestMembersPagesSameEitherPlan(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
-		ctx := context.Background()
-		d, err := db.Open(ctx, store.URL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		res, err := d.SeedOrganization(ctx, db.SeedSpec{Members: 120, Accounts: 4, PendingInvitations: -1, ContactsPerAccount: -1, Password: "correct horse battery"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, _ := url.Parse("http://localhost")
-		s := db.NewStore(d, db.Options{PublicURL: u})
-		ctx = models.WithViewer(ctx, &models.Viewer{UserID: res.OwnerUserID})
+		ctx, _, s, res := seededOrg(t, store, 120, 4)
 		walk := func(account int64, q models.MemberQuery) []int64 {
-			var ids []int64
-			after := ""
-			for i := 0; i < 100; i++ {
-				page, err := s.FindMembers(ctx, account, q, models.PageRequest{First: 7, AfterKey: after})
-				if err != nil {
-					t.Fatal(err)
-				}
-				for _, e := range page.Rows {
-					ids = append(ids, e.Node.UserID)
-				}
-				if !page.HasNext {
-					return ids
-				}
-				after = page.Rows[len(page.Rows)-1].Cursor
-			}
-			t.Fatal("too many pages")
-			return nil
+			ids, _ := walkMembers(t, ctx, s, account, q, 7, false)
+			return ids
 		}
-		// walkBack reads the same list from its end with `last: 7` and
-		// `before`, the pages in the order's own order, each page's rows
-		// put before the ones read so far.
 		walkBack := func(account int64, q models.MemberQuery) []int64 {
-			var ids []int64
-			before := ""
-			for i := 0; i < 100; i++ {
-				page, err := s.FindMembers(ctx, account, q, models.PageRequest{First: 7, Backward: true, BeforeKey: before})
-				if err != nil {
-					t.Fatal(err)
-				}
-				var rows []int64
-				for _, e := range page.Rows {
-					rows = append(rows, e.Node.UserID)
-				}
-				ids = append(rows, ids...)
-				if page.HasNext != (before != "") {
-					t.Fatalf("backward page before %q: hasNext %v", before, page.HasNext)
-				}
-				if !page.HasPrevious {
-					return ids
-				}
-				before = page.Rows[0].Cursor
-			}
-			t.Fatal("too many pages")
-			return nil
+			ids, _ := walkMembers(t, ctx, s, account, q, 7, true)
+			return ids
 		}
 		fields := []models.MemberOrderField{models.MemberOrderName, models.MemberOrderEmail, models.MemberOrderRole, models.MemberOrderLastActive, models.MemberOrderJoined}
 		for _, account := range res.AccountIDs {

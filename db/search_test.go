@@ -17,52 +17,9 @@ import (
 // totalCount, on both stores.
 func TestDirectorySearchFollowsTheRule(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
-		ctx := context.Background()
-		d, err := db.Open(ctx, store.URL, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		defer d.Close()
-		res, err := d.SeedOrganization(ctx, db.SeedSpec{Members: 400, Accounts: 4, PendingInvitations: -1, ContactsPerAccount: -1, Password: "correct horse battery"}, nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		u, _ := url.Parse("http://localhost")
-		s := db.NewStore(d, db.Options{PublicURL: u})
-		ctx = models.WithViewer(ctx, &models.Viewer{UserID: res.OwnerUserID})
-
-		walk := func(account int64, q models.MemberQuery, backward bool) (ids []int64, total int64) {
-			cursor := ""
-			for i := 0; i < 200; i++ {
-				p := models.PageRequest{First: 40, AfterKey: cursor}
-				if backward {
-					p = models.PageRequest{First: 40, Backward: true, BeforeKey: cursor}
-				}
-				page, err := s.FindMembers(ctx, account, q, p)
-				if err != nil {
-					t.Fatalf("%+v: %v", q, err)
-				}
-				var rows []int64
-				for _, e := range page.Rows {
-					rows = append(rows, e.Node.UserID)
-				}
-				total = page.Total
-				if backward {
-					ids = append(rows, ids...)
-					if !page.HasPrevious {
-						return ids, total
-					}
-					cursor = page.Rows[0].Cursor
-					continue
-				}
-				ids = append(ids, rows...)
-				if !page.HasNext {
-					return ids, total
-				}
-				cursor = page.Rows[len(page.Rows)-1].Cursor
-			}
-			t.Fatal("too many pages")
-			return nil, 0
+		ctx, _, s, res := seededOrg(t, store, 400, 4)
+		walk := func(account int64, q models.MemberQuery, backward bool) ([]int64, int64) {
+			return walkMembers(t, ctx, s, account, q, 40, backward)
 		}
 		people := map[int64]*models.User{}
 		for _, account := range res.AccountIDs {

@@ -63,3 +63,58 @@ func seedMember(t *testing.T, s *db.Store, account int64, email string, g models
 	}
 	return u.ID
 }
+
+// seededOrg opens store's database (as openStore) with an organization of
+// members generated people over accounts accounts, and a context carrying
+// its owner as the viewer.
+func seededOrg(t *testing.T, store testenv.Store, members, accounts int) (context.Context, *db.DB, *db.Store, *db.SeedResult) {
+	t.Helper()
+	d, s := openStore(t, store)
+	res, err := d.SeedOrganization(context.Background(), db.SeedSpec{Members: members, Accounts: accounts, PendingInvitations: -1, ContactsPerAccount: -1, Password: "correct horse battery"}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return models.WithViewer(context.Background(), &models.Viewer{UserID: res.OwnerUserID}), d, s, res
+}
+
+// walkMembers reads every page of first rows of an account's members, from
+// the start (`first`, `after`) or from the end (`last`, `before`), and
+// returns the people in the list's order and the last page's total. A
+// backward page has a next page exactly when it was read before a cursor.
+func walkMembers(t *testing.T, ctx context.Context, s *db.Store, account int64, q models.MemberQuery, first int, backward bool) (ids []int64, total int64) {
+	t.Helper()
+	cursor := ""
+	for i := 0; i < 500; i++ {
+		p := models.PageRequest{First: first, AfterKey: cursor}
+		if backward {
+			p = models.PageRequest{First: first, Backward: true, BeforeKey: cursor}
+		}
+		page, err := s.FindMembers(ctx, account, q, p)
+		if err != nil {
+			t.Fatalf("%+v: %v", q, err)
+		}
+		var rows []int64
+		for _, e := range page.Rows {
+			rows = append(rows, e.Node.UserID)
+		}
+		total = page.Total
+		if !backward {
+			ids = append(ids, rows...)
+			if !page.HasNext {
+				return ids, total
+			}
+			cursor = page.Rows[len(page.Rows)-1].Cursor
+			continue
+		}
+		ids = append(rows, ids...)
+		if page.HasNext != (cursor != "") {
+			t.Fatalf("%+v: backward page before %q: hasNext %v", q, cursor, page.HasNext)
+		}
+		if !page.HasPrevious {
+			return ids, total
+		}
+		cursor = page.Rows[0].Cursor
+	}
+	t.Fatal("too many pages")
+	return nil, 0
+}

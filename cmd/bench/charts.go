@@ -1,0 +1,232 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"time"
+)
+
+// chartFile is one SVG written by writeCharts.
+type chartFile struct{ path, title string }
+
+// Colours: GraphQL in blues, raw SQL in oranges, one shade per concurrency
+// level; other series from a qualitative palette.
+var (
+	gqlShades = []string{"#1f5fa8", "#5aa3e0", "#0b2f5e", "#9cc7ec"}
+	sqlShades = []string{"#d9540e", "#f3a35c", "#7f2704", "#fdd0a2"}
+	palette   = []string{"#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f", "#bcbd22", "#17becf"}
+)
+
+func msOf(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// slug makes a file name part of a shape's name: search "maria gar" →
+// search-maria-gar.
+func slug(s string) string {
+	var b strings.Builder
+	dash := false
+	for _, r := range strings.ToLower(s) {
+		if (r >= 'a' && r <= 'z') || (r >= '0' && r <= '9') {
+			b.WriteRune(r)
+			dash = false
+		} else if !dash && b.Len() > 0 {
+			b.WriteByte('-')
+			dash = true
+		}
+	}
+	return strings.TrimSuffix(b.String(), "-")
+}
+
+// writeCharts draws, from the MariaDB/MySQL sizes (x: the root account's
+// members, log scale):
+//
+//   - latency-SHAPE.svg: p50 and p99 of GraphQL and raw SQL at each
+//     concurrency, with the shape's targets;
+//   - ratio-cN.svg: GraphQL/SQL throughput per shape at concurrency N;
+//   - export-seconds.svg and export-memory.svg: the export's wall time and
+//     peak memory growth against its rows (SQLite sizes as their own
+//     series);
+//   - sqlite-LABEL.svg: for a SQLite size with a MariaDB size of the same
+//     members, SQLite's latency as a multiple of MariaDB's per shape.
+func writeCharts(dir string, o *options, results []*targetResult) ([]chartFile, error) {
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return nil, err
+	}
+	var out []chartFile
+	write := func(name, title, svg string) error {
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(svg), 0o644); err != nil {
+			return err
+		}
+		out = append(out, chartFile{path: path, title: title})
+		return nil
+	}
+	var mysql []*targetResult
+	for _, t := range results {
+		if t.mysql {
+			mysql = append(mysql, t)
+		}
+	}
+	slices.SortStableFunc(mysql, func(a, b *targetResult) int { return int(a.members - b.members) })
+
+	if len(mysql) > 0 {
+		for i, s0 := range mysql[0].shapes {
+			c := latencyChart(o, mysql, i, s0)
+			if err := write("latency-"+slug(s0.name)+".svg", c.title, c.svg()); err != nil {
+				return nil, err
+			}
+		}
+		for k, conc := range o.concurrency {
+			c := &lineChart{title: fmt.Sprintf("GraphQL throughput / raw SQL ceiling, concurrency %d", conc),
+				xLabel: "members of the account (log scale)", yLabel: "GraphQL req/s as % of SQL req/s",
+				logX: true, fmtY: fmtPercent, refs: []refLine{{y: 100 * targetRatio, label: fmt.Sprintf("target ≥ %.0f%% (first, deep)", 100*targetRatio)}}}
+			for i, s0 := range mysql[0].shapes {
+				sr := series{name: s0.name, color: palette[i%len(palette)], square: s0.search != ""}
+				for _, t := range mysql {
+					s := t.shapes[i]
+					sr.points = append(sr.points, point{float64(t.members), 100 * s.gql[k].ratioTo(s.sql[k])})
+				}
+				c.series = append(c.series, sr)
+			}
+			if err := write(fmt.Sprintf("ratio-c%d.svg", conc), c.title, c.svg()); err != nil {
+				return nil, err
+			}
+		}
+	}
+
+	if len(results) > 0 && results[0].export != nil {
+		secs := &lineChart{title: "CSV export of the account: wall time", xLabel: "rows exported (log scale)", yLabel: "seconds",
+			logX: true, fmtY: fmtSeconds}
+		mem := &lineChart{title: "CSV export of the account: peak memory growth", xLabel: "rows exported (log scale)", yLabel: "VmRSS growth (node + client)",
+			logX: true, fmtY: fmtMiB, refs: []refLine{{y: float64(targetRSSGrowth) / (1 << 20), label: "target ≤ " + mib(targetRSSGrowth)}}}
+		for i, group := range [][]*targetResult{mysql, sqliteOnly(results)} {
+			if len(group) == 0 {
+				continue
+			}
+			name := group[0].storeName()
+			s1 := series{name: name, color: palette[i], square: i == 1}
+			s2 := s1
+			for _, t := range group {
+				rows := float64(t.export.rows)
+				s1.points = append(s1.points, point{rows, t.export.wall.Seconds()})
+				s2.points = append(s2.points, point{rows, float64(t.export.rssPeak-t.export.rssBefore) / (1 << 20)})
+			}
+			slices.SortFunc(s1.points, func(a, b point) int { return int(a.x - b.x) })
+			slices.SortFunc(s2.points, func(a, b point) int { return int(a.x - b.x) })
+			secs.series, mem.series = append(secs.series, s1), append(mem.series, s2)
+		}
+		secs.series = append(secs.series, series{name: fmt.Sprintf("target: %s rows in %s", fmtCount(targetRows), targetExport),
+			color: "#888888", square: true, points: []point{{targetRows, targetExport.Seconds()}}})
+		var ys []float64
+		for _, s := range secs.series {
+			for _, p := range s.points {
+				ys = append(ys, p.y)
+			}
+		}
+		secs.logY = wantsLogY(ys)
+		if err := write("export-seconds.svg", secs.title, secs.svg()); err != nil {
+			return nil, err
+		}
+		if err := write("export-memory.svg", mem.title, mem.svg()); err != nil {
+			return nil, err
+		}
+	}
+
+	for _, t := range sqliteOnly(results) {
+		var peer *targetResult
+		for _, m := range mysql {
+			if m.members == t.members {
+				peer = m
+			}
+		}
+		if peer == nil {
+			continue
+		}
+		c := &barChart{title: fmt.Sprintf("SQLite latency as a multiple of MariaDB's, %s members, concurrency %d", fmtCount(float64(t.members)), o.concurrency[0]),
+			yLabel: "SQLite / MariaDB", fmtY: fmtTimes, refs: []refLine{{y: targetSQLiteFactor, label: fmt.Sprintf("target ≤ %g× (search)", targetSQLiteFactor)}}}
+		kinds := []struct {
+			name  string
+			color string
+			of    func(s *shape) time.Duration
+		}{
+			{"GraphQL p50", gqlShades[0], func(s *shape) time.Duration { return s.gql[0].p50 }},
+			{"GraphQL p99", gqlShades[1], func(s *shape) time.Duration { return s.gql[0].p99 }},
+			{"SQL p50", sqlShades[0], func(s *shape) time.Duration { return s.sql[0].p50 }},
+			{"SQL p99", sqlShades[1], func(s *shape) time.Duration { return s.sql[0].p99 }},
+		}
+		for _, k := range kinds {
+			c.series = append(c.series, series{name: k.name, color: k.color})
+			var row []float64
+			for i, s := range t.shapes {
+				row = append(row, float64(k.of(s))/float64(max(k.of(peer.shapes[i]), 1)))
+			}
+			c.values = append(c.values, row)
+		}
+		for _, s := range t.shapes {
+			c.categories = append(c.categories, strings.TrimPrefix(s.name, "search "))
+		}
+		if err := write("sqlite-"+slug(t.label)+".svg", c.title, c.svg()); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+func sqliteOnly(results []*targetResult) []*targetResult {
+	var out []*targetResult
+	for _, t := range results {
+		if !t.mysql {
+			out = append(out, t)
+		}
+	}
+	return out
+}
+
+// latencyChart is the i-th shape's p50 and p99 against members, GraphQL
+// and SQL at each concurrency level, with the targets that apply.
+func latencyChart(o *options, sizes []*targetResult, i int, s0 *shape) *lineChart {
+	c := &lineChart{title: "Latency of the " + s0.name + " page (MariaDB)", xLabel: "members of the account (log scale)",
+		yLabel: "latency", logX: true, fmtY: fmtMs}
+	if s0.search != "" {
+		c.refs = []refLine{
+			{y: msOf(targetSearchP50), label: "target p50 ≤ " + ms(targetSearchP50) + " (100k, ×1)"},
+			{y: msOf(targetSearchP99), label: "target p99 ≤ " + ms(targetSearchP99) + " (100k, ×1)"},
+			{y: msOf(targetSearchP99Large), label: "target p99 ≤ " + ms(targetSearchP99Large) + " (1M, ×1)"},
+		}
+	} else {
+		c.refs = []refLine{{y: msOf(targetPageP99), label: fmt.Sprintf("target p99 ≤ %s (×%d)", ms(targetPageP99), targetPageP99Conc)}}
+	}
+	var ys []float64
+	for _, r := range c.refs {
+		ys = append(ys, r.y)
+	}
+	for _, path := range []string{"GraphQL", "SQL"} {
+		for k, conc := range o.concurrency {
+			for _, pct := range []string{"p50", "p99"} {
+				sr := series{name: fmt.Sprintf("%s %s ×%d", path, pct, conc), dashed: pct == "p99", square: path == "SQL"}
+				if path == "GraphQL" {
+					sr.color = gqlShades[k%len(gqlShades)]
+				} else {
+					sr.color = sqlShades[k%len(sqlShades)]
+				}
+				for _, t := range sizes {
+					res := t.shapes[i].gql[k]
+					if path == "SQL" {
+						res = t.shapes[i].sql[k]
+					}
+					v := res.p50
+					if pct == "p99" {
+						v = res.p99
+					}
+					sr.points = append(sr.points, point{float64(t.members), msOf(v)})
+					ys = append(ys, msOf(v))
+				}
+				c.series = append(c.series, sr)
+			}
+		}
+	}
+	c.logY = wantsLogY(ys)
+	return c
+}

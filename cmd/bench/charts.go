@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"math"
 	"os"
 	"path/filepath"
 	"slices"
@@ -86,7 +87,9 @@ func writeCharts(dir string, o *options, results []*targetResult) ([]chartFile, 
 				sr := series{name: s0.name, color: palette[i%len(palette)], square: s0.search != ""}
 				for _, t := range mysql {
 					s := t.shapes[i]
-					sr.points = append(sr.points, point{float64(t.members), 100 * s.gql[k].ratioTo(s.sql[k])})
+					if s.gql[k].requests > 0 && s.sql[k].requests > 0 {
+						sr.points = append(sr.points, point{float64(t.members), 100 * s.gql[k].ratioTo(s.sql[k])})
+					}
 				}
 				c.series = append(c.series, sr)
 			}
@@ -160,7 +163,11 @@ func writeCharts(dir string, o *options, results []*targetResult) ([]chartFile, 
 			c.series = append(c.series, series{name: k.name, color: k.color})
 			var row []float64
 			for i, s := range t.shapes {
-				row = append(row, float64(k.of(s))/float64(max(k.of(peer.shapes[i]), 1)))
+				v := math.NaN()
+				if s.gql[0].requests > 0 && s.sql[0].requests > 0 && peer.shapes[i].gql[0].requests > 0 && peer.shapes[i].sql[0].requests > 0 {
+					v = float64(k.of(s)) / float64(max(k.of(peer.shapes[i]), 1))
+				}
+				row = append(row, v)
 			}
 			c.values = append(c.values, row)
 		}
@@ -215,6 +222,9 @@ func latencyChart(o *options, sizes []*targetResult, i int, s0 *shape) *lineChar
 					res := t.shapes[i].gql[k]
 					if path == "SQL" {
 						res = t.shapes[i].sql[k]
+					}
+					if res.requests == 0 {
+						continue // skipped, or every request failed
 					}
 					v := res.p50
 					if pct == "p99" {

@@ -15,6 +15,7 @@ type result struct {
 	elapsed  time.Duration
 	p50, p99 time.Duration
 	firstErr error
+	skipped  bool // not measured (see -slow)
 }
 
 func (r result) rps() float64 {

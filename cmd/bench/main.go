@@ -86,6 +86,8 @@ type options struct {
 	pageSize    int
 	export      bool
 	explain     bool
+	timeout     time.Duration
+	slow        time.Duration
 	out         string
 	svgDir      string
 	section     string
@@ -135,6 +137,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.pageSize, "first", 50, "page size")
 	fs.BoolVar(&o.export, "export", true, "measure the CSV export of the root account")
 	fs.BoolVar(&o.explain, "explain", false, "append the statements and their EXPLAIN (QUERY PLAN) to the report")
+	fs.DurationVar(&o.timeout, "request-timeout", 2*time.Minute, "the node's REQUEST_TIMEOUT: longer than its default (15s), so a slow page is measured rather than cut")
+	fs.DurationVar(&o.slow, "slow", 5*time.Second, "skip the levels above the first for a page whose p50 at the first level exceeds this (0: never)")
 	fs.StringVar(&o.out, "out", "", "also write the report to this file")
 	fs.StringVar(&o.svgDir, "svg", "", "write the SVG charts into this directory")
 	fs.StringVar(&o.section, "section", "", "replace the text between <!-- bench:curves --> and <!-- /bench:curves --> in this file with the report")
@@ -158,6 +162,9 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	}
 	if o.duration <= 0 || o.duration > 5*time.Minute {
 		return nil, errors.New("-duration: between 0 and 5m")
+	}
+	if o.timeout <= 0 || o.slow < 0 {
+		return nil, errors.New("-request-timeout > 0, -slow ≥ 0")
 	}
 	if o.warmup < 0 || o.pageSize < 1 || o.pageSize > 100 || o.deepPages < 1 || o.deepPages > 1000 {
 		return nil, errors.New("-warmup ≥ 0, -first 1..100, -deep-pages 1..1000")

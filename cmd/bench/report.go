@@ -129,6 +129,10 @@ func (r *report) markdown(linkDir string) string {
 			s := t.shapes[i]
 			for k, c := range o.concurrency {
 				g, q := s.gql[k], s.sql[k]
+				if g.skipped {
+					fmt.Fprintf(&b, "| %s | %s | %d | skipped: p50 at ×%d over %s | | | | | | | |\n", s.name, t.sizeName(), c, o.concurrency[0], o.slow)
+					continue
+				}
 				errs := ""
 				if g.errors+q.errors > 0 {
 					errs = fmt.Sprintf(" (errors: GraphQL %d, SQL %d)", g.errors, q.errors)
@@ -235,13 +239,13 @@ func (r *report) targetsMarkdown(b *strings.Builder) {
 			s := t.shape(name)
 			low := 0
 			for k := range o.concurrency {
-				if s.gql[k].ratioTo(s.sql[k]) < s.gql[low].ratioTo(s.sql[low]) {
+				if !s.gql[k].skipped && s.gql[k].ratioTo(s.sql[k]) < s.gql[low].ratioTo(s.sql[low]) {
 					low = k
 				}
 			}
 			lr := s.gql[low].ratioTo(s.sql[low])
 			p99, pv := "not measured", ""
-			if c4 >= 0 {
+			if c4 >= 0 && !s.gql[c4].skipped {
 				p99, pv = ms(s.gql[c4].p99), verdict(s.gql[c4].p99 <= targetPageP99)
 			}
 			fmt.Fprintf(b, "| %s | %s | %.0f%% (%d) | %s | %s | %s |\n", name, t.sizeName(), 100*lr, o.concurrency[low], verdict(lr >= targetRatio), p99, pv)

@@ -75,6 +75,8 @@ func measureTarget(ctx context.Context, o *options, t target, stderr io.Writer, 
 		"PUBLIC_URL":   base,
 		"MAIL_URL":     "file:" + mailDir,
 		"LOG_LEVEL":    "warn",
+		// A page over the default deadline (15s) is measured, not cut.
+		"REQUEST_TIMEOUT": o.timeout.String(),
 	}
 	cfg, err := config.Load(func(k string) string { return env[k] })
 	if err != nil {
@@ -195,7 +197,12 @@ func measureTarget(ctx context.Context, o *options, t target, stderr io.Writer, 
 			_, err := raw.fetch(ctx, s.stmts, o.pageSize)
 			return err
 		}
-		for _, c := range o.concurrency {
+		for k, c := range o.concurrency {
+			if k > 0 && o.slow > 0 && max(s.gql[0].p50, s.sql[0].p50) > o.slow {
+				progress("%s × %d: skipped (p50 × %d over %s)", s.name, c, o.concurrency[0], o.slow)
+				s.gql, s.sql = append(s.gql, result{skipped: true}), append(s.sql, result{skipped: true})
+				continue
+			}
 			progress("%s × %d: GraphQL", s.name, c)
 			g := run(ctx, c, o.warmup, o.duration, gqlDo)
 			progress("%s × %d: SQL", s.name, c)

@@ -46,9 +46,11 @@ func slug(s string) string {
 //   - latency-SHAPE.svg: p50 and p99 of GraphQL and raw SQL at each
 //     concurrency, with the shape's targets;
 //   - ratio-cN.svg: GraphQL/SQL throughput per shape at concurrency N;
-//   - export-seconds.svg and export-memory.svg: the export's wall time and
-//     peak memory growth against its rows (SQLite sizes as their own
-//     series);
+//   - export-seconds.svg: the export's wall time against the rows it wrote
+//     (a download cut at -export-timeout as its own series);
+//     export-rate.svg and export-memory.svg: seconds per 100k rows and peak
+//     memory growth against the account's members (SQLite sizes as their
+//     own series);
 //   - sqlite-LABEL.svg: for a SQLite size with a MariaDB size of the same
 //     members, SQLite's latency as a multiple of MariaDB's per shape.
 func writeCharts(dir string, o *options, results []*targetResult) ([]chartFile, error) {
@@ -100,40 +102,10 @@ func writeCharts(dir string, o *options, results []*targetResult) ([]chartFile, 
 	}
 
 	if len(results) > 0 && results[0].export != nil {
-		secs := &lineChart{title: "CSV export of the account: wall time", xLabel: "rows exported (log scale)", yLabel: "seconds",
-			logX: true, fmtY: fmtSeconds}
-		mem := &lineChart{title: "CSV export of the account: peak memory growth", xLabel: "rows exported (log scale)", yLabel: "VmRSS growth (node + client)",
-			logX: true, fmtY: fmtMiB, refs: []refLine{{y: float64(targetRSSGrowth) / (1 << 20), label: "target ≤ " + mib(targetRSSGrowth)}}}
-		for i, group := range [][]*targetResult{mysql, sqliteOnly(results)} {
-			if len(group) == 0 {
-				continue
+		for _, c := range exportCharts(o, mysql, sqliteOnly(results)) {
+			if err := write(c.file, c.chart.title, c.chart.svg()); err != nil {
+				return nil, err
 			}
-			name := group[0].storeName()
-			s1 := series{name: name, color: palette[i], square: i == 1}
-			s2 := s1
-			for _, t := range group {
-				rows := float64(t.export.rows)
-				s1.points = append(s1.points, point{rows, t.export.wall.Seconds()})
-				s2.points = append(s2.points, point{rows, float64(t.export.rssPeak-t.export.rssBefore) / (1 << 20)})
-			}
-			slices.SortFunc(s1.points, func(a, b point) int { return int(a.x - b.x) })
-			slices.SortFunc(s2.points, func(a, b point) int { return int(a.x - b.x) })
-			secs.series, mem.series = append(secs.series, s1), append(mem.series, s2)
-		}
-		secs.series = append(secs.series, series{name: fmt.Sprintf("target: %s rows in %s", fmtCount(targetRows), targetExport),
-			color: "#888888", square: true, points: []point{{targetRows, targetExport.Seconds()}}})
-		var ys []float64
-		for _, s := range secs.series {
-			for _, p := range s.points {
-				ys = append(ys, p.y)
-			}
-		}
-		secs.logY = wantsLogY(ys)
-		if err := write("export-seconds.svg", secs.title, secs.svg()); err != nil {
-			return nil, err
-		}
-		if err := write("export-memory.svg", mem.title, mem.svg()); err != nil {
-			return nil, err
 		}
 	}
 
@@ -239,4 +211,63 @@ func latencyChart(o *options, sizes []*targetResult, i int, s0 *shape) *lineChar
 	}
 	c.logY = wantsLogY(ys)
 	return c
+}
+
+type namedChart struct {
+	file  string
+	chart *lineChart
+}
+
+// exportCharts are the export's wall time against rows, and its time per
+// 100k rows and memory growth against the account's members.
+func exportCharts(o *options, groups ...[]*targetResult) []namedChart {
+	secs := &lineChart{title: "CSV export of the account: wall time", xLabel: "rows written (log scale)", yLabel: "seconds",
+		logX: true, fmtY: fmtSeconds}
+	rate := &lineChart{title: "CSV export: seconds per 100k rows", xLabel: "members of the account (log scale)", yLabel: "seconds per 100k rows",
+		logX: true, fmtY: fmtSeconds, refs: []refLine{{y: targetExport.Seconds(), label: fmt.Sprintf("target ≤ %s per %s rows", targetExport, fmtCount(targetRows))}}}
+	mem := &lineChart{title: "CSV export: peak memory growth", xLabel: "members of the account (log scale)", yLabel: "VmRSS growth (node + client)",
+		logX: true, fmtY: fmtMiB, refs: []refLine{{y: float64(targetRSSGrowth) / (1 << 20), label: "target ≤ " + mib(targetRSSGrowth)}}}
+	var ys []float64
+	for i, group := range groups {
+		if len(group) == 0 {
+			continue
+		}
+		name := group[0].storeName()
+		whole := series{name: name, color: palette[i], square: i == 1}
+		cut := series{name: fmt.Sprintf("%s, cut at %s", name, o.exportTimeout), color: palette[i+2], square: i == 1, pointsOnly: true}
+		perRows, growth := whole, whole
+		for _, t := range group {
+			ex := t.export
+			p := point{float64(ex.rows), ex.wall.Seconds()}
+			if ex.cut {
+				cut.points = append(cut.points, p)
+			} else {
+				whole.points = append(whole.points, p)
+			}
+			members := float64(t.members)
+			perRows.points = append(perRows.points, point{members, ex.wall.Seconds() * targetRows / float64(max(ex.rows, 1))})
+			growth.points = append(growth.points, point{members, float64(ex.rssPeak-ex.rssBefore) / (1 << 20)})
+			ys = append(ys, p.y)
+		}
+		for _, sr := range []*series{&whole, &cut, &perRows, &growth} {
+			slices.SortFunc(sr.points, func(a, b point) int { return int(a.x - b.x) })
+		}
+		for _, sr := range []series{whole, cut} {
+			if len(sr.points) > 0 {
+				secs.series = append(secs.series, sr)
+			}
+		}
+		rate.series, mem.series = append(rate.series, perRows), append(mem.series, growth)
+	}
+	secs.series = append(secs.series, series{name: fmt.Sprintf("target: %s rows in %s", fmtCount(targetRows), targetExport),
+		color: "#888888", square: true, pointsOnly: true, points: []point{{targetRows, targetExport.Seconds()}}})
+	secs.logY = wantsLogY(append(ys, targetExport.Seconds()))
+	var rs []float64
+	for _, s := range rate.series {
+		for _, p := range s.points {
+			rs = append(rs, p.y)
+		}
+	}
+	rate.logY = wantsLogY(append(rs, targetExport.Seconds()))
+	return []namedChart{{"export-seconds.svg", secs}, {"export-rate.svg", rate}, {"export-memory.svg", mem}}
 }

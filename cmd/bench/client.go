@@ -20,7 +20,7 @@ type gqlClient struct {
 	token string
 }
 
-func newGQLClient(base string, maxConns int) *gqlClient {
+func newGQLClient(base string, maxConns int, timeout time.Duration) *gqlClient {
 	tr := &http.Transport{
 		MaxIdleConns:        maxConns * 2,
 		MaxIdleConnsPerHost: maxConns * 2,
@@ -28,7 +28,7 @@ func newGQLClient(base string, maxConns int) *gqlClient {
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}
-	return &gqlClient{http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, base: base}
+	return &gqlClient{http: &http.Client{Transport: tr, Timeout: timeout}, base: base}
 }
 
 func (c *gqlClient) request(ctx context.Context, query string, vars map[string]any) (*http.Request, error) {

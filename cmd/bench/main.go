@@ -42,7 +42,8 @@
 // The export is measured first, on the fresh node: the full download of
 // GET /export/accounts/{id}/members.csv, its wall time, and VmRSS of this
 // process (server and streaming client) before, at its peak (sampled every
-// 10 ms) and after.
+// 10 ms) and after. A download still running after -export-timeout is
+// stopped: the report gives the rows read until then, marked as cut.
 //
 // With -svg DIR it writes the charts (see charts.go): latency against
 // members per shape, the GraphQL/SQL throughput ratio against members, the
@@ -75,23 +76,24 @@ import (
 const maxConcurrency = 64
 
 type options struct {
-	targets     []target
-	duration    time.Duration
-	warmup      time.Duration
-	concurrency []int
-	owner       string
-	password    string
-	searches    []string
-	deepPages   int
-	pageSize    int
-	export      bool
-	explain     bool
-	timeout     time.Duration
-	slow        time.Duration
-	out         string
-	svgDir      string
-	section     string
-	args        []string // as given, for the report
+	targets       []target
+	duration      time.Duration
+	warmup        time.Duration
+	concurrency   []int
+	owner         string
+	password      string
+	searches      []string
+	deepPages     int
+	pageSize      int
+	export        bool
+	exportTimeout time.Duration
+	explain       bool
+	timeout       time.Duration
+	slow          time.Duration
+	out           string
+	svgDir        string
+	section       string
+	args          []string // as given, for the report
 }
 
 // target is one seeded database.
@@ -136,6 +138,7 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.deepPages, "deep-pages", 20, "pages walked before the deep page")
 	fs.IntVar(&o.pageSize, "first", 50, "page size")
 	fs.BoolVar(&o.export, "export", true, "measure the CSV export of the root account")
+	fs.DurationVar(&o.exportTimeout, "export-timeout", time.Minute, "stop the export's download after this; the report gives the rows read until then")
 	fs.BoolVar(&o.explain, "explain", false, "append the statements and their EXPLAIN (QUERY PLAN) to the report")
 	fs.DurationVar(&o.timeout, "request-timeout", 2*time.Minute, "the node's REQUEST_TIMEOUT: longer than its default (15s), so a slow page is measured rather than cut")
 	fs.DurationVar(&o.slow, "slow", 5*time.Second, "skip the levels above the first for a page whose p50 at the first level exceeds this (0: never)")
@@ -163,8 +166,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.duration <= 0 || o.duration > 5*time.Minute {
 		return nil, errors.New("-duration: between 0 and 5m")
 	}
-	if o.timeout <= 0 || o.slow < 0 {
-		return nil, errors.New("-request-timeout > 0, -slow ≥ 0")
+	if o.timeout <= 0 || o.slow < 0 || o.exportTimeout <= 0 {
+		return nil, errors.New("-request-timeout > 0, -export-timeout > 0, -slow ≥ 0")
 	}
 	if o.warmup < 0 || o.pageSize < 1 || o.pageSize > 100 || o.deepPages < 1 || o.deepPages > 1000 {
 		return nil, errors.New("-warmup ≥ 0, -first 1..100, -deep-pages 1..1000")

@@ -161,10 +161,15 @@ func (r *report) markdown(linkDir string) string {
 		b.WriteString("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n")
 		for _, t := range r.targets {
 			ex := t.export
-			fmt.Fprintf(&b, "| %s | %d | %s | %s | %.0f | %s | %s | %s | %s |\n", t.sizeName(), ex.rows, mib(ex.bytes), ms(ex.wall),
+			wall := ms(ex.wall)
+			if ex.cut {
+				wall += " (cut)"
+			}
+			fmt.Fprintf(&b, "| %s | %d | %s | %s | %.0f | %s | %s | %s | %s |\n", t.sizeName(), ex.rows, mib(ex.bytes), wall,
 				float64(ex.rows)/ex.wall.Seconds(), mib(ex.rssBefore), mib(ex.rssPeak), mib(ex.rssAfter), mib(ex.rssPeak-ex.rssBefore))
 		}
-		fmt.Fprintf(&b, "\nVmRSS of the whole process (node and streaming client), sampled every 10 ms. Header: `%s`\n", r.targets[0].export.firstLine)
+		fmt.Fprintf(&b, "\nVmRSS of the whole process (node and streaming client), sampled every 10 ms; a download still running after %s is cut (rows = those read until then). Header: `%s`\n",
+			o.exportTimeout, r.targets[0].export.firstLine)
 	}
 
 	r.targetsMarkdown(&b)
@@ -259,8 +264,8 @@ func (r *report) targetsMarkdown(b *strings.Builder) {
 			ex := t.export
 			per := time.Duration(float64(ex.wall) * targetRows / float64(max(ex.rows, 1)))
 			note := " (projected)"
-			if ex.rows == targetRows || ex.rows == targetRows+1 {
-				note = ""
+			if ex.cut {
+				note = " (projected from a cut download)"
 			}
 			growth := ex.rssPeak - ex.rssBefore
 			fmt.Fprintf(b, "| %s | %d | %s%s | %s | %s | %s |\n", t.sizeName(), ex.rows, per.Round(10*time.Millisecond), note,

@@ -29,7 +29,10 @@ type series struct {
 	color  string
 	dashed bool
 	square bool // square markers instead of circles
-	points []point
+	// pointsOnly draws markers without a line, for points that are not a
+	// curve (measurements of different kinds, a target).
+	pointsOnly bool
+	points     []point
 }
 
 // refLine is a horizontal reference, such as a target.
@@ -237,7 +240,9 @@ func (w *svgWriter) legend(ss []series, bars bool) {
 			if s.dashed {
 				dash = ` stroke-dasharray="6 4"`
 			}
-			w.printf(`<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="%s" stroke-width="2"%s/>`+"\n", legendX, num(y), legendX+26, num(y), s.color, dash)
+			if !s.pointsOnly {
+				w.printf(`<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="%s" stroke-width="2"%s/>`+"\n", legendX, num(y), legendX+26, num(y), s.color, dash)
+			}
 			w.marker(series{color: s.color, square: s.square}, float64(legendX+13), y, "")
 		}
 		w.text(float64(legendX+34), y+4, "start", "#222", s.name, "")
@@ -293,7 +298,7 @@ func (c *lineChart) svg() string {
 			}
 			pts = append(pts, num(x.pos(p.x))+","+num(y.pos(p.y)))
 		}
-		if len(pts) > 1 {
+		if len(pts) > 1 && !s.pointsOnly {
 			dash := ""
 			if s.dashed {
 				dash = ` stroke-dasharray="6 4"`

@@ -203,3 +203,22 @@ func TestTicks(t *testing.T) {
 		}
 	}
 }
+
+func TestPointsOnlySeriesHasNoLine(t *testing.T) {
+	c := &lineChart{title: "t", logX: true, series: []series{{name: "cut", color: "#000", pointsOnly: true,
+		points: []point{{1500, 60}, {26_000, 60}}}}}
+	var polylines, points, legendLines int
+	for _, e := range parseSVG(t, c.svg()) {
+		switch {
+		case e.name == "polyline":
+			polylines++
+		case e.attrs["class"] == "point":
+			points++
+		case e.name == "line" && e.attrs["stroke-width"] == "2":
+			legendLines++
+		}
+	}
+	if polylines != 0 || legendLines != 0 || points != 2 {
+		t.Errorf("%d polylines, %d legend lines, %d points; want 0, 0, 2", polylines, legendLines, points)
+	}
+}

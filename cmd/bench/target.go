@@ -108,7 +108,7 @@ func measureTarget(ctx context.Context, o *options, t target, stderr io.Writer, 
 		return nil, err
 	}
 
-	client := newGQLClient(base, maxConcurrency)
+	client := newGQLClient(base, maxConcurrency, o.timeout+30*time.Second)
 	if err := client.signIn(ctx, o.owner, o.password); err != nil {
 		return nil, err
 	}
@@ -131,12 +131,16 @@ func measureTarget(ctx context.Context, o *options, t target, stderr io.Writer, 
 		// previous size.
 		runtime.GC()
 		debug.FreeOSMemory()
-		ex, err := measureExport(ctx, client, accountGID)
+		ex, err := measureExport(ctx, client, accountGID, o.exportTimeout)
 		if err != nil {
 			return nil, err
 		}
 		res.export = &ex
-		progress("export: %d rows in %s", ex.rows, ex.wall.Round(time.Millisecond))
+		cut := ""
+		if ex.cut {
+			cut = " (cut at -export-timeout)"
+		}
+		progress("export: %d rows in %s%s", ex.rows, ex.wall.Round(time.Millisecond), cut)
 	}
 
 	shapes := []*shape{

@@ -170,12 +170,12 @@ func latencyChart(o *options, sizes []*targetResult, i int, s0 *shape) *lineChar
 		yLabel: "latency", logX: true, fmtY: fmtMs}
 	if s0.search != "" {
 		c.refs = []refLine{
-			{y: msOf(targetSearchP50), label: "target p50 ≤ " + ms(targetSearchP50) + " (100k, ×1)"},
-			{y: msOf(targetSearchP99), label: "target p99 ≤ " + ms(targetSearchP99) + " (100k, ×1)"},
-			{y: msOf(targetSearchP99Large), label: "target p99 ≤ " + ms(targetSearchP99Large) + " (1M, ×1)"},
+			{y: msOf(targetSearchP50), label: "target p50 ≤ " + fmtMs(msOf(targetSearchP50)) + " (100k, ×1)"},
+			{y: msOf(targetSearchP99), label: "target p99 ≤ " + fmtMs(msOf(targetSearchP99)) + " (100k, ×1)"},
+			{y: msOf(targetSearchP99Large), label: "target p99 ≤ " + fmtMs(msOf(targetSearchP99Large)) + " (1M, ×1)"},
 		}
 	} else {
-		c.refs = []refLine{{y: msOf(targetPageP99), label: fmt.Sprintf("target p99 ≤ %s (×%d)", ms(targetPageP99), targetPageP99Conc)}}
+		c.refs = []refLine{{y: msOf(targetPageP99), label: fmt.Sprintf("target p99 ≤ %s (×%d)", fmtMs(msOf(targetPageP99)), targetPageP99Conc)}}
 	}
 	var ys []float64
 	for _, r := range c.refs {
@@ -226,7 +226,7 @@ func exportCharts(o *options, groups ...[]*targetResult) []namedChart {
 	rate := &lineChart{title: "CSV export: seconds per 100k rows", xLabel: "members of the account (log scale)", yLabel: "seconds per 100k rows",
 		logX: true, fmtY: fmtSeconds, refs: []refLine{{y: targetExport.Seconds(), label: fmt.Sprintf("target ≤ %s per %s rows", targetExport, fmtCount(targetRows))}}}
 	mem := &lineChart{title: "CSV export: peak memory growth", xLabel: "members of the account (log scale)", yLabel: "VmRSS growth (node + client)",
-		logX: true, fmtY: fmtMiB, refs: []refLine{{y: float64(targetRSSGrowth) / (1 << 20), label: "target ≤ " + mib(targetRSSGrowth)}}}
+		logX: true, fmtY: fmtMiB, refs: []refLine{{y: float64(targetRSSGrowth) / (1 << 20), label: "target ≤ " + fmtMiB(float64(targetRSSGrowth)/(1<<20))}}}
 	var ys []float64
 	for i, group := range groups {
 		if len(group) == 0 {

@@ -196,7 +196,7 @@ func (w *svgWriter) yAxis(y axis, format func(float64) string, label string) {
 		w.printf(`<line x1="%d" y1="%s" x2="%d" y2="%s" stroke="#e3e3e3"/>`+"\n", plotL, num(py), plotR, num(py))
 		w.text(plotL-6, py+4, "end", "#333", format(t), "")
 	}
-	w.printf(`<text transform="translate(18 %s) rotate(-90)" text-anchor="middle" fill="#333">%s</text>`+"\n",
+	w.printf(`<text transform="translate(15 %s) rotate(-90)" text-anchor="middle" fill="#333">%s</text>`+"\n",
 		num(float64(plotT+plotB)/2), esc(label))
 }
 
@@ -358,20 +358,26 @@ func (c *barChart) svg() string {
 	return w.b.String()
 }
 
-// fmtCount writes 10000 as 10k and 1000000 as 1M.
+// fmtCount writes 10000 (and 10001) as 10k and 1000000 as 1M.
 func fmtCount(v float64) string {
 	switch a := math.Abs(v); {
 	case a >= 1e6:
-		return trimFloat(v/1e6) + "M"
+		return trimFloat(roundSig(v/1e6)) + "M"
 	case a >= 1e3:
-		return trimFloat(v/1e3) + "k"
+		return trimFloat(roundSig(v/1e3)) + "k"
 	}
-	return trimFloat(v)
+	return trimFloat(roundSig(v))
 }
 
 func trimFloat(v float64) string { return strconv.FormatFloat(v, 'f', -1, 64) }
 
-func fmtMs(v float64) string { return trimFloat(roundSig(v)) + " ms" }
+// fmtMs writes milliseconds, as seconds from 1000 on (short tick labels).
+func fmtMs(v float64) string {
+	if math.Abs(v) >= 1000 {
+		return trimFloat(roundSig(v/1000)) + " s"
+	}
+	return trimFloat(roundSig(v)) + " ms"
+}
 
 func fmtSeconds(v float64) string { return trimFloat(roundSig(v)) + " s" }
 

@@ -49,7 +49,7 @@
 // members per shape, the GraphQL/SQL throughput ratio against members, the
 // export's seconds and memory against rows, and SQLite beside MariaDB at the
 // same size. With -section FILE it replaces the part of FILE between the
-// markers <!-- bench:curves --> and <!-- /bench:curves --> with the report.
+// lines <!-- bench:curves --> and <!-- /bench:curves --> with the report.
 //
 // Signing in creates one session (signed out at the end) and the export
 // writes one audit event in each benchmark database. Everything runs on
@@ -274,20 +274,33 @@ func linkBase(o *options) string {
 
 const sectionBegin, sectionEnd = "<!-- bench:curves -->", "<!-- /bench:curves -->"
 
-// replaceSection puts text between the markers of file, so a rerun updates
-// the figures of a document without touching what surrounds them.
+// replaceSection puts text between the markers of file, each alone on its
+// line (the document may name them in its prose), so a rerun updates the
+// figures of a document without touching what surrounds them.
 func replaceSection(file, text string) error {
 	b, err := os.ReadFile(file)
 	if err != nil {
 		return err
 	}
-	s := string(b)
-	i, j := strings.Index(s, sectionBegin), strings.Index(s, sectionEnd)
-	if i < 0 || j < i {
-		return fmt.Errorf("-section: %s has no %s … %s markers", file, sectionBegin, sectionEnd)
+	lines := strings.SplitAfter(string(b), "\n")
+	begin, end := -1, -1
+	for i, l := range lines {
+		switch strings.TrimSpace(l) {
+		case sectionBegin:
+			if begin < 0 {
+				begin = i
+			}
+		case sectionEnd:
+			if begin >= 0 && end < 0 {
+				end = i
+			}
+		}
 	}
-	s = s[:i+len(sectionBegin)] + "\n\n" + text + "\n" + s[j:]
-	return os.WriteFile(file, []byte(s), 0o644)
+	if begin < 0 || end < 0 {
+		return fmt.Errorf("-section: %s has no %s … %s lines", file, sectionBegin, sectionEnd)
+	}
+	out := strings.Join(lines[:begin+1], "") + "\n" + strings.TrimRight(text, "\n") + "\n\n" + strings.Join(lines[end:], "")
+	return os.WriteFile(file, []byte(out), 0o644)
 }
 
 func redact(raw string) string {

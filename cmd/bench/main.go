@@ -30,9 +30,10 @@
 //
 // The raw SQL of a request is the text db.Store.MembersPageSQL returns for
 // it (the count, unless the store skips it, and the page, arguments
-// interpolated as the driver sends them), followed by the user loader's
-// batch SELECT * FROM users WHERE id IN (...). A change to the store's SQL is
-// therefore measured without a change here. Before measuring, each shape is
+// interpolated as the driver sends them), followed, only where the page
+// statement does not read the people's columns itself, by the user
+// loader's batch SELECT * FROM users WHERE id IN (...). A change to the
+// store's SQL is therefore measured without a change here. Before measuring, each shape is
 // fetched both ways and the results compared (total, user ids in order,
 // hasNextPage), so the raw statements are known to answer the same page.
 // The GraphQL request also pays what any request pays: the session lookup

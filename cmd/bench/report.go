@@ -197,7 +197,7 @@ func (r *report) markdown(linkDir string) string {
 			}
 			fmt.Fprintf(&b, "```sql\n%s\n```\n\n%s", e.page, e.pagePlan)
 		}
-		b.WriteString("\nThen, for every page: ``SELECT * FROM `users` WHERE id IN (...)`` with the page's people and inviters (primary key lookups).\n")
+		b.WriteString("\nWhere a page statement does not read the people's columns (`u__*`), the raw path then runs ``SELECT * FROM `users` WHERE id IN (...)`` with the page's people and inviters (primary key lookups), as the node's loader did.\n")
 	}
 	return b.String()
 }

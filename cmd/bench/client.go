@@ -20,7 +20,7 @@ type gqlClient struct {
 	token string
 }
 
-func newGQLClient(base string, maxConns int) *gqlClient {
+func newGQLClient(base string, maxConns int, timeout time.Duration) *gqlClient {
 	tr := &http.Transport{
 		MaxIdleConns:        maxConns * 2,
 		MaxIdleConnsPerHost: maxConns * 2,
@@ -28,7 +28,7 @@ func newGQLClient(base string, maxConns int) *gqlClient {
 		IdleConnTimeout:     time.Minute,
 		DisableCompression:  true,
 	}
-	return &gqlClient{http: &http.Client{Transport: tr, Timeout: 2 * time.Minute}, base: base}
+	return &gqlClient{http: &http.Client{Transport: tr, Timeout: timeout}, base: base}
 }
 
 func (c *gqlClient) request(ctx context.Context, query string, vars map[string]any) (*http.Request, error) {
@@ -182,10 +182,12 @@ func (c *gqlClient) signOut(ctx context.Context) error {
 	return c.do(ctx, `mutation { signOut }`, nil, &out)
 }
 
-// rootAccount returns the global id of the first organization's root account.
-func (c *gqlClient) rootAccount(ctx context.Context) (string, error) {
+// rootAccount returns the owner's user id and the global id of the first
+// organization's root account.
+func (c *gqlClient) rootAccount(ctx context.Context) (ownerID int64, accountGID string, err error) {
 	var out struct {
 		Me *struct {
+			ID            string `json:"id"`
 			Organizations []struct {
 				Name        string `json:"name"`
 				RootAccount struct {
@@ -194,11 +196,14 @@ func (c *gqlClient) rootAccount(ctx context.Context) (string, error) {
 			} `json:"organizations"`
 		} `json:"me"`
 	}
-	if err := c.do(ctx, `{ me { organizations { name rootAccount { id } } } }`, nil, &out); err != nil {
-		return "", err
+	if err := c.do(ctx, `{ me { id organizations { name rootAccount { id } } } }`, nil, &out); err != nil {
+		return 0, "", err
 	}
 	if out.Me == nil || len(out.Me.Organizations) == 0 {
-		return "", errors.New("the owner belongs to no organization: is the database seeded?")
+		return 0, "", errors.New("the owner belongs to no organization: is the database seeded?")
 	}
-	return out.Me.Organizations[0].RootAccount.ID, nil
+	if ownerID, err = models.ParseID(models.KindUser, out.Me.ID); err != nil {
+		return 0, "", fmt.Errorf("owner id %q: %w", out.Me.ID, err)
+	}
+	return ownerID, out.Me.Organizations[0].RootAccount.ID, nil
 }

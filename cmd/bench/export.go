@@ -24,6 +24,9 @@ type exportResult struct {
 	rssAfter               int64
 	samples                int
 	contentType, firstLine string
+	// cut says the download was stopped at -export-timeout: rows and wall
+	// are what it read until then.
+	cut bool
 }
 
 // vmRSS reads the resident set size of this process from /proc/self/status.
@@ -49,8 +52,10 @@ func vmRSS() (int64, error) {
 // measureExport downloads the account's CSV export once, counting rows as
 // they stream in, while a goroutine samples VmRSS every 10 ms. The node runs
 // in this process, so the figure is the server's growth plus the (constant,
-// streaming) client's.
-func measureExport(ctx context.Context, c *gqlClient, accountGID string) (exportResult, error) {
+// streaming) client's. A download still running after limit is stopped
+// and reported as cut, so a slow export bounds the run instead of holding
+// it for an hour.
+func measureExport(ctx context.Context, c *gqlClient, accountGID string, limit time.Duration) (exportResult, error) {
 	var res exportResult
 	before, err := vmRSS()
 	if err != nil {
@@ -83,13 +88,19 @@ func measureExport(ctx context.Context, c *gqlClient, accountGID string) (export
 	}()
 
 	t0 := time.Now()
+	dctx, cancel := context.WithTimeout(ctx, limit)
+	defer cancel()
+	// The API client's overall timeout is for GraphQL requests; this
+	// download is bounded by limit alone.
+	download := *c.http
+	download.Timeout = 0
 	err = func() error {
-		req, err := http.NewRequestWithContext(ctx, http.MethodGet, c.base+"/export/accounts/"+accountGID+"/members.csv", nil)
+		req, err := http.NewRequestWithContext(dctx, http.MethodGet, c.base+"/export/accounts/"+accountGID+"/members.csv", nil)
 		if err != nil {
 			return err
 		}
 		req.Header.Set("Authorization", "Bearer "+c.token)
-		resp, err := c.http.Do(req)
+		resp, err := download.Do(req)
 		if err != nil {
 			return err
 		}
@@ -121,6 +132,10 @@ func measureExport(ctx context.Context, c *gqlClient, accountGID string) (export
 			}
 			res.bytes += int64(n)
 			if err == io.EOF {
+				break
+			}
+			if err != nil && dctx.Err() != nil && ctx.Err() == nil {
+				res.cut = true
 				break
 			}
 			if err != nil {

@@ -15,6 +15,7 @@ type result struct {
 	elapsed  time.Duration
 	p50, p99 time.Duration
 	firstErr error
+	skipped  bool // not measured (see -slow)
 }
 
 func (r result) rps() float64 {
@@ -26,12 +27,14 @@ func (r result) rps() float64 {
 
 // run calls do from concurrency workers, each in a closed loop, for warmup
 // (not counted, and at least until every worker has completed one request,
-// so the pipeline is full) then for d. Every request started within d is counted, also
-// when it completes after d: the cell lasts until the last of them ends, so
+// so the pipeline is full) then for d, and longer until a counted request
+// has completed. Every request started within that window is counted, also
+// when it completes after it: the cell lasts until the last of them ends, so
 // a level whose latency exceeds d still reports what it completed.
 func run(ctx context.Context, concurrency int, warmup, d time.Duration, do func(context.Context) error) result {
 	var (
 		windowStart atomic.Int64 // unix nanoseconds; 0 while warming up
+		completed   atomic.Int64 // counted requests that have ended
 		stop        atomic.Bool
 		wg          sync.WaitGroup
 		mu          sync.Mutex
@@ -68,6 +71,7 @@ func run(ctx context.Context, concurrency int, warmup, d time.Duration, do func(
 					continue
 				}
 				end = t1
+				completed.Add(1)
 				if err != nil {
 					errs++
 					if firstErr == nil {
@@ -99,6 +103,11 @@ func run(ctx context.Context, concurrency int, warmup, d time.Duration, do func(
 	start := time.Now()
 	windowStart.Store(start.UnixNano())
 	sleep(ctx, d)
+	// A request slower than d may have started before the window on every
+	// worker: wait for one that started in it.
+	for completed.Load() == 0 && ctx.Err() == nil {
+		sleep(ctx, 5*time.Millisecond)
+	}
 	stop.Store(true)
 	wg.Wait()
 	res.elapsed = lastEnd.Sub(start)

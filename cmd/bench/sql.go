@@ -4,125 +4,94 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"net/url"
 	"slices"
+	"strconv"
 	"strings"
+
+	_ "github.com/glebarez/go-sqlite" // database/sql driver "sqlite", the one under the store's GORM dialector
+	_ "github.com/go-sql-driver/mysql"
+
+	"github.com/rollcall/rollcall/db"
 )
 
-// rawStore runs, through database/sql and go-sql-driver/mysql, the same
-// statements the store runs for one members page in the default order
-// (NAME ASC) on MySQL: the count and page queries of db.FindMembers (as
-// built by memberConditions and memberOrder: first name, last name, id in
-// the columns' case-insensitive collation, the order of the users_name
-// index) and the users batch of the
-// request's user loader (db.FindUsersByIDs). Arguments are sent as
-// placeholders, as GORM does (the DSN from db.MySQLDSN does not interpolate,
-// so every statement is prepared and executed on the server, like the
-// node's).
+// rawStore runs a page's statements directly through database/sql, on a
+// pool sized like the store's (db.Open: 50 connections on MySQL, 4 on
+// SQLite; idle ones kept, so the ceiling is not lowered by reconnects).
 type rawStore struct {
 	db    *sql.DB
-	chain []int64 // the account, then its ancestors
+	mysql bool
 }
+
+// rawStatements are the text of one page's statements as the store sends
+// them (db.Store.MembersPageSQL): count is empty when the store does not
+// count.
+type rawStatements struct{ count, page string }
 
 // rawPage is what one request of the raw path returned.
 type rawPage struct {
-	total   int64
-	userIDs []int64 // in page order
+	total   int64 // -1 without a count
+	userIDs []int64
 	hasNext bool
-	// last row's keyset values, for the next page
-	k1, k2 string
-	lastID int64
 }
 
-// accountChain returns the account and its ancestors, nearest first.
-func accountChain(ctx context.Context, db *sql.DB, accountID int64) ([]int64, error) {
-	var chain []int64
-	for id := accountID; id != 0 && len(chain) < 16; {
-		chain = append(chain, id)
-		var parent sql.NullInt64
-		if err := db.QueryRowContext(ctx, "SELECT parent_id FROM accounts WHERE id = ?", id).Scan(&parent); err != nil {
-			return nil, fmt.Errorf("account %d: %w", id, err)
+// openRaw opens the raw path's pool with the DSN the store builds: on
+// MySQL db.MySQLDSN (arguments interpolated by the driver, as the text from
+// MembersPageSQL already is), on SQLite the pragmas of db.Open.
+func openRaw(t target) (*rawStore, error) {
+	if t.mysql {
+		dsn, err := db.MySQLDSN(t.url)
+		if err != nil {
+			return nil, err
 		}
-		id = parent.Int64
-	}
-	return chain, nil
-}
-
-func placeholders(n int) string {
-	return "(" + strings.TrimSuffix(strings.Repeat("?,", n), ",") + ")"
-}
-
-func int64Args(ids []int64) []any {
-	out := make([]any, len(ids))
-	for i, id := range ids {
-		out[i] = id
-	}
-	return out
-}
-
-// likeEscaper is db's escaping of LIKE patterns (ESCAPE '!').
-var likeEscaper = strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-
-// conditions mirrors db.memberConditions for a search filter (no role filter).
-func (r *rawStore) conditions(search string) (string, []any) {
-	in := placeholders(len(r.chain))
-	where := "m.account_id IN " + in
-	args := int64Args(r.chain)
-	if len(r.chain) > 1 {
-		closeness := "CASE %s.account_id"
-		for i, id := range r.chain {
-			closeness += fmt.Sprintf(" WHEN %d THEN %d", id, i)
+		d, err := sql.Open("mysql", dsn)
+		if err != nil {
+			return nil, err
 		}
-		closeness += " END"
-		where += " AND NOT EXISTS (SELECT 1 FROM memberships m2 WHERE m2.user_id = m.user_id AND m2.account_id IN " + in + " AND " +
-			fmt.Sprintf(closeness, "m2") + " < " + fmt.Sprintf(closeness, "m") + ")"
-		args = append(args, int64Args(r.chain)...)
+		d.SetMaxOpenConns(50)
+		d.SetMaxIdleConns(50)
+		return &rawStore{db: d, mysql: true}, nil
 	}
-	if search = strings.TrimSpace(search); search != "" {
-		pat := "%" + likeEscaper.Replace(strings.ToLower(search)) + "%"
-		where += " AND (LOWER(u.first_name) LIKE ? ESCAPE '!' OR LOWER(u.last_name) LIKE ? ESCAPE '!' OR LOWER(u.display_name) LIKE ? ESCAPE '!' OR u.email_lower LIKE ? ESCAPE '!')"
-		args = append(args, pat, pat, pat, pat)
+	path, query, _ := strings.Cut(strings.TrimPrefix(t.url, "sqlite:"), "?")
+	q, _ := url.ParseQuery(query)
+	for _, p := range []string{"busy_timeout(10000)", "journal_mode(WAL)", "foreign_keys(1)", "synchronous(NORMAL)"} {
+		q.Add("_pragma", p)
 	}
-	return where, args
+	d, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
+	if err != nil {
+		return nil, err
+	}
+	d.SetMaxOpenConns(4)
+	d.SetMaxIdleConns(4)
+	return &rawStore{db: d}, nil
 }
 
-// statements returns the count query, the page query and their arguments
-// for a page of first rows in NAME ASC order, after the keyset (k1, k2, id)
-// when after is set.
-func (r *rawStore) statements(search string, first int, after *rawPage, total int64) (count string, countArgs []any, page string, pageArgs []any) {
-	where, args := r.conditions(search)
-	countFrom := " FROM memberships m WHERE " + where
-	if strings.TrimSpace(search) != "" {
-		countFrom = " FROM memberships m JOIN users u ON u.id = m.user_id WHERE " + where
+func (r *rawStore) version(ctx context.Context) (string, error) {
+	q := "SELECT VERSION()"
+	if !r.mysql {
+		q = "SELECT 'SQLite ' || sqlite_version()"
 	}
-	count = "SELECT COUNT(*)" + countFrom
-	pageWhere := ""
-	pageArgs = slices.Clone(args)
-	if after != nil {
-		pageWhere = " AND (u.first_name > ? OR (u.first_name = ? AND (u.last_name > ? OR (u.last_name = ? AND u.id > ?))))"
-		pageArgs = append(pageArgs, after.k1, after.k1, after.k2, after.k2, after.lastID)
+	var v string
+	if err := r.db.QueryRowContext(ctx, q).Scan(&v); err != nil {
+		return "", fmt.Errorf("connect to the database: %w", err)
 	}
-	// db.FindMembers reads large accounts (over 2,000 members) from the
-	// users_name index in order.
-	from, hint := " FROM memberships m JOIN users u ON u.id = m.user_id WHERE "+where, ""
-	if total > 2000 {
-		from, hint = " FROM users u FORCE INDEX (users_name) JOIN memberships m ON m.user_id = u.id WHERE "+where, "STRAIGHT_JOIN "
-	}
-	page = "SELECT " + hint + "m.*, u.first_name AS k1, u.last_name AS k2" + from + pageWhere +
-		" ORDER BY u.first_name ASC, u.last_name ASC, u.id ASC LIMIT ?"
-	pageArgs = append(pageArgs, first+1)
-	return count, args, page, pageArgs
+	return v, nil
 }
 
-// fetch runs one page request: count, page, then the users batch of the
-// page's people and inviters (deduplicated, as the loader does).
-func (r *rawStore) fetch(ctx context.Context, search string, first int, after *rawPage) (*rawPage, error) {
-	out := &rawPage{}
-	count, countArgs, _, _ := r.statements(search, first, after, 0)
-	if err := r.db.QueryRowContext(ctx, count, countArgs...).Scan(&out.total); err != nil {
-		return nil, fmt.Errorf("count: %w", err)
+// fetch runs one page request as the node does for the benchmark's query:
+// the count, the page, and, when the page statement does not read the
+// people itself (no u__* columns, stores before f880bc4), the user loader's
+// batch of the page's people and inviters (deduplicated, as the loader
+// did). The page statement reads first+1 rows; the extra one says a next
+// page exists.
+func (r *rawStore) fetch(ctx context.Context, st rawStatements, first int) (*rawPage, error) {
+	out := &rawPage{total: -1}
+	if st.count != "" {
+		if err := r.db.QueryRowContext(ctx, st.count).Scan(&out.total); err != nil {
+			return nil, fmt.Errorf("count: %w", err)
+		}
 	}
-	_, _, page, pageArgs := r.statements(search, first, after, out.total)
-	rows, err := r.db.QueryContext(ctx, page, pageArgs...)
+	rows, err := r.db.QueryContext(ctx, st.page)
 	if err != nil {
 		return nil, fmt.Errorf("page: %w", err)
 	}
@@ -131,11 +100,14 @@ func (r *rawStore) fetch(ctx context.Context, search string, first int, after *r
 		rows.Close()
 		return nil, err
 	}
-	iUser, iInviter, iK1, iK2 := slices.Index(cols, "user_id"), slices.Index(cols, "invited_by_id"), slices.Index(cols, "k1"), slices.Index(cols, "k2")
-	if iUser < 0 || iInviter < 0 || iK1 < 0 || iK2 < 0 {
+	iUser, iInviter := slices.Index(cols, "user_id"), slices.Index(cols, "invited_by_id")
+	if iUser < 0 || iInviter < 0 {
 		rows.Close()
 		return nil, fmt.Errorf("page: unexpected columns %v", cols)
 	}
+	// The node primes its user loader with the people a page reads, and
+	// batches inviters only for invitedBy, which the benchmark does not ask.
+	batch := !slices.Contains(cols, "u__id")
 	vals := make([]sql.RawBytes, len(cols))
 	dest := make([]any, len(cols))
 	for i := range vals {
@@ -143,27 +115,27 @@ func (r *rawStore) fetch(ctx context.Context, search string, first int, after *r
 	}
 	var ids []int64
 	seen := map[int64]bool{}
-	type key struct{ k1, k2 string }
-	var keys []key
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			rows.Close()
 			return nil, err
 		}
-		var uid int64
-		if _, err := fmt.Sscan(string(vals[iUser]), &uid); err != nil {
+		uid, err := strconv.ParseInt(string(vals[iUser]), 10, 64)
+		if err != nil {
 			rows.Close()
-			return nil, err
+			return nil, fmt.Errorf("page: user_id %q: %w", vals[iUser], err)
+		}
+		if len(out.userIDs) == first {
+			out.hasNext = true // the extra row: not part of the page
+			continue
 		}
 		out.userIDs = append(out.userIDs, uid)
-		keys = append(keys, key{string(vals[iK1]), string(vals[iK2])})
 		if !seen[uid] {
 			seen[uid] = true
 			ids = append(ids, uid)
 		}
 		if vals[iInviter] != nil {
-			var inv int64
-			if _, err := fmt.Sscan(string(vals[iInviter]), &inv); err == nil && !seen[inv] {
+			if inv, err := strconv.ParseInt(string(vals[iInviter]), 10, 64); err == nil && !seen[inv] {
 				seen[inv] = true
 				ids = append(ids, inv)
 			}
@@ -175,16 +147,15 @@ func (r *rawStore) fetch(ctx context.Context, search string, first int, after *r
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if len(out.userIDs) > first {
-		out.userIDs, keys, out.hasNext = out.userIDs[:first], keys[:first], true
-	}
-	if n := len(out.userIDs); n > 0 {
-		out.k1, out.k2, out.lastID = keys[n-1].k1, keys[n-1].k2, out.userIDs[n-1]
-	}
-	if len(ids) == 0 {
+	if !batch || len(ids) == 0 {
 		return out, nil
 	}
-	urows, err := r.db.QueryContext(ctx, "SELECT * FROM `users` WHERE id IN "+placeholders(len(ids)), int64Args(ids)...)
+	args := make([]any, len(ids))
+	for i, id := range ids {
+		args[i] = id
+	}
+	in := "(" + strings.TrimSuffix(strings.Repeat("?,", len(ids)), ",") + ")"
+	urows, err := r.db.QueryContext(ctx, "SELECT * FROM `users` WHERE id IN "+in, args...)
 	if err != nil {
 		return nil, fmt.Errorf("users: %w", err)
 	}
@@ -214,9 +185,14 @@ func (r *rawStore) fetch(ctx context.Context, search string, first int, after *r
 	return out, nil
 }
 
-// explain returns MariaDB/MySQL's EXPLAIN of a statement as a markdown table.
-func explain(ctx context.Context, db *sql.DB, stmt string, args []any) (string, error) {
-	rows, err := db.QueryContext(ctx, "EXPLAIN "+stmt, args...)
+// explain returns the plan of a statement as a markdown table: EXPLAIN on
+// MySQL/MariaDB, EXPLAIN QUERY PLAN on SQLite.
+func (r *rawStore) explain(ctx context.Context, stmt string) (string, error) {
+	prefix := "EXPLAIN "
+	if !r.mysql {
+		prefix = "EXPLAIN QUERY PLAN "
+	}
+	rows, err := r.db.QueryContext(ctx, prefix+stmt)
 	if err != nil {
 		return "", err
 	}

@@ -7,6 +7,13 @@
 //	  -owner owner@example.com -password 'correct horse battery'
 //
 // Every generated member signs in with the same password as the owner.
+//
+// With -accounts 1 every member is on the root account: the one large
+// account the directory benchmarks page, search and export (docs/seed.md
+// has the three sizes cmd/bench measures):
+//
+//	go run ./cmd/seed -database mysql://root@127.0.0.1:3306/rollcall_bench_1m -create-db \
+//	  -accounts 1 -members 1000000 -invitations 50000 -contacts 0
 package main
 
 import (
@@ -46,7 +53,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		orgName     = fs.String("org", "Acme Corporation", "organization name")
 		owner       = fs.String("owner", "owner@example.com", "login email of the organization's owner")
 		password    = fs.String("password", "correct horse battery", "password of the owner and of every generated member")
-		accounts    = fs.Int("accounts", 10, "accounts, the root included")
+		accounts    = fs.Int("accounts", 10, "accounts, the root included (1: every member on the root account)")
 		members     = fs.Int("members", 100000, "members to generate (the owner not included)")
 		invitations = fs.Int("invitations", 5000, "pending invitations")
 		contacts    = fs.Int("contacts", 1000, "contacts per account")

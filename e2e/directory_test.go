@@ -263,6 +263,26 @@ func TestMembersPageQueryCountIsConstant(t *testing.T) {
 			t.Fatalf("statements for 5 rows: %d, for 50 rows: %d (want equal and at most 3):\n%s",
 				len(five), len(fifty), strings.Join(fifty, "\n"))
 		}
+		// A page that does not ask for totalCount does not count (the
+		// next pages of an endless scroll): the scope and the page.
+		mu.Lock()
+		statements = nil
+		mu.Unlock()
+		var out struct {
+			Node struct {
+				Members struct {
+					Edges []struct{ Cursor string }
+				}
+			}
+		}
+		f.owner.MustDo(t, `query($id: ID!) { node(id: $id) { ... on Account { members(first: 20) { edges { cursor node { user { email } } } } } } }`,
+			map[string]any{"id": f.rootID}, &out)
+		mu.Lock()
+		uncounted := slices.Clone(statements)
+		mu.Unlock()
+		if len(out.Node.Members.Edges) != 20 || len(uncounted) > 2 || slices.ContainsFunc(uncounted, func(s string) bool { return strings.Contains(s, "COUNT(") }) {
+			t.Fatalf("a page without totalCount: %d rows, statements:\n%s", len(out.Node.Members.Edges), strings.Join(uncounted, "\n"))
+		}
 	})
 }
 

@@ -7,7 +7,9 @@ package graph
 
 import (
 	"context"
+	"slices"
 
+	"github.com/99designs/gqlgen/graphql"
 	"github.com/rollcall/rollcall/graph/model"
 	"github.com/rollcall/rollcall/models"
 )
@@ -27,6 +29,8 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 	if orderBy != nil {
 		q.Order, q.Desc = models.MemberOrderField(orderBy.Field), orderBy.Direction == model.OrderDirectionDesc
 	}
+	// Counting an account's members reads all of them: only when asked.
+	q.NoTotal = !slices.Contains(graphql.CollectAllFields(ctx), "totalCount")
 	page, err := r.Store.FindMembers(ctx, obj.ID, q, p)
 	if err != nil {
 		return nil, err

@@ -17,7 +17,7 @@ import (
 // totalCount, on both stores.
 func TestDirectorySearchFollowsTheRule(t *testing.T) {
 	testenv.Each(t, func(t *testing.T, store testenv.Store) {
-		ctx, _, s, res := seededOrg(t, store, 400, 4)
+		ctx, _, s, res := seededOrg(t, store, 150, 4)
 		walk := func(account int64, q models.MemberQuery, backward bool) ([]int64, int64) {
 			return walkMembers(t, ctx, s, account, q, 40, backward)
 		}

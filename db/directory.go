@@ -38,7 +38,7 @@ type orderSpec struct {
 	compare []string
 	selects string
 	values  func(r *memberRow) []any
-	// userIndex is the users index that yields this order (MySQL), if any.
+	// userIndex is the users index that yields this order, if any.
 	userIndex string
 }
 
@@ -334,8 +334,13 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	// A large account is read in the order's users index and the read stops
 	// after a page, unless a search word is long enough to be rare: then
 	// testing members in order could read most of the account to fill it.
-	if s.Dialect == MySQL && spec.userIndex != "" && (!words || !models.Indexed(search.Words[0])) {
+	// Each store is told the join order and index (SQLite: CROSS JOIN keeps
+	// users outside), or it reads every member and sorts them.
+	if spec.userIndex != "" && (!words || !models.Indexed(search.Words[0])) {
 		big := "SELECT STRAIGHT_JOIN " + selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+		if s.Dialect == SQLite {
+			big = "SELECT " + selects + " FROM users u INDEXED BY " + spec.userIndex + " CROSS JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+		}
 		if q.NoTotal {
 			st.page = big
 		} else {

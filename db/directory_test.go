@@ -10,7 +10,7 @@ import (
 )
 
 // The two ways of reading a page of members — sorting the account's
-// members, or walking the users index in order (MySQL, large accounts) —
+// members, or walking the users index in order (large accounts) —
 // give the same pages for every order, direction and account, and the same
 // list read backwards (`last`, `before`) from its end.
 func TestMembersPagesSameEitherPlan(t *testing.T) {

@@ -206,11 +206,8 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 			return page, translate(err)
 		}
 	}
-	if st.needsTotal && page.Total > userDrivenThreshold {
-		st.page, st.pageArgs = st.bigPage, st.bigPageArgs
-	}
 	var rows []*memberRow
-	if err := db.Raw(st.page, st.pageArgs...).Scan(&rows).Error; err != nil {
+	if err := db.Raw(st.pageFor(page.Total), st.pageArgs...).Scan(&rows).Error; err != nil {
 		return page, translate(err)
 	}
 	rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)
@@ -226,19 +223,47 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 
 // membersStatements are the statements of one members page: the count
 // (empty with q.NoTotal), and the page read as it suits a small account
-// (page) or a large one (bigPage, on MySQL: in the order's users index, so
-// the read stops after a page; left to itself the optimiser reads every
-// membership of the account and sorts them all). needsTotal says the choice
-// between them is made on the count.
+// (page) or a large one (bigPage: in the order's users index, so the read
+// stops after a page; left to itself the optimiser reads every membership
+// of the account and sorts them all). A non-empty bigPage is chosen on the
+// count; it takes the same arguments as page.
 type membersStatements struct {
-	spec          orderSpec
-	count         string
-	countArgs     []any
-	page, bigPage string
-	pageArgs      []any
-	bigPageArgs   []any
-	needsTotal    bool
+	spec      orderSpec
+	count     string
+	countArgs []any
+	page      string
+	pageArgs  []any
+	bigPage   string
 }
+
+// pageFor is the page statement for an account of total members.
+func (st membersStatements) pageFor(total int64) string {
+	if st.bigPage != "" && total > userDrivenThreshold {
+		return st.bigPage
+	}
+	return st.page
+}
+
+// memberSearch is a members search as the statements read it: driven by
+// its most selective word (see searchDriven), with one row per person
+// under that word when it is long enough to be an index key.
+type memberSearch struct {
+	models.SearchQuery
+	driven     string
+	drivenArgs []any
+	keyed      bool
+}
+
+func parseMemberSearch(orgID int64, text string) (memberSearch, error) {
+	q, err := models.ParseSearch("search", text)
+	if err != nil || len(q.Words) == 0 {
+		return memberSearch{SearchQuery: q}, err
+	}
+	driven, args := searchDriven(orgID, q)
+	return memberSearch{SearchQuery: q, driven: driven, drivenArgs: args, keyed: models.Indexed(q.Words[0])}, nil
+}
+
+func (ms memberSearch) any() bool { return len(ms.Words) > 0 }
 
 func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQuery, p models.PageRequest) (membersStatements, error) {
 	var st membersStatements
@@ -246,7 +271,7 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	if err != nil {
 		return st, err
 	}
-	search, err := models.ParseSearch("search", q.Search)
+	search, err := parseMemberSearch(orgID, q.Search)
 	if err != nil {
 		return st, err
 	}
@@ -257,59 +282,86 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	if search.Nobody {
 		where += " AND 1 = 0"
 	}
-	words := len(search.Words) > 0
+	// The search index drives a search: the optimiser left to itself would
+	// test every member of the account against the index instead.
 	straight := ""
 	if s.Dialect == MySQL {
-		straight = "STRAIGHT_JOIN " // the index drives: see below
-	}
-	// A search is read from the organization's search index, driven by its
-	// most selective word: the optimiser left to itself would test every
-	// member of the account against the index instead.
-	var driven string
-	var drivenArgs []any
-	if words {
-		driven, drivenArgs = searchDriven(orgID, search)
+		straight = "STRAIGHT_JOIN "
 	}
 	if !q.NoTotal {
-		st.countArgs = args
-		switch {
-		case !words:
-			st.count = "SELECT COUNT(*) FROM memberships m WHERE " + where
-		default:
-			// An indexed word has one row per person; a shorter one may
-			// have several (its range of keys).
-			count := "COUNT(*)"
-			if !models.Indexed(search.Words[0]) {
-				count = "COUNT(DISTINCT s.user_id)"
-			}
-			st.count = "SELECT " + straight + count + " FROM directory_search s JOIN memberships m ON m.user_id = s.user_id WHERE " + driven + " AND " + where
-			st.countArgs = append(append([]any{}, drivenArgs...), args...)
-		}
+		st.count, st.countArgs = membersCount(straight, where, args, search)
 	}
-	// The NAME order of a search with an indexed word is the index's own
-	// order under that word: the page is read in order and stops after a
-	// page. Other searches test each member in the order's index.
+	// The NAME order of a search with a keyed word is the index's own order
+	// under that word: the page is read in order and stops after a page.
+	// Other searches test each member.
 	from := "memberships m JOIN users u ON u.id = m.user_id WHERE "
-	fromArgs := []any{}
-	indexDriven := words && models.Indexed(search.Words[0]) && (q.Order == models.MemberOrderName || q.Order == "")
+	var fromArgs []any
+	indexDriven := search.keyed && (q.Order == models.MemberOrderName || q.Order == "")
 	switch {
 	case indexDriven:
 		spec = searchNameOrder(spec)
-		from = "directory_search s JOIN memberships m ON m.user_id = s.user_id JOIN users u ON u.id = m.user_id WHERE " + driven + " AND "
-		fromArgs = drivenArgs
-	case words:
-		filter, filterArgs := searchFilter(orgID, "m.user_id", search)
+		from = "directory_search s JOIN memberships m ON m.user_id = s.user_id JOIN users u ON u.id = m.user_id WHERE " + search.driven + " AND "
+		fromArgs = search.drivenArgs
+	case search.any():
+		filter, filterArgs := searchFilter(orgID, "m.user_id", search.SearchQuery)
 		where += " AND " + filter
 		args = append(append([]any{}, args...), filterArgs...)
 	}
 	st.spec = spec
-	pageWhere, pageArgs, err := memberKeyset(spec, q, p)
+	tail, tailArgs, err := pageTail(spec, q, p)
 	if err != nil {
 		return st, err
 	}
-	pageArgs = append(append(append(append([]any{}, fromArgs...), args...), pageArgs...), p.First+1)
-	// A backward page is read in the opposite order (DESC is the exact
-	// reverse of ASC, never-active people included) and put back by Cut.
+	st.pageArgs = append(append(append([]any{}, fromArgs...), args...), tailArgs...)
+	people, err := columnsAs(s.conn(context.Background()), &models.User{}, "u")
+	if err != nil {
+		return st, err
+	}
+	selects := "m.*, " + spec.selects + ", " + people
+	if indexDriven {
+		st.page = "SELECT " + straight + selects + " FROM " + from + where + tail
+		return st, nil
+	}
+	st.page = "SELECT " + selects + " FROM " + from + where + tail
+	// A large account is read in the order's users index, unless a search
+	// word is keyed (rare enough that testing members in order could read
+	// most of the account to fill a page). Each store is told the join
+	// order and the index (SQLite: CROSS JOIN keeps users outside).
+	if spec.userIndex != "" && !search.keyed {
+		st.bigPage = "SELECT STRAIGHT_JOIN " + selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+		if s.Dialect == SQLite {
+			st.bigPage = "SELECT " + selects + " FROM users u INDEXED BY " + spec.userIndex + " CROSS JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+		}
+		if q.NoTotal { // size unknown: the users index, whose worst case is bounded
+			st.page, st.bigPage = st.bigPage, ""
+		}
+	}
+	return st, nil
+}
+
+// membersCount is the count of a members page: of the account's members,
+// or of the search index's rows under the search's driving word (one per
+// person for a keyed word, possibly several for a shorter one).
+func membersCount(straight, where string, args []any, search memberSearch) (string, []any) {
+	if !search.any() {
+		return "SELECT COUNT(*) FROM memberships m WHERE " + where, args
+	}
+	count := "COUNT(*)"
+	if !search.keyed {
+		count = "COUNT(DISTINCT s.user_id)"
+	}
+	return "SELECT " + straight + count + " FROM directory_search s JOIN memberships m ON m.user_id = s.user_id WHERE " + search.driven + " AND " + where,
+		append(append([]any{}, search.drivenArgs...), args...)
+}
+
+// pageTail is the keyset condition, ORDER BY and LIMIT of a page, in the
+// order of spec, read backwards for a backward page (DESC is the exact
+// reverse of ASC, never-active people included; Cut puts it back).
+func pageTail(spec orderSpec, q models.MemberQuery, p models.PageRequest) (string, []any, error) {
+	where, args, err := memberKeyset(spec, q, p)
+	if err != nil {
+		return "", nil, err
+	}
 	dir := "ASC"
 	if q.Desc != p.Backward {
 		dir = "DESC"
@@ -318,36 +370,7 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	for i, k := range spec.order {
 		order[i] = k + " " + dir
 	}
-	tail := pageWhere + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?"
-	people, err := columnsAs(s.conn(context.Background()), &models.User{}, "u")
-	if err != nil {
-		return st, err
-	}
-	selects := "m.*, " + spec.selects + ", " + people
-	if indexDriven {
-		st.page = "SELECT " + straight + selects + " FROM " + from + where + tail
-		st.pageArgs = pageArgs
-		return st, nil
-	}
-	st.page = "SELECT " + selects + " FROM " + from + where + tail
-	st.pageArgs = pageArgs
-	// A large account is read in the order's users index and the read stops
-	// after a page, unless a search word is long enough to be rare: then
-	// testing members in order could read most of the account to fill it.
-	// Each store is told the join order and index (SQLite: CROSS JOIN keeps
-	// users outside), or it reads every member and sorts them.
-	if spec.userIndex != "" && (!words || !models.Indexed(search.Words[0])) {
-		big := "SELECT STRAIGHT_JOIN " + selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
-		if s.Dialect == SQLite {
-			big = "SELECT " + selects + " FROM users u INDEXED BY " + spec.userIndex + " CROSS JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
-		}
-		if q.NoTotal {
-			st.page = big
-		} else {
-			st.bigPage, st.bigPageArgs, st.needsTotal = big, pageArgs, true
-		}
-	}
-	return st, nil
+	return where + " ORDER BY " + strings.Join(order, ", ") + " LIMIT ?", append(args, p.First+1), nil
 }
 
 // searchNameOrder is the NAME order read from the search index (alias s):
@@ -380,17 +403,14 @@ func (s *Store) MembersPageSQL(ctx context.Context, accountID int64, q models.Me
 	text := func(sql string, args []any) string {
 		return db.ToSQL(func(tx *gorm.DB) *gorm.DB { return tx.Raw(sql, args...).Scan(&[]memberRow{}) })
 	}
+	total := int64(-1)
 	if st.count != "" {
-		var total int64
 		if err := db.Raw(st.count, st.countArgs...).Scan(&total).Error; err != nil {
 			return "", "", translate(err)
 		}
 		count = text(st.count, st.countArgs)
-		if st.needsTotal && total > userDrivenThreshold {
-			st.page, st.pageArgs = st.bigPage, st.bigPageArgs
-		}
 	}
-	return count, text(st.page, st.pageArgs), nil
+	return count, text(st.pageFor(total), st.pageArgs), nil
 }
 
 // memberKeyset is the WHERE of the rows between the page's cursors, in the
@@ -483,7 +503,7 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	if _, err := s.loadScope(ctx, db, orgID); err != nil {
 		return page, translate(err)
 	}
-	sq, err := models.ParseSearch("search", search)
+	sq, err := parseMemberSearch(orgID, search)
 	if err != nil {
 		return page, err
 	}
@@ -492,9 +512,8 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 		if sq.Nobody {
 			q = q.Where("1 = 0")
 		}
-		if len(sq.Words) > 0 {
-			driven, args := searchDriven(orgID, sq)
-			q = q.Where("users.id IN (SELECT s.user_id FROM directory_search s WHERE "+driven+")", args...)
+		if sq.any() {
+			q = q.Where("users.id IN (SELECT s.user_id FROM directory_search s WHERE "+sq.driven+")", sq.drivenArgs...)
 		}
 		return q
 	}

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 
 	"gorm.io/gorm"
@@ -128,8 +130,14 @@ func scopeColumns(q *gorm.DB) (string, error) {
 }
 
 // columnsAs is every column of model, read from the table alias and named
-// alias__column (the embeddedPrefix of a struct that scans it).
+// alias__column (the embeddedPrefix of a struct that scans it). A model's
+// columns are fixed at build time, so each list is made once: every scope
+// and members page asks for one.
 func columnsAs(q *gorm.DB, model any, alias string) (string, error) {
+	key := columnListKey{reflect.TypeOf(model), alias}
+	if cols, ok := columnLists.Load(key); ok {
+		return cols.(string), nil
+	}
 	stmt := &gorm.Statement{DB: q}
 	if err := stmt.Parse(model); err != nil {
 		return "", err
@@ -138,8 +146,17 @@ func columnsAs(q *gorm.DB, model any, alias string) (string, error) {
 	for i, c := range stmt.Schema.DBNames {
 		cols[i] = alias + "." + c + " AS " + alias + "__" + c
 	}
-	return strings.Join(cols, ", "), nil
+	list := strings.Join(cols, ", ")
+	columnLists.Store(key, list)
+	return list, nil
 }
+
+type columnListKey struct {
+	model reflect.Type
+	alias string
+}
+
+var columnLists sync.Map // columnListKey → string
 
 // readScope is loadScope for read paths, cached for the rest of the
 // response: a page of members, its node() lookup and its viewerMembership

@@ -1,0 +1,69 @@
+// The console's session: the bearer token, the Apollo Client made for it,
+// and what happens when the session ends (here or on another device).
+import { ApolloProvider } from '@apollo/client/react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+
+import { makeClient } from './client';
+import { loadToken, storeToken } from './session';
+
+export type SocketState = 'connecting' | 'connected' | 'closed';
+
+interface Auth {
+  token: string | null;
+  // signIn keeps the token of a new session (sign-in, sign-up, accepted
+  // invitation, password reset) and starts a client for it.
+  signIn(token: string): void;
+  // forget drops the token locally (after signOut, or when it stopped working).
+  forget(reason?: string): void;
+  // Why the last session ended, when it ended by itself (shown on sign-in).
+  endedReason: string | null;
+  socket: SocketState;
+}
+
+const Ctx = createContext<Auth | null>(null);
+
+export function AuthProvider({ children }: { children: ReactNode }) {
+  const [token, setToken] = useState<string | null>(loadToken);
+  const [endedReason, setEndedReason] = useState<string | null>(null);
+  const [socket, setSocket] = useState<SocketState>('closed');
+
+  const forget = useCallback((reason?: string) => {
+    storeToken(null);
+    setToken(null);
+    setEndedReason(reason ?? null);
+  }, []);
+
+  const client = useMemo(
+    () => makeClient(token, { onSignedOut: (r) => forget(r), onSocket: setSocket }),
+    [token, forget],
+  );
+  useEffect(() => () => client.dispose(), [client]);
+
+  // Another tab of this browser signed in or out.
+  useEffect(() => {
+    const onStorage = (e: StorageEvent) => {
+      if (e.key === 'rollcall.token') setToken(e.newValue);
+    };
+    window.addEventListener('storage', onStorage);
+    return () => window.removeEventListener('storage', onStorage);
+  }, []);
+
+  const signIn = useCallback((t: string) => {
+    storeToken(t);
+    setEndedReason(null);
+    setToken(t);
+  }, []);
+
+  const value = useMemo(() => ({ token, signIn, forget, endedReason, socket }), [token, signIn, forget, endedReason, socket]);
+  return (
+    <Ctx.Provider value={value}>
+      <ApolloProvider client={client.apollo}>{children}</ApolloProvider>
+    </Ctx.Provider>
+  );
+}
+
+export function useAuth(): Auth {
+  const a = useContext(Ctx);
+  if (!a) throw new Error('useAuth outside AuthProvider');
+  return a;
+}

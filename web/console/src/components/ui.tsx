@@ -1,0 +1,138 @@
+// Small shared pieces: avatar with its presence dot, error text, the
+// confirmation dialog, a labelled field.
+import { useEffect, useId, useRef, type ReactNode } from 'react';
+
+import type { PresenceStatus } from '../gql/graphql';
+import { relativeTime, useLanguage, useT } from '../i18n';
+import { common } from '../i18n/common';
+import { apiError } from '../errors';
+
+function initials(name: string): string {
+  const parts = name.trim().split(/\s+/).filter(Boolean);
+  const letters = parts.length > 1 ? parts[0][0] + parts[parts.length - 1][0] : (parts[0] ?? '?').slice(0, 2);
+  return letters.toUpperCase();
+}
+
+// hue gives each person a stable colour for their initials.
+function hue(s: string): number {
+  let h = 0;
+  for (let i = 0; i < s.length; i++) h = (h * 31 + s.charCodeAt(i)) % 360;
+  return h;
+}
+
+export function Avatar({ name, url, status, size = 40 }: { name: string; url?: string | null; status?: PresenceStatus | null; size?: number }) {
+  const t = useT(common);
+  return (
+    <span className="avatar" style={{ width: size, height: size }}>
+      {url && /^https:\/\//.test(url) ? (
+        <img src={url} alt="" width={size} height={size} referrerPolicy="no-referrer" />
+      ) : (
+        <span className="avatar-initials" style={{ background: `hsl(${hue(name)} 55% 42%)`, fontSize: size * 0.38 }} aria-hidden="true">
+          {initials(name)}
+        </span>
+      )}
+      {status && (
+        <span className={`dot dot-${status.toLowerCase()}`} role="img" aria-label={t(`presence.${status}`)} title={t(`presence.${status}`)} data-presence={status} />
+      )}
+    </span>
+  );
+}
+
+// LastActive: "Active now" while ONLINE, else how long ago, else never.
+export function LastActive({ status, at }: { status?: PresenceStatus | null; at?: string | null }) {
+  const t = useT(common);
+  const { lang } = useLanguage();
+  if (status === 'ONLINE') return <span className="muted">{t('activeNow')}</span>;
+  if (!at) return <span className="muted">{t('never')}</span>;
+  return (
+    <time className="muted" dateTime={at} title={new Date(at).toLocaleString(lang)}>
+      {relativeTime(lang, at)}
+    </time>
+  );
+}
+
+// ErrorText shows what the API said, in the reader's language, announced
+// to screen readers.
+export function ErrorText({ error }: { error: unknown }) {
+  const t = useT(common);
+  const e = apiError(error);
+  if (!e) return null;
+  const key = `error.${e.code}` as Parameters<typeof t>[0];
+  const known = key in common.en;
+  return (
+    <p className="error" role="alert" data-code={e.code}>
+      {known ? t(key, { seconds: e.retryAfterSeconds ?? 60 }) : e.message}
+      {e.code === 'BAD_USER_INPUT' && e.message ? <span className="error-detail"> {e.message}</span> : null}
+    </p>
+  );
+}
+
+// Confirm is a modal dialog (the browser's own <dialog>: focus moves into
+// it, Escape cancels, the page behind is inert) asking to confirm a
+// consequential action.
+export function Confirm({
+  open,
+  title,
+  children,
+  confirmLabel,
+  danger,
+  busy,
+  onConfirm,
+  onCancel,
+  confirmDisabled,
+}: {
+  open: boolean;
+  title: string;
+  children: ReactNode;
+  confirmLabel: string;
+  danger?: boolean;
+  busy?: boolean;
+  confirmDisabled?: boolean;
+  onConfirm(): void;
+  onCancel(): void;
+}) {
+  const t = useT(common);
+  const ref = useRef<HTMLDialogElement>(null);
+  const titleId = useId();
+  useEffect(() => {
+    const d = ref.current;
+    if (!d) return;
+    if (open && !d.open) d.showModal();
+    if (!open && d.open) d.close();
+  }, [open]);
+  return (
+    <dialog
+      ref={ref}
+      className="dialog"
+      role="alertdialog"
+      aria-modal="true"
+      aria-labelledby={titleId}
+      onCancel={(e) => {
+        e.preventDefault();
+        onCancel();
+      }}
+    >
+      <h2 id={titleId}>{title}</h2>
+      <div className="dialog-body">{children}</div>
+      <div className="dialog-actions">
+        <button type="button" onClick={onCancel} autoFocus>
+          {t('cancel')}
+        </button>
+        <button type="button" className={danger ? 'danger' : 'primary'} onClick={onConfirm} disabled={busy || confirmDisabled}>
+          {confirmLabel}
+        </button>
+      </div>
+    </dialog>
+  );
+}
+
+export function Field({ label, children, hint }: { label: string; children: (id: string) => ReactNode; hint?: string }) {
+  const id = useId();
+  return (
+    <div className="field">
+      <label htmlFor={id}>{label}</label>
+      {children(id)}
+      {hint && <p className="hint">{hint}</p>}
+    </div>
+  );
+}

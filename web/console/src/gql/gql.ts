@@ -1,0 +1,124 @@
+/* eslint-disable */
+import * as types from './graphql';
+import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-node/core';
+
+/**
+ * Map of all GraphQL operations in the project.
+ *
+ * This map has several performance disadvantages:
+ * 1. It is not tree-shakeable, so it will include all operations in the project.
+ * 2. It is not minifiable, so the string of a GraphQL query will be multiple times inside the bundle.
+ * 3. It does not support dead code elimination, so it will add unused operations.
+ *
+ * Therefore it is highly recommended to use the babel or swc plugin for production.
+ * Learn more about it here: https://the-guild.dev/graphql/codegen/plugins/presets/preset-client#reducing-bundle-size
+ */
+type Documents = {
+    "\n  mutation ReportActivity($activity: PresenceActivity!) {\n    setPresence(input: { activity: $activity }) {\n      status\n    }\n  }\n": typeof types.ReportActivityDocument,
+    "\n  mutation SignOut {\n    signOut\n  }\n": typeof types.SignOutDocument,
+    "\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n": typeof types.MySessionsDocument,
+    "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n": typeof types.SessionsChangedDocument,
+    "\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n": typeof types.SignOutSessionDocument,
+    "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions\n  }\n": typeof types.SignOutOtherSessionsDocument,
+    "\n  query Directory($accountId: ID!, $filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String, $withCount: Boolean!) {\n    account(id: $accountId) {\n      id\n      name\n      membersCsvUrl\n      members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            role\n            inherited\n            user {\n              id\n              displayName\n              email\n              avatarUrl\n              presence {\n                status\n                lastActiveAt\n                connectedDevices\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.DirectoryDocument,
+    "\n  query PendingInvitations($accountId: ID!) {\n    account(id: $accountId) {\n      id\n      invitations(status: [PENDING], first: 20) {\n        totalCount\n        edges {\n          node {\n            id\n            email\n            role\n            expiresAt\n          }\n        }\n      }\n    }\n  }\n": typeof types.PendingInvitationsDocument,
+    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": typeof types.SignInDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": typeof types.SignUpDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
+    "\n  subscription PresenceChanged($accountId: ID!) {\n    presenceChanged(accountId: $accountId) {\n      user {\n        id\n      }\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      at\n    }\n  }\n": typeof types.PresenceChangedDocument,
+    "\n  fragment PresenceOfUser on User {\n    presence {\n      status\n      lastActiveAt\n      connectedDevices\n    }\n  }\n": typeof types.PresenceOfUserFragmentDoc,
+    "\n  query Viewer {\n    me {\n      id\n      email\n      firstName\n      lastName\n      displayName\n      avatarUrl\n      preferredLanguage\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      organizations {\n        id\n        name\n        rootAccount {\n          id\n        }\n        accounts {\n          id\n          name\n          parent {\n            id\n          }\n          viewerMembership {\n            id\n            role\n            permissions\n            inherited\n            restrictions {\n              assignedContactsOnly\n              dataExportBlocked\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.ViewerDocument,
+};
+const documents: Documents = {
+    "\n  mutation ReportActivity($activity: PresenceActivity!) {\n    setPresence(input: { activity: $activity }) {\n      status\n    }\n  }\n": types.ReportActivityDocument,
+    "\n  mutation SignOut {\n    signOut\n  }\n": types.SignOutDocument,
+    "\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n": types.MySessionsDocument,
+    "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n": types.SessionsChangedDocument,
+    "\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n": types.SignOutSessionDocument,
+    "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions\n  }\n": types.SignOutOtherSessionsDocument,
+    "\n  query Directory($accountId: ID!, $filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String, $withCount: Boolean!) {\n    account(id: $accountId) {\n      id\n      name\n      membersCsvUrl\n      members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            role\n            inherited\n            user {\n              id\n              displayName\n              email\n              avatarUrl\n              presence {\n                status\n                lastActiveAt\n                connectedDevices\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.DirectoryDocument,
+    "\n  query PendingInvitations($accountId: ID!) {\n    account(id: $accountId) {\n      id\n      invitations(status: [PENDING], first: 20) {\n        totalCount\n        edges {\n          node {\n            id\n            email\n            role\n            expiresAt\n          }\n        }\n      }\n    }\n  }\n": types.PendingInvitationsDocument,
+    "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": types.SignInDocument,
+    "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": types.SignUpDocument,
+    "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
+    "\n  subscription PresenceChanged($accountId: ID!) {\n    presenceChanged(accountId: $accountId) {\n      user {\n        id\n      }\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      at\n    }\n  }\n": types.PresenceChangedDocument,
+    "\n  fragment PresenceOfUser on User {\n    presence {\n      status\n      lastActiveAt\n      connectedDevices\n    }\n  }\n": types.PresenceOfUserFragmentDoc,
+    "\n  query Viewer {\n    me {\n      id\n      email\n      firstName\n      lastName\n      displayName\n      avatarUrl\n      preferredLanguage\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      organizations {\n        id\n        name\n        rootAccount {\n          id\n        }\n        accounts {\n          id\n          name\n          parent {\n            id\n          }\n          viewerMembership {\n            id\n            role\n            permissions\n            inherited\n            restrictions {\n              assignedContactsOnly\n              dataExportBlocked\n            }\n          }\n        }\n      }\n    }\n  }\n": types.ViewerDocument,
+};
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ *
+ *
+ * @example
+ * ```ts
+ * const query = graphql(`query GetUser($id: ID!) { user(id: $id) { name } }`);
+ * ```
+ *
+ * The query argument is unknown!
+ * Please regenerate the types.
+ */
+export function graphql(source: string): unknown;
+
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ReportActivity($activity: PresenceActivity!) {\n    setPresence(input: { activity: $activity }) {\n      status\n    }\n  }\n"): (typeof documents)["\n  mutation ReportActivity($activity: PresenceActivity!) {\n    setPresence(input: { activity: $activity }) {\n      status\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOut {\n    signOut\n  }\n"): (typeof documents)["\n  mutation SignOut {\n    signOut\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n"): (typeof documents)["\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n"): (typeof documents)["\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions\n  }\n"): (typeof documents)["\n  mutation SignOutOtherSessions {\n    signOutOtherSessions\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Directory($accountId: ID!, $filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String, $withCount: Boolean!) {\n    account(id: $accountId) {\n      id\n      name\n      membersCsvUrl\n      members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            role\n            inherited\n            user {\n              id\n              displayName\n              email\n              avatarUrl\n              presence {\n                status\n                lastActiveAt\n                connectedDevices\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Directory($accountId: ID!, $filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String, $withCount: Boolean!) {\n    account(id: $accountId) {\n      id\n      name\n      membersCsvUrl\n      members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            role\n            inherited\n            user {\n              id\n              displayName\n              email\n              avatarUrl\n              presence {\n                status\n                lastActiveAt\n                connectedDevices\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query PendingInvitations($accountId: ID!) {\n    account(id: $accountId) {\n      id\n      invitations(status: [PENDING], first: 20) {\n        totalCount\n        edges {\n          node {\n            id\n            email\n            role\n            expiresAt\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query PendingInvitations($accountId: ID!) {\n    account(id: $accountId) {\n      id\n      invitations(status: [PENDING], first: 20) {\n        totalCount\n        edges {\n          node {\n            id\n            email\n            role\n            expiresAt\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n"): (typeof documents)["\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"): (typeof documents)["\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  subscription PresenceChanged($accountId: ID!) {\n    presenceChanged(accountId: $accountId) {\n      user {\n        id\n      }\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      at\n    }\n  }\n"): (typeof documents)["\n  subscription PresenceChanged($accountId: ID!) {\n    presenceChanged(accountId: $accountId) {\n      user {\n        id\n      }\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      at\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment PresenceOfUser on User {\n    presence {\n      status\n      lastActiveAt\n      connectedDevices\n    }\n  }\n"): (typeof documents)["\n  fragment PresenceOfUser on User {\n    presence {\n      status\n      lastActiveAt\n      connectedDevices\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Viewer {\n    me {\n      id\n      email\n      firstName\n      lastName\n      displayName\n      avatarUrl\n      preferredLanguage\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      organizations {\n        id\n        name\n        rootAccount {\n          id\n        }\n        accounts {\n          id\n          name\n          parent {\n            id\n          }\n          viewerMembership {\n            id\n            role\n            permissions\n            inherited\n            restrictions {\n              assignedContactsOnly\n              dataExportBlocked\n            }\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query Viewer {\n    me {\n      id\n      email\n      firstName\n      lastName\n      displayName\n      avatarUrl\n      preferredLanguage\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      organizations {\n        id\n        name\n        rootAccount {\n          id\n        }\n        accounts {\n          id\n          name\n          parent {\n            id\n          }\n          viewerMembership {\n            id\n            role\n            permissions\n            inherited\n            restrictions {\n              assignedContactsOnly\n              dataExportBlocked\n            }\n          }\n        }\n      }\n    }\n  }\n"];
+
+export function graphql(source: string) {
+  return (documents as any)[source] ?? {};
+}
+
+export type DocumentType<TDocumentNode extends DocumentNode<any, any>> = TDocumentNode extends DocumentNode<  infer TType,  any>  ? TType  : never;

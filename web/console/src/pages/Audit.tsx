@@ -1,0 +1,4 @@
+// PLACEHOLDER: replaced by its page.
+export function AuditPage() {
+  return <p>Audit</p>;
+}

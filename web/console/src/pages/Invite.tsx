@@ -1,0 +1,7 @@
+// PLACEHOLDER
+export function InvitePage() {
+  return <p>Invite</p>;
+}
+export function InvitationsPage() {
+  return <p>Invitations</p>;
+}

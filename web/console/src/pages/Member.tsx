@@ -1,0 +1,4 @@
+// PLACEHOLDER: replaced by its page.
+export function MemberPage() {
+  return <p>Member</p>;
+}

@@ -1,0 +1,4 @@
+// PLACEHOLDER: replaced by its page.
+export function ProfilePage() {
+  return <p>Profile</p>;
+}

@@ -1,6 +1,7 @@
 // A member's page: the owner opens a member from the directory, sees them
 // come online live, edits their name, phone and access level, sees a
-// manager refused when editing an owner, revokes one member's access with
+// manager refused when editing an owner, signs a member out of every
+// device, sends a password reset link, revokes one member's access with
 // their contacts handed to another, and removes that other member from the
 // organization after typing their email; the owner's own page offers no
 // way to change their own access.
@@ -100,8 +101,19 @@ export default async function member(ctx) {
     assert((await alert.textContent()).includes('You do not have permission to do this.'), 'the refusal in words');
     // Managers do not edit names or send password resets.
     assert((await annPage.getByRole('button', { name: 'Send password reset link' }).count()) === 0, 'no password reset for a manager');
-    await annPage.getByRole('button', { name: 'Sign out' }).click();
-    await annPage.getByRole('button', { name: 'Sign in' }).waitFor();
+  });
+
+  await ctx.step('owner signs Ann out of every device: her console returns to sign-in', async () => {
+    await page.getByRole('button', { name: 'Sign out of every device' }).click();
+    const dialog = page.getByRole('alertdialog', { name: 'Sign Annie Agent out of every device?' });
+    await dialog.getByRole('button', { name: 'Sign out everywhere' }).click();
+    const notice = page.getByRole('status').filter({ hasText: /^Annie Agent was signed out of \d+ devices?\.$/ });
+    await notice.waitFor();
+    assert(Number(await notice.getAttribute('data-sessions')) >= 1, 'at least the browser session ended');
+    await annPage.getByRole('button', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
+    await within(15_000, "Ann's dot offline", async () =>
+      (await page.locator('.member-head .avatar .dot').getAttribute('data-presence').catch(() => null)) === 'OFFLINE',
+    );
   });
 
   await ctx.step('owner sends Ann a password reset link, after confirming', async () => {
@@ -175,7 +187,7 @@ export default async function member(ctx) {
     await page.getByRole('link', { name: 'Olive Owner', exact: true }).click();
     await page.getByRole('heading', { level: 1, name: /Olive Owner/ }).waitFor();
     await page.getByText('You cannot change or revoke your own access: another user with the privilege to do so must do it.').waitFor();
-    for (const name of [/^Edit/, /^Revoke/, /^Remove from/, 'Send password reset link']) {
+    for (const name of [/^Edit/, /^Revoke/, /^Remove from/, 'Send password reset link', 'Sign out of every device']) {
       assert((await page.getByRole('button', { name }).count()) === 0, `no ${name} button on one's own page`);
     }
     await page.getByRole('row', { name: new RegExp(accountName) }).getByText('Owner', { exact: true }).waitFor();

@@ -27,6 +27,7 @@ type Documents = {
     "\n  mutation UpdateMemberAccess($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      ...MemberAccess\n    }\n  }\n": typeof types.UpdateMemberAccessDocument,
     "\n  mutation UpdateMemberProfile($input: UpdateMemberProfileInput!) {\n    updateMemberProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n    }\n  }\n": typeof types.UpdateMemberProfileDocument,
     "\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n": typeof types.SendMemberPasswordResetDocument,
+    "\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n": typeof types.SignOutMemberDocument,
     "\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n": typeof types.RevokeMemberAccessDocument,
     "\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n": typeof types.RemoveMemberFromOrganizationDocument,
     "\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.ReassignCandidatesDocument,
@@ -51,6 +52,7 @@ const documents: Documents = {
     "\n  mutation UpdateMemberAccess($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      ...MemberAccess\n    }\n  }\n": types.UpdateMemberAccessDocument,
     "\n  mutation UpdateMemberProfile($input: UpdateMemberProfileInput!) {\n    updateMemberProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n    }\n  }\n": types.UpdateMemberProfileDocument,
     "\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n": types.SendMemberPasswordResetDocument,
+    "\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n": types.SignOutMemberDocument,
     "\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n": types.RevokeMemberAccessDocument,
     "\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n": types.RemoveMemberFromOrganizationDocument,
     "\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n": types.ReassignCandidatesDocument,
@@ -128,6 +130,10 @@ export function graphql(source: "\n  mutation UpdateMemberProfile($input: Update
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

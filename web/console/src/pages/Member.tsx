@@ -3,8 +3,8 @@
 // the viewer can see (direct, or inherited from a parent account), and what
 // someone with the privilege may do about it: change an access, edit the
 // person's name and phone, mail them a password reset link, revoke an
-// access (optionally handing their contacts to another member), or remove
-// them from the organization. Nobody changes their own access here: that
+// access (optionally handing their contacts to another member), sign them
+// out of every device, or remove them from the organization. Nobody changes their own access here: that
 // takes another person with the privilege.
 import type { ApolloCache } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
@@ -109,6 +109,12 @@ const SendPasswordResetDoc = graphql(`
   }
 `);
 
+const SignOutMemberDoc = graphql(`
+  mutation SignOutMember($userId: ID!) {
+    signOutMember(userId: $userId)
+  }
+`);
+
 const RevokeAccessDoc = graphql(`
   mutation RevokeMemberAccess($input: RevokeAccessInput!) {
     revokeAccess(input: $input) {
@@ -179,6 +185,15 @@ const m = defineMessages({
       '{name} will get an email at {email} with a link to choose a new password. The link works once, for 30 minutes. Their current password keeps working until they use it.',
     resetConfirm: 'Send the link',
     resetSent: 'A password reset link was sent to {email}.',
+    // Sign out everywhere
+    signOutAll: 'Sign out of every device',
+    signOutTitle: 'Sign {name} out of every device?',
+    signOutBody:
+      'Every device where {name} is signed in will need the password again, and what they have open closes now. Use it for a lost laptop, or someone leaving. Their access does not change.',
+    signOutConfirm: 'Sign out everywhere',
+    'signedOut.none': '{name} was not signed in on any device.',
+    'signedOut.one': '{name} was signed out of 1 device.',
+    'signedOut.other': '{name} was signed out of {n} devices.',
     // Access table
     access: 'Access',
     accessIntro: 'Only the access level can be changed. Access given on an account also reaches its sub-accounts.',
@@ -268,6 +283,14 @@ const m = defineMessages({
       "{name} recevra à l'adresse {email} un lien pour choisir un nouveau mot de passe. Le lien ne sert qu'une fois, pendant 30 minutes. Son mot de passe actuel reste valable tant que le lien n'est pas utilisé.",
     resetConfirm: 'Envoyer le lien',
     resetSent: 'Un lien de réinitialisation du mot de passe a été envoyé à {email}.',
+    signOutAll: 'Déconnecter de tous les appareils',
+    signOutTitle: 'Déconnecter {name} de tous ses appareils ?',
+    signOutBody:
+      "Chaque appareil où {name} est connecté demandera à nouveau le mot de passe, et ce qui y est ouvert se ferme maintenant. Utile pour un ordinateur perdu ou un départ. Ses accès ne changent pas.",
+    signOutConfirm: 'Déconnecter partout',
+    'signedOut.none': "{name} n'était connecté sur aucun appareil.",
+    'signedOut.one': '{name} a été déconnecté de 1 appareil.',
+    'signedOut.other': '{name} a été déconnecté de {n} appareils.',
     access: 'Accès',
     accessIntro: "Seul le niveau d'accès peut être modifié. Un accès donné sur un compte s'étend à ses sous-comptes.",
     accessLabel: 'Accès de {name} par compte',
@@ -407,6 +430,8 @@ export function MemberPage() {
   const [removing, setRemoving] = useState(false);
   const [revokedNotice, setRevokedNotice] = useState<{ account: string; n: number; to: string | null } | null>(null);
   const [sendReset, reset] = useMutation(SendPasswordResetDoc);
+  const [signOutOpen, setSignOutOpen] = useState(false);
+  const [signOutMember, signedOut] = useMutation(SignOutMemberDoc);
 
   const node = data?.node;
   const person: Person | null = node?.__typename === 'User' ? node : null;
@@ -494,6 +519,9 @@ export function MemberPage() {
             <button type="button" onClick={() => setResetOpen(true)}>
               {t('sendReset')}
             </button>
+            <button type="button" onClick={() => setSignOutOpen(true)}>
+              {t('signOutAll')}
+            </button>
           </div>
         )}
       </div>
@@ -510,6 +538,15 @@ export function MemberPage() {
         </p>
       )}
       <ErrorText error={reset.error} />
+      {signedOut.data && (
+        <p className="notice" role="status" data-sessions={signedOut.data.signOutMember}>
+          {t(signedOut.data.signOutMember === 0 ? 'signedOut.none' : signedOut.data.signOutMember === 1 ? 'signedOut.one' : 'signedOut.other', {
+            name: person.displayName,
+            n: signedOut.data.signOutMember,
+          })}
+        </p>
+      )}
+      <ErrorText error={signedOut.error} />
 
       {mayEditIdentity && profileOpen && <ProfileForm person={person} onDone={() => setProfileOpen(false)} />}
 
@@ -658,6 +695,25 @@ export function MemberPage() {
         }}
       >
         <p>{t('resetBody', { name: person.displayName, email: person.email })}</p>
+      </Confirm>
+
+      <Confirm
+        open={signOutOpen}
+        title={t('signOutTitle', { name: person.displayName })}
+        confirmLabel={t('signOutConfirm')}
+        danger
+        busy={signedOut.loading}
+        onCancel={() => setSignOutOpen(false)}
+        onConfirm={async () => {
+          try {
+            await signOutMember({ variables: { userId: person.id } });
+          } catch {
+            // shown on the page
+          }
+          setSignOutOpen(false);
+        }}
+      >
+        <p>{t('signOutBody', { name: person.displayName })}</p>
       </Confirm>
 
       {revoking && (

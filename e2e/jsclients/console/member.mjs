@@ -21,6 +21,14 @@ export default async function member(ctx) {
     ctx.addMember(owner, { role: 'AGENT', firstName: 'Ben', lastName: 'Backup', email: ctx.unique('ben') }),
   );
   const accountName = (await ctx.gql(`query($id: ID!) { account(id: $id) { name } }`, { id: owner.accountId }, owner.token)).account.name;
+  const east = await ctx.step('a sub-account, which Ann reaches through the root account', async () => {
+    const data = await ctx.gql(
+      `mutation($in: CreateAccountInput!) { createAccount(input: $in) { id name } }`,
+      { in: { parentId: owner.accountId, name: `${accountName} East` } },
+      owner.token,
+    );
+    return data.createAccount;
+  });
   const contact = await ctx.step('a contact assigned to Ann', async () => {
     const data = await ctx.gql(
       `mutation($in: CreateContactInput!) { createContact(input: $in) { id assignee { id } } }`,
@@ -43,9 +51,14 @@ export default async function member(ctx) {
     assert(/\/console\/members\//.test(page.url()), `member URL: ${page.url()}`);
     await page.getByRole('link', { name: ann.email }).waitFor();
     await page.getByText('No phone number').waitFor();
-    const row = page.getByRole('row', { name: new RegExp(accountName) });
+    const row = page.locator(`tr[data-account="${accountName}"]`);
     await row.getByText('Agent', { exact: true }).waitFor();
     await row.getByText('Directly').waitFor();
+    // The sub-account's access is inherited: shown, not editable there.
+    const sub = page.locator(`tr[data-account="${east.name}"]`);
+    await sub.getByText(`Inherited from ${accountName}`).waitFor();
+    assert((await sub.getByRole('button').count()) === 0, 'an inherited access has no buttons');
+    assert((await page.getByRole('button', { name: `Edit access to ${east.name}` }).count()) === 0, 'no edit of an inherited access');
     assert((await page.locator('.member-head [data-presence]').first().getAttribute('data-presence')) === 'OFFLINE', 'Ann starts offline');
   });
 
@@ -79,7 +92,7 @@ export default async function member(ctx) {
     await form.getByRole('group', { name: 'Restrictions' }).waitFor();
     await form.getByRole('button', { name: 'Save' }).click();
     await form.getByRole('status').filter({ hasText: `Access to ${accountName} saved.` }).waitFor();
-    await page.getByRole('row', { name: new RegExp(accountName) }).getByText('Manager', { exact: true }).waitFor();
+    await page.locator(`tr[data-account="${accountName}"]`).getByText('Manager', { exact: true }).waitFor();
     const data = await ctx.gql(MEMBERSHIPS, { id: ann.userId }, owner.token);
     const m = data.node.memberships.find((x) => x.account.id === owner.accountId);
     assert(m?.role === 'MANAGER', `Ann's role through the API: ${JSON.stringify(data.node.memberships)}`);
@@ -142,6 +155,7 @@ export default async function member(ctx) {
     assert(data.node.assignee?.id === ben.userId, `the contact's assignee is now Ben: ${JSON.stringify(data.node)}`);
     const left = await ctx.gql(MEMBERSHIPS, { id: ann.userId }, owner.token);
     assert(!left.node.memberships.some((x) => x.account.id === owner.accountId), 'Ann has no access to the account any more');
+    await ctx.screenshot(page, 'revoked');
     await notice.getByRole('link', { name: 'Back to members' }).click();
     await page.getByRole('heading', { level: 1, name: /^Members/ }).waitFor();
     await page.locator(`li.member-row[data-email="${ben.email}"]`).waitFor();
@@ -153,7 +167,7 @@ export default async function member(ctx) {
     await ctx.signIn(phone, owner);
     await phone.getByRole('link', { name: 'Ben Backup', exact: true }).click();
     await phone.getByRole('heading', { level: 1, name: /Ben Backup/ }).waitFor();
-    await phone.getByRole('row', { name: new RegExp(accountName) }).getByText('Agent', { exact: true }).waitFor();
+    await phone.locator(`tr[data-account="${accountName}"]`).getByText('Agent', { exact: true }).waitFor();
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(overflow <= 0, `the page fits a phone's width (overflow ${overflow}px)`);
     await ctx.screenshot(phone, 'phone');
@@ -190,7 +204,7 @@ export default async function member(ctx) {
     for (const name of [/^Edit/, /^Revoke/, /^Remove from/, 'Send password reset link', 'Sign out of every device']) {
       assert((await page.getByRole('button', { name }).count()) === 0, `no ${name} button on one's own page`);
     }
-    await page.getByRole('row', { name: new RegExp(accountName) }).getByText('Owner', { exact: true }).waitFor();
+    await page.locator(`tr[data-account="${accountName}"]`).getByText('Owner', { exact: true }).waitFor();
     await ctx.screenshot(page, 'own-page');
   });
 
@@ -198,5 +212,7 @@ export default async function member(ctx) {
     await page.getByLabel('Language').selectOption('fr');
     await page.getByRole('heading', { level: 2, name: 'Accès' }).waitFor();
     await page.getByText('Vous ne pouvez ni modifier ni révoquer votre propre accès').waitFor();
+    await page.locator(`tr[data-account="${accountName}"]`).getByText('Propriétaire', { exact: true }).waitFor();
+    await ctx.screenshot(page, 'own-page-fr');
   });
 }

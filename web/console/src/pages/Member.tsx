@@ -456,8 +456,6 @@ export function MemberPage() {
     return r === 'OWNER' || r === 'ADMIN' || r === 'MANAGER';
   };
 
-  const headingRef = useRef<HTMLHeadingElement>(null);
-
   if (!person) {
     if (loading && !data) return <p className="page-loading" role="status">{tc('loading')}</p>;
     return (
@@ -482,7 +480,7 @@ export function MemberPage() {
       <div className="card member-head">
         <Avatar name={person.displayName} url={person.avatarUrl} status={status} size={72} />
         <div className="member-id">
-          <h1 id="member-name" ref={headingRef} tabIndex={-1}>
+          <h1 id="member-name">
             {person.displayName}
             {self && <span className="badge current">{t('you')}</span>}
           </h1>

@@ -104,7 +104,7 @@ func TestConsoleInChromium(t *testing.T) {
 	for _, name := range consoleScenarios {
 		t.Run(name, func(t *testing.T) {
 			store, redis := consoleStore(t)
-			n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: redis})
+			n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: redis, OwnPublicURL: true})
 			var fixture []byte
 			if seed := consoleFixtures[name]; seed != nil {
 				fixture = seed(t, n)

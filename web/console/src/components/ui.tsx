@@ -38,16 +38,22 @@ export function Avatar({ name, url, status, size = 40 }: { name: string; url?: s
   );
 }
 
-// LastActive: "Active now" while ONLINE, else how long ago, else never.
-export function LastActive({ status, at }: { status?: PresenceStatus | null; at?: string | null }) {
+// LastActive: "Active now" while ONLINE; "Away · last active …" while
+// AWAY; else when last active, or never. bare gives only the time, for a
+// place already labelled "Last active" that shows the status beside it.
+export function LastActive({ status, at, bare }: { status?: PresenceStatus | null; at?: string | null; bare?: boolean }) {
   const t = useT(common);
   const { lang } = useLanguage();
   if (status === 'ONLINE') return <span className="muted">{t('activeNow')}</span>;
-  if (!at) return <span className="muted">{t('never')}</span>;
+  if (!at) return <span className="muted">{status === 'AWAY' && !bare ? t('presence.AWAY') : t('never')}</span>;
+  const when = relativeTime(lang, at);
   return (
-    <time className="muted" dateTime={at} title={new Date(at).toLocaleString(lang)}>
-      {relativeTime(lang, at)}
-    </time>
+    <span className="muted">
+      {status === 'AWAY' && !bare && <>{t('presence.AWAY')} · </>}
+      <time dateTime={at} title={new Date(at).toLocaleString(lang)}>
+        {bare ? when : t('lastActive', { when })}
+      </time>
+    </span>
   );
 }
 

@@ -78,6 +78,8 @@ const units: [Intl.RelativeTimeFormatUnit, number][] = [
   ['minute', 60],
 ];
 
+const justNow: Record<Language, string> = { en: 'just now', fr: "à l'instant" };
+
 // relativeTime: "5 minutes ago" / "il y a 5 minutes"; "just now" under a minute.
 export function relativeTime(lang: Language, iso: string, now = Date.now()): string {
   const secs = Math.round((Date.parse(iso) - now) / 1000);
@@ -85,7 +87,7 @@ export function relativeTime(lang: Language, iso: string, now = Date.now()): str
   for (const [unit, size] of units) {
     if (Math.abs(secs) >= size) return fmt.format(Math.trunc(secs / size), unit);
   }
-  return fmt.format(0, 'second');
+  return justNow[lang];
 }
 
 export function dateTime(lang: Language, iso: string): string {

@@ -503,7 +503,7 @@ export function MemberPage() {
             <div>
               <dt>{t('lastActive')}</dt>
               <dd>
-                <LastActive status={status} at={person.presence.lastActiveAt} />
+                <LastActive status={status} at={person.presence.lastActiveAt} bare />
               </dd>
             </div>
           </dl>

@@ -144,10 +144,8 @@ const mainKey = "incrementalInitial"
 // defers only the fields it resolves concurrently: those with a resolver).
 // Deliver removes the mark from the payloads.
 func (e *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	// An error dispatched before the operation is parsed (a socket's
-	// operation refused by Authorize) has no operation context.
-	if graphql.HasOperationContext(ctx) {
-		if _, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(statsKey).(*plan); ok {
+	if rc := graphql.GetOperationContext(ctx); rc != nil {
+		if _, ok := rc.Stats.GetExtension(statsKey).(*plan); ok {
 			graphql.RegisterExtension(ctx, mainKey, true)
 		}
 	}

@@ -114,14 +114,3 @@ func TestDeliverPlaceholdersAndDeadline(t *testing.T) {
 		t.Fatalf("payloads\n%s\nwant\n%s", strings.Join(payloads, "\n"), strings.Join(want, "\n"))
 	}
 }
-
-// An error dispatched before any operation context exists (a websocket
-// operation refused by Authorize) passes through instead of panicking,
-// which would take the whole process down from the socket's goroutine.
-func TestInterceptResponseWithoutOperation(t *testing.T) {
-	want := &graphql.Response{}
-	got := (&Extension{}).InterceptResponse(context.Background(), func(context.Context) *graphql.Response { return want })
-	if got != want {
-		t.Fatalf("got %v, want the next handler's response", got)
-	}
-}

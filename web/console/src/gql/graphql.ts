@@ -28,6 +28,8 @@ export type AuditAction =
   /** A CSV export of an account's members. */
   | 'MEMBERS_EXPORTED'
   | 'MEMBER_PROFILE_UPDATED'
+  /** An owner or admin signed a member out of every device (details: how many sessions ended). */
+  | 'MEMBER_SIGNED_OUT'
   | 'MEMBER_UPDATED'
   | 'ORGANIZATION_CREATED'
   | 'ORGANIZATION_UPDATED'

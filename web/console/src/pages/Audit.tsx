@@ -71,7 +71,7 @@ const OrgPeople = graphql(`
   }
 `);
 
-const ACTIONS: AuditAction[] = [
+const ACTIONS = [
   'ORGANIZATION_CREATED',
   'ORGANIZATION_UPDATED',
   'ACCOUNT_CREATED',
@@ -86,15 +86,20 @@ const ACTIONS: AuditAction[] = [
   'ACCESS_REVOKED',
   'REMOVED_FROM_ORGANIZATION',
   'PASSWORD_RESET_SENT',
+  'MEMBER_SIGNED_OUT',
   'CONTACTS_REASSIGNED',
   'MEMBERS_EXPORTED',
-];
+] as const satisfies readonly AuditAction[];
+// Every action of the API is offered: a new one fails the build here.
+const everyAction: Exclude<AuditAction, (typeof ACTIONS)[number]> extends never ? true : never = true;
+void everyAction;
 
 const m = defineMessages({
   en: {
     title: 'Audit log',
     intro: 'Everything done to the organization, its accounts and its people, newest first.',
     count: '{n} events',
+    countOne: '1 event',
     filters: 'Filter the log',
     actions: 'Actions',
     allActions: 'Every action',
@@ -104,6 +109,7 @@ const m = defineMessages({
     searchPerson: 'Search by name or email',
     anyone: 'Anyone',
     nobodyMatches: 'Nobody matches.',
+    matching: 'People matching, for “{what}”',
     clearPerson: 'Clear {what}',
     since: 'From',
     until: 'To (inclusive)',
@@ -137,6 +143,7 @@ const m = defineMessages({
     'action.ACCESS_REVOKED': 'Access revoked',
     'action.REMOVED_FROM_ORGANIZATION': 'Removed from the organization',
     'action.PASSWORD_RESET_SENT': 'Password reset sent',
+    'action.MEMBER_SIGNED_OUT': 'Member signed out of every device',
     'action.CONTACTS_REASSIGNED': 'Contacts reassigned',
     'action.MEMBERS_EXPORTED': 'Members exported',
     'key.role': 'Access level',
@@ -148,6 +155,7 @@ const m = defineMessages({
     'key.phone': 'Phone',
     'key.preferredLanguage': 'Language',
     'key.name': 'Name',
+    'key.organizationName': 'Organization',
     'key.sendCount': 'Times sent',
     'key.reassignedContacts': 'Contacts reassigned',
     'key.highestRole': 'Highest access level',
@@ -156,11 +164,16 @@ const m = defineMessages({
     'key.enabledProducts': 'Enabled products',
     'key.rows': 'Rows',
     'key.moved': 'Contacts moved',
+    'key.sessions': 'Devices signed out',
+    'key.restrictions.assignedContactsOnly': 'Assigned contacts only',
+    'key.restrictions.dataExportBlocked': 'Export blocked',
+    unchanged: '{n} unchanged',
   },
   fr: {
     title: "Journal d'audit",
     intro: "Tout ce qui a été fait à l'organisation, à ses comptes et à ses membres, du plus récent au plus ancien.",
     count: '{n} événements',
+    countOne: '1 événement',
     filters: 'Filtrer le journal',
     actions: 'Actions',
     allActions: 'Toutes les actions',
@@ -170,6 +183,7 @@ const m = defineMessages({
     searchPerson: 'Rechercher par nom ou e-mail',
     anyone: "N'importe qui",
     nobodyMatches: 'Personne ne correspond.',
+    matching: 'Personnes correspondantes, pour « {what} »',
     clearPerson: 'Effacer « {what} »',
     since: 'Du',
     until: 'Au (inclus)',
@@ -203,6 +217,7 @@ const m = defineMessages({
     'action.ACCESS_REVOKED': 'Accès retiré',
     'action.REMOVED_FROM_ORGANIZATION': "Retiré de l'organisation",
     'action.PASSWORD_RESET_SENT': 'Réinitialisation du mot de passe envoyée',
+    'action.MEMBER_SIGNED_OUT': 'Membre déconnecté de tous ses appareils',
     'action.CONTACTS_REASSIGNED': 'Contacts réattribués',
     'action.MEMBERS_EXPORTED': 'Membres exportés',
     'key.role': "Niveau d'accès",
@@ -214,6 +229,7 @@ const m = defineMessages({
     'key.phone': 'Téléphone',
     'key.preferredLanguage': 'Langue',
     'key.name': 'Nom',
+    'key.organizationName': 'Organisation',
     'key.sendCount': "Nombre d'envois",
     'key.reassignedContacts': 'Contacts réattribués',
     'key.highestRole': "Niveau d'accès le plus élevé",
@@ -222,6 +238,10 @@ const m = defineMessages({
     'key.enabledProducts': 'Produits activés',
     'key.rows': 'Lignes',
     'key.moved': 'Contacts déplacés',
+    'key.sessions': 'Appareils déconnectés',
+    'key.restrictions.assignedContactsOnly': 'Contacts attribués seulement',
+    'key.restrictions.dataExportBlocked': 'Export bloqué',
+    unchanged: '{n} inchangés',
   },
 });
 
@@ -293,7 +313,7 @@ export function AuditPage() {
       <div className="page-head">
         <div>
           <h1 id="audit-title">
-            {t('title')} <span className="count">{log?.totalCount != null ? t('count', { n: log.totalCount }) : ''}</span>
+            {t('title')} <span className="count">{log?.totalCount != null ? (log.totalCount === 1 ? t('countOne') : t('count', { n: log.totalCount })) : ''}</span>
           </h1>
           <p className="muted">{t('intro')}</p>
         </div>
@@ -349,30 +369,31 @@ export function AuditPage() {
                 <th scope="col">{t('target')}</th>
                 <th scope="col">{t('account')}</th>
                 <th scope="col">{t('details')}</th>
-                <th scope="col">{t('ip')}</th>
               </tr>
             </thead>
             <tbody>
               {log.edges.map(({ node: e }) => (
                 <tr key={e.id} data-action={e.action}>
-                  <td data-label={t('when')} className="nowrap">
+                  <td data-label={t('when')} className="when">
                     <time dateTime={e.createdAt} title={dateTime(lang, e.createdAt)}>
                       {relativeTime(lang, e.createdAt)}
                     </time>
+                    {e.ipAddress && (
+                      <span className="muted small ip">
+                        {t('ip')} {e.ipAddress}
+                      </span>
+                    )}
                   </td>
                   <td data-label={t('action')}>
                     <span className={`badge action action-${e.action.toLowerCase().split('_')[0]}`}>{t(`action.${e.action}`)}</span>
                   </td>
                   <td data-label={t('actor')}>{e.actor ? <PersonCell p={e.actor} /> : <span className="muted">{t('system')}</span>}</td>
                   <td data-label={t('target')}>
-                    {e.targetUser ? <PersonCell p={e.targetUser} /> : e.targetEmail ? <span className="email">{e.targetEmail}</span> : <span className="muted">—</span>}
+                    {e.targetUser ? <PersonCell p={e.targetUser} /> : e.targetEmail ? <Email address={e.targetEmail} /> : <span className="muted">—</span>}
                   </td>
                   <td data-label={t('account')}>{e.account?.name ?? <span className="muted">—</span>}</td>
                   <td data-label={t('details')} className="audit-details">
                     <Details json={e.details} t={t} tc={tc} />
-                  </td>
-                  <td data-label={t('ip')} className="nowrap">
-                    {e.ipAddress ?? <span className="muted">—</span>}
                   </td>
                 </tr>
               ))}
@@ -398,7 +419,25 @@ function PersonCell({ p }: { p: Person }) {
   return (
     <span className="who">
       <span className="name">{p.displayName}</span>
-      <span className="email">{p.email}</span>
+      <Email address={p.email} />
+    </span>
+  );
+}
+
+// Email may break before its @ in a narrow column, nowhere else.
+function Email({ address }: { address: string }) {
+  const at = address.lastIndexOf('@');
+  return (
+    <span className="email">
+      {at > 0 ? (
+        <>
+          {address.slice(0, at)}
+          <wbr />
+          {address.slice(at)}
+        </>
+      ) : (
+        address
+      )}
     </span>
   );
 }
@@ -449,7 +488,7 @@ function PersonPicker({ label, value, onChange }: { label: string; value: Person
       <span className="visually-hidden" id={`${id}-hint`}>
         {t('searchPerson')}
       </span>
-      <ul className="suggestions" id={listId} aria-label={label} hidden={!q}>
+      <ul className="suggestions" id={listId} aria-label={t('matching', { what: label })} hidden={!q}>
         {people.map((p) => (
           <li key={p.id}>
             <button
@@ -468,6 +507,9 @@ function PersonPicker({ label, value, onChange }: { label: string; value: Person
     </div>
   );
 }
+
+// The order details read in: what access, where, then the rest.
+const KEY_ORDER = ['role', 'highestRole', 'accountNames', 'name', 'firstName', 'lastName', 'phone', 'permissions', 'products', 'restrictions'];
 
 type Tr = (key: Msg, vars?: Record<string, string | number>) => string;
 type Trc = ReturnType<typeof useT<keyof (typeof common)['en']>>;
@@ -489,11 +531,6 @@ function Details({ json, t, tc }: { json: string; t: Tr; tc: Trc }) {
   const label = (k: string): string => {
     const key = `key.${k}` as Msg;
     if (key in m.en) return t(key);
-    if (k.startsWith('restrictions.')) {
-      const r = k as `restriction.${string}`;
-      const ck = r.replace('restrictions.', 'restriction.') as keyof (typeof common)['en'];
-      if (ck in common.en) return tc(ck);
-    }
     // camelCase to words
     return k.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
   };
@@ -526,11 +563,25 @@ function Details({ json, t, tc }: { json: string; t: Tr; tc: Trc }) {
   };
 
   const hasDiff = 'before' in obj || 'after' in obj;
+  const both = 'before' in obj && 'after' in obj;
   const before = flatten(obj.before);
   const after = flatten(obj.after);
-  const keys = [...new Set([...before.keys(), ...after.keys()])];
+  const order = (k: string) => {
+    const i = KEY_ORDER.indexOf(k.split('.')[0]);
+    return i < 0 ? KEY_ORDER.length : i;
+  };
+  const byOrder = (a: string, b: string) => order(a) - order(b);
+  // Nothing to say: no value, or a restriction that is off.
+  const empty = (k: string, v: unknown) => v === false || show(k, v) === '—';
+  // Both sides: the fields that changed (the JSON keeps the rest). One
+  // side (access granted or revoked): its values that say something.
+  const allKeys = [...new Set([...before.keys(), ...after.keys()])].sort(byOrder);
+  const keys = both
+    ? allKeys.filter((k) => show(k, before.get(k)) !== show(k, after.get(k)))
+    : allKeys.filter((k) => !empty(k, before.get(k) ?? after.get(k)));
+  const unchanged = both ? allKeys.length - keys.length : 0;
   const rest = flatten(Object.fromEntries(Object.entries(obj).filter(([k]) => k !== 'before' && k !== 'after')));
-  const restKeys = [...rest.keys()].filter((k) => !(k === 'invitation' || k === 'parentId'));
+  const restKeys = [...rest.keys()].filter((k) => !(k === 'invitation' || k === 'parentId') && !empty(k, rest.get(k))).sort(byOrder);
 
   return (
     <div className="details">
@@ -544,21 +595,17 @@ function Details({ json, t, tc }: { json: string; t: Tr; tc: Trc }) {
             </tr>
           </thead>
           <tbody>
-            {keys.map((k) => {
-              const b = show(k, before.get(k));
-              const a = show(k, after.get(k));
-              const changed = 'before' in obj && 'after' in obj ? b !== a : true;
-              return (
-                <tr key={k} className={changed ? 'changed' : 'same'}>
-                  <th scope="row">{label(k)}</th>
-                  {'before' in obj && <td>{changed && 'after' in obj ? <del>{b}</del> : b}</td>}
-                  {'after' in obj && <td>{changed && 'before' in obj ? <ins>{a}</ins> : a}</td>}
-                </tr>
-              );
-            })}
+            {keys.map((k) => (
+              <tr key={k} className="changed">
+                <th scope="row">{label(k)}</th>
+                {'before' in obj && <td>{both ? <del>{show(k, before.get(k))}</del> : show(k, before.get(k))}</td>}
+                {'after' in obj && <td>{both ? <ins>{show(k, after.get(k))}</ins> : show(k, after.get(k))}</td>}
+              </tr>
+            ))}
           </tbody>
         </table>
       )}
+      {unchanged > 0 && <p className="muted small unchanged">{t('unchanged', { n: unchanged })}</p>}
       {restKeys.length > 0 && (
         <dl className="kv">
           {restKeys.map((k) => (

@@ -307,7 +307,8 @@ function ProfileForm({ me, t }: { me: Me; t: T }) {
   const [v, setV] = useState<ProfileValues>(saved);
   const [currentPassword, setCurrentPassword] = useState('');
   const [localErrors, setLocalErrors] = useState<Partial<Record<ProfileField, string>>>({});
-  const [notice, setNotice] = useState<{ text: string } | null>(null);
+  // What the last save did, worded at render time (a save may switch the language).
+  const [notice, setNotice] = useState<{ kind: 'saved' | 'nothing'; pending?: { email: string; current: string } } | null>(null);
   const [update, { loading, error, reset }] = useMutation(UpdateProfile);
   const set = (k: keyof ProfileValues) => (e: { target: { value: string } }) => {
     setV({ ...v, [k]: e.target.value });
@@ -357,7 +358,7 @@ function ProfileForm({ me, t }: { me: Me; t: T }) {
       }
     }
     if (!changed) {
-      setNotice({ text: t('nothingChanged') });
+      setNotice({ kind: 'nothing' });
       return;
     }
     if (needsPassword) input.currentPassword = currentPassword;
@@ -373,7 +374,7 @@ function ProfileForm({ me, t }: { me: Me; t: T }) {
       if (l) setLang(l);
     }
     const pending = needsPassword && !sameEmail(u.communicationEmail, v.communicationEmail);
-    setNotice({ text: pending ? `${t('profileSaved')} ${t('commPending', { email: v.communicationEmail.trim(), current: u.communicationEmail })}` : t('profileSaved') });
+    setNotice({ kind: 'saved', pending: pending ? { email: v.communicationEmail.trim(), current: u.communicationEmail } : undefined });
   };
 
   return (
@@ -432,7 +433,14 @@ function ProfileForm({ me, t }: { me: Me; t: T }) {
         {(id, a) => <input id={id} {...a} type="url" inputMode="url" maxLength={2048} placeholder="https://" value={v.avatarUrl} onChange={set('avatarUrl')} />}
       </Field>
       <ErrorText error={formError(error, PROFILE_FIELDS)} />
-      <div role="status">{notice && <p className="notice">{notice.text}</p>}</div>
+      <div role="status">
+        {notice && (
+          <p className="notice">
+            {notice.kind === 'nothing' ? t('nothingChanged') : t('profileSaved')}
+            {notice.pending && <> {t('commPending', notice.pending)}</>}
+          </p>
+        )}
+      </div>
       <button type="submit" className="primary" disabled={loading}>
         {loading ? t('saving') : t('saveProfile')}
       </button>

@@ -1,7 +1,7 @@
 // The console's routes. Without a session only the public pages answer
 // (sign in, sign up and the pages of the links the API mails); every other
 // route sends to sign-in and comes back after.
-import { Navigate, Route, Routes, useLocation } from 'react-router';
+import { Navigate, Route, Routes, useLocation, useSearchParams } from 'react-router';
 
 import { ActivityReporter } from './activity';
 import { useAuth } from './auth';
@@ -30,6 +30,15 @@ function linkRoutes() {
   );
 }
 
+// SignedInAlready: /signin with a session goes where sign-in was headed
+// (?next=, a path of the console only), else to the directory. Signing in
+// renders this before the sign-in page's own navigation lands.
+function SignedInAlready() {
+  const [params] = useSearchParams();
+  const next = params.get('next');
+  return <Navigate to={next && next.startsWith('/') && !next.startsWith('//') ? next : '/members'} replace />;
+}
+
 export function App() {
   const { token } = useAuth();
   const location = useLocation();
@@ -50,7 +59,7 @@ export function App() {
       <ActivityReporter />
       <Routes>
         {linkRoutes()}
-        <Route path="signin" element={<Navigate to="/members" replace />} />
+        <Route path="signin" element={<SignedInAlready />} />
         <Route path="signup" element={<Navigate to="/members" replace />} />
         <Route
           path="*"

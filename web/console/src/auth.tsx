@@ -1,7 +1,7 @@
 // The console's session: the bearer token, the Apollo Client made for it,
 // and what happens when the session ends (here or on another device).
 import { ApolloProvider } from '@apollo/client/react';
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from 'react';
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { makeClient } from './client';
 import { loadToken, storeToken } from './session';
@@ -26,15 +26,30 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   const [token, setToken] = useState<string | null>(loadToken);
   const [endedReason, setEndedReason] = useState<string | null>(null);
   const [socket, setSocket] = useState<SocketState>('closed');
+  // The token of the session now, ahead of the render that uses it.
+  const current = useRef<string | null>(token);
 
   const forget = useCallback((reason?: string) => {
+    current.current = null;
     storeToken(null);
     setToken(null);
     setEndedReason(reason ?? null);
   }, []);
 
   const client = useMemo(
-    () => makeClient(token, { onSignedOut: (r) => forget(r), onSocket: setSocket }),
+    () =>
+      makeClient(token, {
+        // Only while this client's token is still the session's: a client
+        // being replaced (an accepted invitation or a password reset hands
+        // this device a new token and ends the old one) must not sign out
+        // the new session when its old socket is closed.
+        onSignedOut: (r) => {
+          if (current.current === token) forget(r);
+        },
+        onSocket: (state) => {
+          if (current.current === token) setSocket(state);
+        },
+      }),
     [token, forget],
   );
   useEffect(() => () => client.dispose(), [client]);
@@ -42,13 +57,17 @@ export function AuthProvider({ children }: { children: ReactNode }) {
   // Another tab of this browser signed in or out.
   useEffect(() => {
     const onStorage = (e: StorageEvent) => {
-      if (e.key === 'rollcall.token') setToken(e.newValue);
+      if (e.key === 'rollcall.token') {
+        current.current = e.newValue;
+        setToken(e.newValue);
+      }
     };
     window.addEventListener('storage', onStorage);
     return () => window.removeEventListener('storage', onStorage);
   }, []);
 
   const signIn = useCallback((t: string) => {
+    current.current = t;
     storeToken(t);
     setEndedReason(null);
     setToken(t);

@@ -23,3 +23,18 @@ export function apiError(err: unknown): ApiError | null {
   }
   return { code: 'UNAVAILABLE', message: err instanceof Error ? err.message : String(err) };
 }
+
+// fieldError: the API's message for one input field (BAD_USER_INPUT or
+// CONFLICT naming it in extensions.field), shown beside that field.
+export function fieldError(err: unknown, field: string): string | null {
+  const e = apiError(err);
+  if (!e || e.field !== field) return null;
+  return e.code === 'BAD_USER_INPUT' || e.code === 'CONFLICT' ? e.message : null;
+}
+
+// formError: err unless it is about one of fields, which show it themselves.
+export function formError(err: unknown, fields: readonly string[]): unknown {
+  const e = apiError(err);
+  if (e && e.field && fields.includes(e.field) && (e.code === 'BAD_USER_INPUT' || e.code === 'CONFLICT')) return null;
+  return err;
+}

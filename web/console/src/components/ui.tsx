@@ -132,13 +132,65 @@ export function Confirm({
   );
 }
 
-export function Field({ label, children, hint }: { label: string; children: (id: string) => ReactNode; hint?: string }) {
+// Field is a label and its control; error (the API's message for this
+// field, or one of the page's own) shows under the control, tied to it by
+// aria-describedby / aria-invalid through the render prop's second argument.
+export function Field({
+  label,
+  children,
+  hint,
+  error,
+}: {
+  label: string;
+  children: (id: string, a11y: { 'aria-describedby'?: string; 'aria-invalid'?: boolean }) => ReactNode;
+  hint?: string;
+  error?: FieldMessage | null;
+}) {
   const id = useId();
+  const hintId = `${id}-hint`;
+  const errId = `${id}-error`;
+  const described = [hint ? hintId : '', error ? errId : ''].filter(Boolean).join(' ');
   return (
     <div className="field">
       <label htmlFor={id}>{label}</label>
-      {children(id)}
-      {hint && <p className="hint">{hint}</p>}
+      {children(id, { 'aria-describedby': described || undefined, 'aria-invalid': error ? true : undefined })}
+      {hint && (
+        <p className="hint" id={hintId}>
+          {hint}
+        </p>
+      )}
+      {error && <FieldError id={errId} error={error} />}
     </div>
+  );
+}
+
+// A message about one field: the API's (a string, worded in English), or
+// the page's own, already in the reader's language ({ local }).
+export type FieldMessage = string | { local: string };
+
+// FieldError shows a FieldMessage, announced. A French reader sees the API's
+// English detail after the French summary.
+export function FieldError({ id, error }: { id?: string; error: FieldMessage }) {
+  const t = useT(common);
+  const { lang } = useLanguage();
+  if (typeof error !== 'string') {
+    return (
+      <p className="field-error" id={id} role="alert">
+        {error.local}
+      </p>
+    );
+  }
+  const text = error.charAt(0).toUpperCase() + error.slice(1);
+  return (
+    <p className="field-error" id={id} role="alert">
+      {lang === 'en' ? (
+        text
+      ) : (
+        <>
+          {t('error.BAD_USER_INPUT')}{' '}
+          <span lang="en">({error})</span>
+        </>
+      )}
+    </p>
   );
 }

@@ -16,6 +16,8 @@ import type { TypedDocumentNode as DocumentNode } from '@graphql-typed-document-
 type Documents = {
     "\n  mutation ReportActivity($activity: PresenceActivity!) {\n    setPresence(input: { activity: $activity }) {\n      status\n    }\n  }\n": typeof types.ReportActivityDocument,
     "\n  mutation SignOut {\n    signOut\n  }\n": typeof types.SignOutDocument,
+    "\n  query AuditLog($orgId: ID!, $filter: AuditFilter, $first: Int, $after: String, $withCount: Boolean!) {\n    organization(id: $orgId) {\n      id\n      auditLog(filter: $filter, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            action\n            actor {\n              id\n              displayName\n              email\n            }\n            targetUser {\n              id\n              displayName\n              email\n            }\n            targetEmail\n            account {\n              id\n              name\n            }\n            details\n            ipAddress\n            createdAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.AuditLogDocument,
+    "\n  query AuditPeople($orgId: ID!, $search: String) {\n    organization(id: $orgId) {\n      id\n      members(search: $search, first: 8) {\n        edges {\n          node {\n            id\n            displayName\n            email\n          }\n        }\n      }\n    }\n  }\n": typeof types.AuditPeopleDocument,
     "\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n": typeof types.MySessionsDocument,
     "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n": typeof types.SessionsChangedDocument,
     "\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n": typeof types.SignOutSessionDocument,
@@ -31,9 +33,23 @@ type Documents = {
     "\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n": typeof types.RevokeMemberAccessDocument,
     "\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n": typeof types.RemoveMemberFromOrganizationDocument,
     "\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.ReassignCandidatesDocument,
+    "\n  query MyProfile {\n    me {\n      id\n      email\n      communicationEmail\n      emailVerified\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      avatarUrl\n      notificationPreferences {\n        desktopNotifications\n        browserBadges\n        sounds\n      }\n    }\n  }\n": typeof types.MyProfileDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      communicationEmail\n      avatarUrl\n    }\n  }\n": typeof types.UpdateProfileDocument,
+    "\n  mutation UpdateNotificationPreferences($input: NotificationPreferencesInput!) {\n    updateNotificationPreferences(input: $input) {\n      desktopNotifications\n      browserBadges\n      sounds\n    }\n  }\n": typeof types.UpdateNotificationPreferencesDocument,
+    "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n": typeof types.ChangePasswordDocument,
+    "\n  mutation RequestEmailChange($input: RequestEmailChangeInput!) {\n    requestEmailChange(input: $input)\n  }\n": typeof types.RequestEmailChangeDocument,
+    "\n  mutation RequestEmailVerification {\n    requestEmailVerification\n  }\n": typeof types.RequestEmailVerificationDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": typeof types.SignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
+    "\n  query InvitationPreview($token: String!) {\n    invitationPreview(token: $token) {\n      email\n      organizationName\n      accountNames\n      invitedByName\n      expiresAt\n      status\n      existingUser\n    }\n  }\n": typeof types.InvitationPreviewDocument,
+    "\n  query LinkViewer {\n    me {\n      id\n      email\n    }\n  }\n": typeof types.LinkViewerDocument,
+    "\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.AcceptInvitationDocument,
+    "\n  mutation SignOutFromLink {\n    signOut\n  }\n": typeof types.SignOutFromLinkDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      token\n    }\n  }\n": typeof types.ResetPasswordDocument,
+    "\n  mutation RequestPasswordResetFromLink($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetFromLinkDocument,
+    "\n  mutation ConfirmEmailChange($token: String!) {\n    confirmEmailChange(token: $token) {\n      id\n      email\n    }\n  }\n": typeof types.ConfirmEmailChangeDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      id\n      email\n      emailVerified\n      communicationEmail\n    }\n  }\n": typeof types.VerifyEmailDocument,
     "\n  subscription PresenceChanged($accountId: ID!) {\n    presenceChanged(accountId: $accountId) {\n      user {\n        id\n      }\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      at\n    }\n  }\n": typeof types.PresenceChangedDocument,
     "\n  fragment PresenceOfUser on User {\n    presence {\n      status\n      lastActiveAt\n      connectedDevices\n    }\n  }\n": typeof types.PresenceOfUserFragmentDoc,
     "\n  query Viewer {\n    me {\n      id\n      email\n      firstName\n      lastName\n      displayName\n      avatarUrl\n      preferredLanguage\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      organizations {\n        id\n        name\n        rootAccount {\n          id\n        }\n        accounts {\n          id\n          name\n          parent {\n            id\n          }\n          viewerMembership {\n            id\n            role\n            permissions\n            inherited\n            restrictions {\n              assignedContactsOnly\n              dataExportBlocked\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.ViewerDocument,
@@ -41,6 +57,8 @@ type Documents = {
 const documents: Documents = {
     "\n  mutation ReportActivity($activity: PresenceActivity!) {\n    setPresence(input: { activity: $activity }) {\n      status\n    }\n  }\n": types.ReportActivityDocument,
     "\n  mutation SignOut {\n    signOut\n  }\n": types.SignOutDocument,
+    "\n  query AuditLog($orgId: ID!, $filter: AuditFilter, $first: Int, $after: String, $withCount: Boolean!) {\n    organization(id: $orgId) {\n      id\n      auditLog(filter: $filter, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            action\n            actor {\n              id\n              displayName\n              email\n            }\n            targetUser {\n              id\n              displayName\n              email\n            }\n            targetEmail\n            account {\n              id\n              name\n            }\n            details\n            ipAddress\n            createdAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.AuditLogDocument,
+    "\n  query AuditPeople($orgId: ID!, $search: String) {\n    organization(id: $orgId) {\n      id\n      members(search: $search, first: 8) {\n        edges {\n          node {\n            id\n            displayName\n            email\n          }\n        }\n      }\n    }\n  }\n": types.AuditPeopleDocument,
     "\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n": types.MySessionsDocument,
     "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n": types.SessionsChangedDocument,
     "\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n": types.SignOutSessionDocument,
@@ -56,9 +74,23 @@ const documents: Documents = {
     "\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n": types.RevokeMemberAccessDocument,
     "\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n": types.RemoveMemberFromOrganizationDocument,
     "\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n": types.ReassignCandidatesDocument,
+    "\n  query MyProfile {\n    me {\n      id\n      email\n      communicationEmail\n      emailVerified\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      avatarUrl\n      notificationPreferences {\n        desktopNotifications\n        browserBadges\n        sounds\n      }\n    }\n  }\n": types.MyProfileDocument,
+    "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      communicationEmail\n      avatarUrl\n    }\n  }\n": types.UpdateProfileDocument,
+    "\n  mutation UpdateNotificationPreferences($input: NotificationPreferencesInput!) {\n    updateNotificationPreferences(input: $input) {\n      desktopNotifications\n      browserBadges\n      sounds\n    }\n  }\n": types.UpdateNotificationPreferencesDocument,
+    "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n": types.ChangePasswordDocument,
+    "\n  mutation RequestEmailChange($input: RequestEmailChangeInput!) {\n    requestEmailChange(input: $input)\n  }\n": types.RequestEmailChangeDocument,
+    "\n  mutation RequestEmailVerification {\n    requestEmailVerification\n  }\n": types.RequestEmailVerificationDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": types.SignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
+    "\n  query InvitationPreview($token: String!) {\n    invitationPreview(token: $token) {\n      email\n      organizationName\n      accountNames\n      invitedByName\n      expiresAt\n      status\n      existingUser\n    }\n  }\n": types.InvitationPreviewDocument,
+    "\n  query LinkViewer {\n    me {\n      id\n      email\n    }\n  }\n": types.LinkViewerDocument,
+    "\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.AcceptInvitationDocument,
+    "\n  mutation SignOutFromLink {\n    signOut\n  }\n": types.SignOutFromLinkDocument,
+    "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      token\n    }\n  }\n": types.ResetPasswordDocument,
+    "\n  mutation RequestPasswordResetFromLink($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetFromLinkDocument,
+    "\n  mutation ConfirmEmailChange($token: String!) {\n    confirmEmailChange(token: $token) {\n      id\n      email\n    }\n  }\n": types.ConfirmEmailChangeDocument,
+    "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      id\n      email\n      emailVerified\n      communicationEmail\n    }\n  }\n": types.VerifyEmailDocument,
     "\n  subscription PresenceChanged($accountId: ID!) {\n    presenceChanged(accountId: $accountId) {\n      user {\n        id\n      }\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      at\n    }\n  }\n": types.PresenceChangedDocument,
     "\n  fragment PresenceOfUser on User {\n    presence {\n      status\n      lastActiveAt\n      connectedDevices\n    }\n  }\n": types.PresenceOfUserFragmentDoc,
     "\n  query Viewer {\n    me {\n      id\n      email\n      firstName\n      lastName\n      displayName\n      avatarUrl\n      preferredLanguage\n      presence {\n        status\n        lastActiveAt\n        connectedDevices\n      }\n      organizations {\n        id\n        name\n        rootAccount {\n          id\n        }\n        accounts {\n          id\n          name\n          parent {\n            id\n          }\n          viewerMembership {\n            id\n            role\n            permissions\n            inherited\n            restrictions {\n              assignedContactsOnly\n              dataExportBlocked\n            }\n          }\n        }\n      }\n    }\n  }\n": types.ViewerDocument,
@@ -86,6 +118,14 @@ export function graphql(source: "\n  mutation ReportActivity($activity: Presence
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation SignOut {\n    signOut\n  }\n"): (typeof documents)["\n  mutation SignOut {\n    signOut\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditLog($orgId: ID!, $filter: AuditFilter, $first: Int, $after: String, $withCount: Boolean!) {\n    organization(id: $orgId) {\n      id\n      auditLog(filter: $filter, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            action\n            actor {\n              id\n              displayName\n              email\n            }\n            targetUser {\n              id\n              displayName\n              email\n            }\n            targetEmail\n            account {\n              id\n              name\n            }\n            details\n            ipAddress\n            createdAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditLog($orgId: ID!, $filter: AuditFilter, $first: Int, $after: String, $withCount: Boolean!) {\n    organization(id: $orgId) {\n      id\n      auditLog(filter: $filter, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            action\n            actor {\n              id\n              displayName\n              email\n            }\n            targetUser {\n              id\n              displayName\n              email\n            }\n            targetEmail\n            account {\n              id\n              name\n            }\n            details\n            ipAddress\n            createdAt\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query AuditPeople($orgId: ID!, $search: String) {\n    organization(id: $orgId) {\n      id\n      members(search: $search, first: 8) {\n        edges {\n          node {\n            id\n            displayName\n            email\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query AuditPeople($orgId: ID!, $search: String) {\n    organization(id: $orgId) {\n      id\n      members(search: $search, first: 8) {\n        edges {\n          node {\n            id\n            displayName\n            email\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
@@ -149,6 +189,30 @@ export function graphql(source: "\n  query ReassignCandidates($accountId: ID!, $
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
+export function graphql(source: "\n  query MyProfile {\n    me {\n      id\n      email\n      communicationEmail\n      emailVerified\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      avatarUrl\n      notificationPreferences {\n        desktopNotifications\n        browserBadges\n        sounds\n      }\n    }\n  }\n"): (typeof documents)["\n  query MyProfile {\n    me {\n      id\n      email\n      communicationEmail\n      emailVerified\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      avatarUrl\n      notificationPreferences {\n        desktopNotifications\n        browserBadges\n        sounds\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      communicationEmail\n      avatarUrl\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateProfile($input: UpdateProfileInput!) {\n    updateProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n      defaultSendingCountry\n      preferredLanguage\n      communicationEmail\n      avatarUrl\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateNotificationPreferences($input: NotificationPreferencesInput!) {\n    updateNotificationPreferences(input: $input) {\n      desktopNotifications\n      browserBadges\n      sounds\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateNotificationPreferences($input: NotificationPreferencesInput!) {\n    updateNotificationPreferences(input: $input) {\n      desktopNotifications\n      browserBadges\n      sounds\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n"): (typeof documents)["\n  mutation ChangePassword($input: ChangePasswordInput!) {\n    changePassword(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestEmailChange($input: RequestEmailChangeInput!) {\n    requestEmailChange(input: $input)\n  }\n"): (typeof documents)["\n  mutation RequestEmailChange($input: RequestEmailChangeInput!) {\n    requestEmailChange(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestEmailVerification {\n    requestEmailVerification\n  }\n"): (typeof documents)["\n  mutation RequestEmailVerification {\n    requestEmailVerification\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
 export function graphql(source: "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n"): (typeof documents)["\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
@@ -158,6 +222,38 @@ export function graphql(source: "\n  mutation SignUp($input: SignUpInput!) {\n  
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"): (typeof documents)["\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query InvitationPreview($token: String!) {\n    invitationPreview(token: $token) {\n      email\n      organizationName\n      accountNames\n      invitedByName\n      expiresAt\n      status\n      existingUser\n    }\n  }\n"): (typeof documents)["\n  query InvitationPreview($token: String!) {\n    invitationPreview(token: $token) {\n      email\n      organizationName\n      accountNames\n      invitedByName\n      expiresAt\n      status\n      existingUser\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query LinkViewer {\n    me {\n      id\n      email\n    }\n  }\n"): (typeof documents)["\n  query LinkViewer {\n    me {\n      id\n      email\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOutFromLink {\n    signOut\n  }\n"): (typeof documents)["\n  mutation SignOutFromLink {\n    signOut\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      token\n    }\n  }\n"): (typeof documents)["\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      token\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RequestPasswordResetFromLink($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"): (typeof documents)["\n  mutation RequestPasswordResetFromLink($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation ConfirmEmailChange($token: String!) {\n    confirmEmailChange(token: $token) {\n      id\n      email\n    }\n  }\n"): (typeof documents)["\n  mutation ConfirmEmailChange($token: String!) {\n    confirmEmailChange(token: $token) {\n      id\n      email\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      id\n      email\n      emailVerified\n      communicationEmail\n    }\n  }\n"): (typeof documents)["\n  mutation VerifyEmail($token: String!) {\n    verifyEmail(token: $token) {\n      id\n      email\n      emailVerified\n      communicationEmail\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

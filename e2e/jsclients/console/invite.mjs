@@ -1,9 +1,10 @@
-// Inviting people and looking after the invitations: an owner pastes three
-// addresses (one new, one already a member, one that is no address),
-// checks the preview, sends, and reads each address's outcome; then, on
-// the invitations page, resends one invitation, changes another's access
-// level and revokes a third, each checked on screen and through the API.
-// A phone in French then reads the same list and opens the edit form.
+// Inviting people and looking after the invitations: an owner pastes
+// three addresses (one new, one already a member, one that is no address,
+// and the new one again), checks the preview, sends, and reads each
+// address's outcome; then, on the invitations page, resends one
+// invitation, changes another's access level and revokes a third, each
+// checked on screen and through the API. A phone in French then reads the
+// same list, opens the edit form and starts an invitation.
 import { assert, PHONE, within } from './lib.mjs';
 
 const INVITATIONS = `query($id: ID!, $status: [InvitationStatus!]) {
@@ -41,19 +42,25 @@ export default async function invite(ctx) {
   });
 
   await ctx.step('paste three addresses, choose a restricted manager, preview', async () => {
-    await page.getByLabel('Email addresses').fill(`Carol Jones <${carol}>\n${member.email}\nnot-an-email`);
+    // Carol a second time, in capitals: one invitation.
+    await page.getByLabel('Email addresses').fill(`Carol Jones <${carol}>\n${member.email}\nnot-an-email; ${carol.toUpperCase()}`);
     await page.getByRole('radio', { name: 'Manager' }).check();
     await page.getByRole('checkbox', { name: 'Cannot export data' }).check();
+    await ctx.screenshot(page, 'compose');
     await page.getByRole('button', { name: 'Preview' }).click();
     await page.getByRole('heading', { level: 1, name: 'Check the list' }).waitFor();
     const summary = await status.textContent();
-    assert(summary.includes('2 addresses to invite') && summary.includes('1 does not look like an email address'), `preview summary: ${summary}`);
+    assert(summary === '2 addresses to invite · 1 does not look like an email address · 1 listed twice', `preview summary: ${summary}`);
     const items = page.getByRole('list', { name: 'Addresses in the list' }).getByRole('listitem');
-    assert((await items.count()) === 3, `preview lists ${await items.count()} entries`);
+    assert((await items.count()) === 4, `preview lists ${await items.count()} entries`);
+    assert((await items.nth(3).textContent()).includes('Listed twice: invited once'), 'the repeat is flagged');
     const bad = items.filter({ hasText: 'not-an-email' });
     assert((await bad.textContent()).includes('Not an email address') && (await bad.textContent()).includes('It has no @.'), 'the invalid entry is flagged');
-    assert((await items.filter({ hasText: carol }).textContent()).includes('Carol Jones'), 'the pasted name shows');
-    assert((await main.textContent()).includes('As Manager on Acme.'), 'the preview says what access is given');
+    assert((await items.first().textContent()) === `${carol} · Carol Jones`, 'the pasted name shows');
+    const org = await ctx.gql(`query($id: ID!) { organization(id: $id) { enabledProducts { name } } }`, { id: owner.orgId }, owner.token);
+    const products = org.organization.enabledProducts.map((p) => p.name).join(', ');
+    const access = `As Manager on Acme. Products: ${products}. Cannot export data.`;
+    assert((await main.textContent()).includes(access), 'the preview says what access is given');
     await ctx.screenshot(page, 'preview');
   });
 

@@ -248,7 +248,7 @@ export function GrantFields({ value, capacity, onChange }: { value: Grant; capac
         <fieldset>
           <legend>{t('restrictions')}</legend>
           {restrictionKeys.map((k) => (
-            <div className="choice" key={k}>
+            <div className="choice plain" key={k}>
               <input
                 type="checkbox"
                 id={`${id}-${k}`}
@@ -574,6 +574,8 @@ const m = defineMessages({
     'previewDuplicate.one': '{n} listed twice',
     'previewDuplicate.other': '{n} listed twice',
     previewAs: 'As {role} on {accounts}.',
+    previewProducts: 'Products: {products}.',
+    previewNoProducts: 'No products.',
     previewListLabel: 'Addresses in the list',
     duplicate: 'Listed twice: invited once',
     invalid: 'Not an email address',
@@ -631,6 +633,8 @@ const m = defineMessages({
     'previewDuplicate.one': '{n} en double',
     'previewDuplicate.other': '{n} en double',
     previewAs: 'En tant que {role} sur {accounts}.',
+    previewProducts: 'Produits : {products}.',
+    previewNoProducts: 'Aucun produit.',
     previewListLabel: 'Adresses de la liste',
     duplicate: 'En double : invitée une seule fois',
     invalid: "Ce n'est pas une adresse e-mail",
@@ -823,7 +827,21 @@ export function InvitePage() {
             .filter(Boolean)
             .join(' · ')}
         </p>
-        <p>{t('previewAs', { role: tc(`role.${grant.role}`), accounts: accountNames(accountIds) })}</p>
+        <p>
+          {t('previewAs', { role: tc(`role.${grant.role}`), accounts: accountNames(accountIds) })}
+          {limited(grant.role) && (
+            <>
+              {' '}
+              {grant.products.length > 0
+                ? t('previewProducts', { products: cap.products.filter((p) => grant.products.includes(p.key)).map((p) => p.name).join(', ') })
+                : t('previewNoProducts')}
+              {(['assignedContactsOnly', 'dataExportBlocked'] as const)
+                .filter((k) => grant.restrictions[k])
+                .map((k) => ` ${tc(`restriction.${k}`)}.`)}
+            </>
+          )}
+          {grant.permissions.includes('BILLING_MANAGER') && ` ${tc('permission.BILLING_MANAGER')}.`}
+        </p>
         <ol className="outcomes" aria-label={t('previewListLabel')}>
           {entries.map((e, i) => (
             <li key={i} className="outcome" data-valid={e.valid} data-duplicate={e.duplicateOf !== null}>

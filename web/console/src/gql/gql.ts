@@ -28,7 +28,7 @@ type Documents = {
     "\n  mutation UpdateInvitation($input: UpdateInvitationInput!) {\n    updateInvitation(input: $input) {\n      ...InvitationFields\n    }\n  }\n": typeof types.UpdateInvitationDocument,
     "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.RevokeInvitationDocument,
     "\n  query GrantOptions($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n      accounts {\n        id\n        viewerMembership {\n          id\n          products {\n            key\n          }\n        }\n      }\n    }\n  }\n": typeof types.GrantOptionsDocument,
-    "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        message\n        invitation {\n          id\n          email\n          status\n          expiresAt\n        }\n      }\n    }\n  }\n": typeof types.InviteUsersDocument,
+    "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n": typeof types.InviteUsersDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": typeof types.SignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
@@ -51,7 +51,7 @@ const documents: Documents = {
     "\n  mutation UpdateInvitation($input: UpdateInvitationInput!) {\n    updateInvitation(input: $input) {\n      ...InvitationFields\n    }\n  }\n": types.UpdateInvitationDocument,
     "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n": types.RevokeInvitationDocument,
     "\n  query GrantOptions($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n      accounts {\n        id\n        viewerMembership {\n          id\n          products {\n            key\n          }\n        }\n      }\n    }\n  }\n": types.GrantOptionsDocument,
-    "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        message\n        invitation {\n          id\n          email\n          status\n          expiresAt\n        }\n      }\n    }\n  }\n": types.InviteUsersDocument,
+    "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n": types.InviteUsersDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": types.SignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
@@ -133,7 +133,7 @@ export function graphql(source: "\n  query GrantOptions($orgId: ID!) {\n    orga
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
-export function graphql(source: "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        message\n        invitation {\n          id\n          email\n          status\n          expiresAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        message\n        invitation {\n          id\n          email\n          status\n          expiresAt\n        }\n      }\n    }\n  }\n"];
+export function graphql(source: "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

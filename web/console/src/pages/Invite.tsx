@@ -515,11 +515,8 @@ const InviteUsers = graphql(`
       results {
         email
         outcome
-        message
         invitation {
           id
-          email
-          status
           expiresAt
         }
       }
@@ -713,7 +710,6 @@ export function InvitePage() {
       .map((a) => a.name)
       .join(', ');
 
-
   if (!canManage) {
     return (
       <section aria-labelledby={ids.heading}>
@@ -769,6 +765,8 @@ export function InvitePage() {
   if (stage.step === 'sent') {
     const counts = OUTCOMES.map((o) => ({ o, n: stage.results.filter((r) => r.outcome === o).length })).filter(({ n }) => n > 0);
     const invited = counts.find((c) => c.o === 'INVITED')?.n ?? 0;
+    // Each outcome is explained in the reader's language (the API's
+    // messages are English), an invalid entry by the API's own rules.
     const explain = (r: Result): string => {
       switch (r.outcome) {
         case 'INVITED':

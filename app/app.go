@@ -28,6 +28,7 @@ import (
 	"github.com/rollcall/rollcall/models"
 	"github.com/rollcall/rollcall/presence"
 	"github.com/rollcall/rollcall/ratelimit"
+	"github.com/rollcall/rollcall/web/console"
 	"github.com/rollcall/rollcall/web/graphiql"
 )
 
@@ -246,7 +247,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 			log.Warn("persisted-query store", "op", op, "err", err)
 		},
 	}
-	resolver := &graph.Resolver{Store: a.Store, PublicURL: cfg.PublicURL.String(), Presence: hub, Live: hub, Limiter: limiter,
+	resolver := &graph.Resolver{Store: a.Store, APIURL: cfg.APIURL.String(), Presence: hub, Live: hub, Limiter: limiter,
 		EventUsers: eventUsers}
 	gql := graph.NewHandler(graph.HandlerConfig{
 		Resolver: resolver, Logger: log, Introspection: cfg.Introspection, Metrics: metrics, Websocket: ws,
@@ -272,6 +273,10 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	if cfg.GraphiQL {
 		ide = graphiql.Handler()
 	}
+	var web http.Handler
+	if cfg.Console {
+		web = console.Handler()
+	}
 	a.Handler = a.tracing.Handler(httpapi.New(httpapi.Config{
 		GraphQL:        graph.RequestDeadline(cfg.RequestTimeout, graph.AuthMiddleware(a.Store, log, gql)),
 		Extra:          map[string]http.Handler{httpapi.ExportPrefix: graph.AuthMiddleware(a.Store, log, httpapi.MembersCSV(a.Store, log))},
@@ -282,6 +287,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		Logger:         log,
 		BodyTimeout:    cfg.RequestBodyTimeout,
 		GraphiQL:       ide,
+		Console:        web,
 	}))
 	a.connsRefused = prometheus.NewCounter(prometheus.CounterOpts{
 		Name: "rollcall_http_connections_refused_total",

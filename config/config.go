@@ -21,7 +21,14 @@ type Config struct {
 	DatabaseURL string
 	RedisURL    string
 	MailURL     string
-	PublicURL   *url.URL
+	// PublicURL is where people reach Rollcall: the base of the links in
+	// emails (PUBLIC_URL, no trailing slash). It may name the console
+	// (https://host/console), so that the links open its pages directly.
+	PublicURL *url.URL
+	// APIURL is the base of the URLs the API hands out for itself (the CSV
+	// export): PublicURL without a last path segment "console", as the
+	// console at /console is served beside the API.
+	APIURL *url.URL
 	// AllowedOrigins are the browser origins admitted by CORS and by the
 	// websocket origin check: the origin of PublicURL, then those of
 	// ALLOWED_ORIGINS, each as Origin serializes it.
@@ -85,6 +92,11 @@ type Config struct {
 	// validation come from introspection, so a deployment that hides its
 	// schema gets no IDE unless it asks for one.
 	GraphiQL bool
+	// Console serves the web console at /console, and sends the links of
+	// the emails at the root of PUBLIC_URL (/accept-invitation,
+	// /reset-password, /confirm-email, /verify-email) on to its pages
+	// (CONSOLE, default true).
+	Console bool
 	// Persisted queries and trusted documents, and the labels of metrics.
 
 	// PersistedQueries is apq (automatic persisted queries, the default),
@@ -186,6 +198,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	} else {
 		u.Path = strings.TrimRight(u.Path, "/")
 		c.PublicURL = u
+		api := *u
+		api.Path, api.RawPath = strings.TrimSuffix(u.Path, "/console"), strings.TrimSuffix(u.RawPath, "/console")
+		c.APIURL = &api
 	}
 
 	// The origin of PUBLIC_URL (the app itself) is always allowed;
@@ -345,6 +360,9 @@ func Load(getenv func(string) string) (*Config, error) {
 	graphiql := env("GRAPHIQL", strconv.FormatBool(c.Introspection))
 	if c.GraphiQL, err = parseBool(graphiql); err != nil {
 		bad("GRAPHIQL", graphiql, "true or false (default: the value of GRAPHQL_INTROSPECTION)")
+	}
+	if c.Console, err = parseBool(env("CONSOLE", "true")); err != nil {
+		bad("CONSOLE", getenv("CONSOLE"), "true or false (default true)")
 	}
 
 	c.TracingEnabled = loadTracing(env, bad)

@@ -53,6 +53,7 @@ func TestLoadRejects(t *testing.T) {
 		"REQUEST_BODY_TIMEOUT":       {"REQUEST_BODY_TIMEOUT": "0s"},
 		"MAX_CONNS_PER_IP":           {"MAX_CONNS_PER_IP": "-1"},
 		"GRAPHIQL":                   {"GRAPHIQL": "sometimes"},
+		"CONSOLE":                    {"CONSOLE": "maybe"},
 	}
 	for name, env := range cases {
 		t.Run(name, func(t *testing.T) {
@@ -151,6 +152,52 @@ func TestGraphiQLSetting(t *testing.T) {
 		_, err := Load(envOf(map[string]string{"GRAPHIQL": v}))
 		if err == nil || !strings.Contains(err.Error(), "GRAPHIQL") {
 			t.Fatalf("GRAPHIQL=%.20q: want an error naming GRAPHIQL, got %v", v, err)
+		}
+	}
+}
+
+func TestConsoleSetting(t *testing.T) {
+	for env, want := range map[string]bool{"": true, "   ": true, "true": true, "ON": true, "false": false, " 0 ": false, "no": false} {
+		c, err := Load(envOf(map[string]string{"CONSOLE": env}))
+		if err != nil {
+			t.Fatalf("CONSOLE=%q: %v", env, err)
+		}
+		if c.Console != want {
+			t.Errorf("CONSOLE=%q: Console = %v, want %v", env, c.Console, want)
+		}
+	}
+	// The console does not follow introspection, as GraphiQL does.
+	if c, err := Load(envOf(map[string]string{"GRAPHQL_INTROSPECTION": "false"})); err != nil || !c.Console {
+		t.Fatalf("without introspection: %v", err)
+	}
+	for _, v := range []string{"enabled", "2", strings.Repeat("t", 10_000)} {
+		_, err := Load(envOf(map[string]string{"CONSOLE": v}))
+		if err == nil || !strings.Contains(err.Error(), "CONSOLE") {
+			t.Fatalf("CONSOLE=%.20q: want an error naming CONSOLE, got %v", v, err)
+		}
+	}
+}
+
+// A PUBLIC_URL may name the console, so that the emails' links open its
+// pages; the URLs of the API's own (the CSV export) are built without it.
+func TestAPIURL(t *testing.T) {
+	for public, want := range map[string][2]string{
+		"":                                {"http://localhost:8080", "http://localhost:8080"},
+		"https://app.example.com/":        {"https://app.example.com", "https://app.example.com"},
+		"https://app.example.com/console": {"https://app.example.com/console", "https://app.example.com"},
+		"http://h:8080/console/":          {"http://h:8080/console", "http://h:8080"},
+		"https://h/app/console":           {"https://h/app/console", "https://h/app"},
+		"https://h/app":                   {"https://h/app", "https://h/app"},
+		"https://h/myconsole":             {"https://h/myconsole", "https://h/myconsole"},
+		"https://h/console/app":           {"https://h/console/app", "https://h/console/app"},
+		"https://h/console/console":       {"https://h/console/console", "https://h/console"},
+	} {
+		c, err := Load(envOf(map[string]string{"PUBLIC_URL": public}))
+		if err != nil {
+			t.Fatalf("PUBLIC_URL=%q: %v", public, err)
+		}
+		if c.PublicURL.String() != want[0] || c.APIURL.String() != want[1] {
+			t.Errorf("PUBLIC_URL=%q: PublicURL %s, APIURL %s; want %s and %s", public, c.PublicURL, c.APIURL, want[0], want[1])
 		}
 	}
 }

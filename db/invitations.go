@@ -367,7 +367,7 @@ func (s *Store) mailInvitation(tx *gorm.DB, org *models.Organization, inv *model
 		Kind: models.MailInvitation, To: invitationRecipient(inv), Language: inv.PreferredLanguage,
 		Data: models.MailData{
 			RecipientName: invitationName(inv), OrganizationName: org.Name, AccountNames: accounts,
-			InviterName: inviterName, ExpiresAt: inv.ExpiresAt, Link: s.link("/accept-invitation", token),
+			InviterName: inviterName, ExpiresAt: inv.ExpiresAt, Link: s.link(models.LinkAcceptInvitation, token),
 		},
 	})
 }

@@ -533,6 +533,46 @@ func (s *Store) SendPasswordReset(ctx context.Context, userID int64) error {
 	return err
 }
 
+// SignOutMember ends every session of a member on an administrator's
+// behalf (CanSignOutMember in every organization they belong to) and
+// returns how many ended. Every such organization's log records it; every
+// node hears of the ended sessions after the commit, so the person's
+// tokens stop working and their sockets close everywhere at once.
+func (s *Store) SignOutMember(ctx context.Context, userID int64) (int, error) {
+	var ended []int64
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		v, orgs, err := s.identityScope(ctx, tx, userID, models.CanSignOutMember)
+		if err != nil {
+			return err
+		}
+		if v.UserID == userID {
+			return models.Forbidden("sign out your own devices with signOutOtherSessions")
+		}
+		email, err := userEmail(tx, userID)
+		if err != nil {
+			return err
+		}
+		if ended, err = s.revokeSessions(tx, userID, 0); err != nil {
+			return err
+		}
+		d := details(map[string]any{"sessions": len(ended)})
+		for _, o := range orgs {
+			if err := s.audit(ctx, tx, &models.AuditEvent{OrganizationID: o.id, Action: models.AuditMemberSignedOut, TargetUserID: &userID,
+				TargetEmail: &email, AccountID: &o.root, Details: d}); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return 0, err
+	}
+	if len(ended) > 0 {
+		s.opt.Notifier.SessionsSignedOut(ctx, userID, ended)
+	}
+	return len(ended), nil
+}
+
 func userEmail(tx *gorm.DB, userID int64) (string, error) {
 	var email string
 	err := tx.Model(&models.User{}).Where("id = ?", userID).Pluck("email", &email).Error

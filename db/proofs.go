@@ -90,7 +90,7 @@ func (s *Store) RequestEmailVerification(ctx context.Context) error {
 			return err
 		}
 		return s.enqueueMail(tx, models.Email{Kind: models.MailEmailVerify, To: user.Email, Language: user.PreferredLanguage,
-			Data: models.MailData{RecipientName: user.Name(), NewEmail: user.Email, Link: s.link("/verify-email", token),
+			Data: models.MailData{RecipientName: user.Name(), NewEmail: user.Email, Link: s.link(models.LinkVerifyEmail, token),
 				ExpiresAt: s.Now().Add(models.EmailProofLifetime)}})
 	})
 	if err == nil {
@@ -112,7 +112,7 @@ func (s *Store) requestCommunicationEmail(tx *gorm.DB, user *models.User, addr s
 	data := models.MailData{RecipientName: user.Name(), OldEmail: user.NotificationAddress(), NewEmail: addr,
 		ExpiresAt: s.Now().Add(models.EmailProofLifetime)}
 	confirm := data
-	confirm.Link = s.link("/verify-email", token)
+	confirm.Link = s.link(models.LinkVerifyEmail, token)
 	if err := s.enqueueMail(tx, models.Email{Kind: models.MailCommunicationEmailConfirm, To: addr, Language: user.PreferredLanguage, Data: confirm}); err != nil {
 		return err
 	}
@@ -141,7 +141,7 @@ func (s *Store) requestClaim(ctx context.Context, holder *models.User, email str
 		}
 		return s.enqueueMail(tx, models.Email{Kind: models.MailEmailClaim, To: email, Language: "en",
 			Data: models.MailData{RecipientName: d.FirstName, NewEmail: email, OrganizationName: d.OrganizationName,
-				Link: s.link("/verify-email", token), ExpiresAt: s.Now().Add(models.EmailClaimLifetime)}})
+				Link: s.link(models.LinkVerifyEmail, token), ExpiresAt: s.Now().Add(models.EmailClaimLifetime)}})
 	})
 	if err != nil {
 		return err

@@ -79,7 +79,7 @@ func (s *Store) issuePasswordReset(tx *gorm.DB, user *models.User, requestedBy *
 	}
 	return s.enqueueMail(tx, models.Email{
 		Kind: models.MailPasswordReset, To: user.SecurityAddress(), Language: user.PreferredLanguage,
-		Data: models.MailData{RecipientName: user.Name(), Link: s.link("/reset-password", token),
+		Data: models.MailData{RecipientName: user.Name(), Link: s.link(models.LinkResetPassword, token),
 			ExpiresAt: now.Add(PasswordResetLifetime), RequestedByAdmin: requestedBy != nil},
 	})
 }
@@ -302,7 +302,7 @@ func (s *Store) RequestEmailChange(ctx context.Context, newEmail, currentPasswor
 		}
 		data := models.MailData{RecipientName: user.Name(), OldEmail: user.Email, NewEmail: email, ExpiresAt: now.Add(EmailChangeLifetime)}
 		confirm := data
-		confirm.Link = s.link("/confirm-email", token)
+		confirm.Link = s.link(models.LinkConfirmEmail, token)
 		if err := s.enqueueMail(tx, models.Email{Kind: models.MailEmailChangeConfirm, To: email, Language: user.PreferredLanguage, Data: confirm}); err != nil {
 			return err
 		}

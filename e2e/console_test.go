@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"os/exec"
 	"strings"
@@ -12,6 +13,7 @@ import (
 	"time"
 
 	"github.com/rollcall/rollcall/internal/testenv"
+	"github.com/rollcall/rollcall/models"
 )
 
 // The console at /console, driven in headless Chromium: each scenario is
@@ -52,6 +54,42 @@ type consoleReport struct {
 	CSPViolations []string `json:"cspViolations"`
 }
 
+// consoleFixtures seed what a scenario needs more of than the API lets one
+// client make quickly (sign-ins and accepted invitations are throttled per
+// address); the scenario reads it as ctx.fixture.
+var consoleFixtures = map[string]func(t *testing.T, n *testenv.Node) []byte{
+	"directory": func(t *testing.T, n *testenv.Node) []byte {
+		f := newOrg(t, n, "ada.lovelace@example.com")
+		roles := []models.Role{models.RoleAgent, models.RoleAgent, models.RoleManager, models.RoleAgent, models.RoleAdmin}
+		first := []string{"Amara", "Björn", "Chloé", "Dmitri", "Élodie", "Farah", "Giulia", "Hiroshi", "Inès", "Jonas", "Kwame", "Léa", "Mateo", "Noor", "Oskar"}
+		last := []string{"Okafor", "Lindqvist", "Moreau", "Volkov", "Durand", "Haddad", "Rossi", "Tanaka", "Benali", "Schmidt"}
+		id, err := models.ParseID(models.KindAccount, f.rootID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		// 44 people: more than one page of the directory (30).
+		for i := 0; i < 44; i++ {
+			fn, ln := first[i%len(first)], last[(i*7)%len(last)]
+			email := strings.ToLower(fmt.Sprintf("%s.%s%d@example.com", asciiFold(fn), ln, i))
+			if _, err := n.App.Store.SeedMember(context.Background(), id, email, "correct horse battery", fn, ln,
+				models.Grant{Role: roles[i%len(roles)]}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		out, err := json.Marshal(map[string]any{"owner": map[string]any{"email": "ada.lovelace@example.com", "password": "correct horse battery",
+			"token": f.owner.Token, "orgId": f.orgID, "accountId": f.rootID, "userId": f.userID}, "members": 44, "store": n.App.Config.DatabaseURL[:strings.IndexByte(n.App.Config.DatabaseURL, ':')]})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return out
+	},
+}
+
+// asciiFold drops the accents of the few letters the fixture's names use.
+func asciiFold(s string) string {
+	return strings.NewReplacer("ö", "o", "é", "e", "É", "E", "è", "e").Replace(s)
+}
+
 func consoleStore(t *testing.T) (testenv.Store, bool) {
 	if u := testenv.MySQL(t); u != "" {
 		return testenv.Store{Name: "mysql", URL: u}, os.Getenv("TEST_REDIS_URL") != ""
@@ -66,8 +104,12 @@ func TestConsoleInChromium(t *testing.T) {
 	for _, name := range consoleScenarios {
 		t.Run(name, func(t *testing.T) {
 			store, redis := consoleStore(t)
-			n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: redis})
-			rep := runConsoleScenario(t, node, browser, artifacts, n, name)
+			n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: redis, OwnPublicURL: true})
+			var fixture []byte
+			if seed := consoleFixtures[name]; seed != nil {
+				fixture = seed(t, n)
+			}
+			rep := runConsoleScenario(t, node, browser, artifacts, n, name, fixture)
 			for _, s := range rep.Steps {
 				t.Logf("step %-50s %5d ms", s.Name, s.MS)
 			}
@@ -97,13 +139,14 @@ func TestConsoleInChromium(t *testing.T) {
 	}
 }
 
-func runConsoleScenario(t *testing.T, node, browser, artifacts string, n *testenv.Node, name string) consoleReport {
+func runConsoleScenario(t *testing.T, node, browser, artifacts string, n *testenv.Node, name string, fixture []byte) consoleReport {
 	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 120*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "console.mjs", n.Server.URL, name)
 	cmd.Dir = jsClientsDir
-	cmd.Env = append(os.Environ(), "ROLLCALL_MAIL_DIR="+n.MailDir, "ROLLCALL_ARTIFACTS="+artifacts, "ROLLCALL_CHROMIUM="+browser)
+	cmd.Env = append(os.Environ(), "ROLLCALL_MAIL_DIR="+n.MailDir, "ROLLCALL_ARTIFACTS="+artifacts, "ROLLCALL_CHROMIUM="+browser,
+		"ROLLCALL_FIXTURE="+string(fixture))
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

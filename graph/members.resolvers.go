@@ -57,7 +57,7 @@ func (r *accountResolver) Members(ctx context.Context, obj *models.Account, filt
 }
 
 func (r *accountResolver) MembersCSVURL(ctx context.Context, obj *models.Account) (string, error) {
-	return r.PublicURL + "/export/accounts/" + models.GlobalID(models.KindAccount, obj.ID) + "/members.csv", nil
+	return r.APIURL + "/export/accounts/" + models.GlobalID(models.KindAccount, obj.ID) + "/members.csv", nil
 }
 
 func (r *organizationResolver) Members(ctx context.Context, obj *models.Organization, search *string, first *int, after *string, last *int, before *string) (*model.UserConnection, error) {

@@ -210,6 +210,14 @@ func (r *mutationResolver) SendPasswordReset(ctx context.Context, userID string)
 	return true, nil
 }
 
+func (r *mutationResolver) SignOutMember(ctx context.Context, userID string) (int, error) {
+	id, err := models.ParseID(models.KindUser, userID)
+	if err != nil {
+		return 0, err
+	}
+	return r.Store.SignOutMember(ctx, id)
+}
+
 func (r *organizationResolver) ID(ctx context.Context, obj *models.Organization) (string, error) {
 	return models.GlobalID(models.KindOrganization, obj.ID), nil
 }

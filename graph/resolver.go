@@ -27,8 +27,9 @@ type Store interface {
 // Resolver is the root resolver; one per server, shared by every request.
 type Resolver struct {
 	Store Store
-	// PublicURL is the base of URLs the API hands out (the CSV export).
-	PublicURL string
+	// APIURL is the base of URLs the API hands out for itself (the CSV
+	// export): config's APIURL, PUBLIC_URL without a trailing /console.
+	APIURL string
 	// Presence is the live side of people.
 	Presence models.PresenceSource
 	// Live serves the subscriptions.

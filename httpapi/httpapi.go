@@ -51,6 +51,11 @@ type Config struct {
 	// GraphiQL, when set, serves the IDE at /graphiql and its assets under
 	// /graphiql/ (GET and HEAD; without it both are 404).
 	GraphiQL http.Handler
+	// Console, when set, serves the web console at /console and under
+	// /console/, and the links of the emails at the root
+	// (models.LinkPaths), which it sends on to the console (GET and HEAD;
+	// without it all are 404).
+	Console http.Handler
 }
 
 // Metrics serves GET /metrics alone, for a listener of its own
@@ -136,6 +141,13 @@ func New(cfg Config) http.Handler {
 	if cfg.GraphiQL != nil {
 		mux.Handle("GET /graphiql", cfg.GraphiQL)
 		mux.Handle("GET /graphiql/", cfg.GraphiQL)
+	}
+	if cfg.Console != nil {
+		mux.Handle("GET /console", cfg.Console)
+		mux.Handle("GET /console/", cfg.Console)
+		for _, p := range models.LinkPaths {
+			mux.Handle("GET "+p, cfg.Console)
+		}
 	}
 	if cfg.Gatherer != nil {
 		mux.Handle("GET /metrics", promhttp.HandlerFor(cfg.Gatherer, promhttp.HandlerOpts{}))

@@ -195,6 +195,7 @@ const (
 	AuditAccessRevoked        AuditAction = "ACCESS_REVOKED"
 	AuditRemovedFromOrg       AuditAction = "REMOVED_FROM_ORGANIZATION"
 	AuditPasswordResetSent    AuditAction = "PASSWORD_RESET_SENT"
+	AuditMemberSignedOut      AuditAction = "MEMBER_SIGNED_OUT"
 	AuditContactsReassigned   AuditAction = "CONTACTS_REASSIGNED"
 	AuditMembersExported      AuditAction = "MEMBERS_EXPORTED"
 )

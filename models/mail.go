@@ -31,6 +31,19 @@ var MailKinds = []MailKind{
 	MailEmailVerify, MailCommunicationEmailConfirm, MailCommunicationEmailNotice, MailEmailClaim,
 }
 
+// The paths, under PUBLIC_URL, of the links the emails carry, each with a
+// ?token=: pages of the console, which a node serving it at /console also
+// answers at the root (web/console).
+const (
+	LinkAcceptInvitation = "/accept-invitation"
+	LinkResetPassword    = "/reset-password"
+	LinkConfirmEmail     = "/confirm-email"
+	LinkVerifyEmail      = "/verify-email"
+)
+
+// LinkPaths lists every path of an email's link.
+var LinkPaths = []string{LinkAcceptInvitation, LinkResetPassword, LinkConfirmEmail, LinkVerifyEmail}
+
 // Email is a message to render: which template, in which language, to whom,
 // and with what data. Every string in Data is user-supplied and must be
 // escaped by the renderer.

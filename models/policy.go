@@ -412,7 +412,13 @@ func CanManageAccounts(actor Access) error {
 // and phone (never the login email): OWNER and ADMIN, on people whose role
 // they manage.
 func CanEditMemberProfile(actor Access, targetRole Role) error {
-	if err := atLeast(actor, RoleAdmin, "only owners and admins can edit a member's profile"); err != nil {
+	return adminOver(actor, targetRole, "only owners and admins can edit a member's profile")
+}
+
+// adminOver passes OWNER and ADMIN acting on a role they manage; anyone
+// else is refused with refusal.
+func adminOver(actor Access, targetRole Role, refusal string) error {
+	if err := atLeast(actor, RoleAdmin, refusal); err != nil {
 		return err
 	}
 	return CanManage(actor, targetRole)
@@ -421,10 +427,16 @@ func CanEditMemberProfile(actor Access, targetRole Role) error {
 // CanSendPasswordReset decides whether actor may send a member a password
 // reset link: OWNER and ADMIN, on people whose role they manage.
 func CanSendPasswordReset(actor Access, targetRole Role) error {
-	if err := atLeast(actor, RoleAdmin, "only owners and admins can reset a member's password"); err != nil {
-		return err
-	}
-	return CanManage(actor, targetRole)
+	return adminOver(actor, targetRole, "only owners and admins can reset a member's password")
+}
+
+// CanSignOutMember decides whether actor may sign a member out of every
+// device (a lost laptop, someone leaving): OWNER and ADMIN, on people whose
+// role they manage. Sessions belong to the person, not to one
+// organization, so like a password reset it is checked in every
+// organization they belong to (CanActOnIdentity).
+func CanSignOutMember(actor Access, targetRole Role) error {
+	return adminOver(actor, targetRole, "only owners and admins can sign a member out")
 }
 
 // CanSeeContact reports whether actor, the user viewerID, may see a contact

@@ -153,6 +153,10 @@ func TestPolicyMatrix(t *testing.T) {
 		{"PasswordResetAgentByAdmin", CanSendPasswordReset(admin, RoleAgent), "", ""},
 		{"PasswordResetOwnerByAdmin", CanSendPasswordReset(admin, RoleOwner), CodeForbidden, ""},
 		{"PasswordResetAgentByManager", CanSendPasswordReset(manager, RoleAgent), CodeForbidden, ""},
+		{"SignOutAgentByAdmin", CanSignOutMember(admin, RoleAgent), "", ""},
+		{"SignOutOwnerByAdmin", CanSignOutMember(admin, RoleOwner), CodeForbidden, ""},
+		{"SignOutOwnerByOwner", CanSignOutMember(owner, RoleOwner), "", ""},
+		{"SignOutAgentByManager", CanSignOutMember(manager, RoleAgent), CodeForbidden, ""},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -270,6 +274,7 @@ func identityMatrix(t *testing.T) {
 	}{
 		{"profile", CanEditMemberProfile},
 		{"reset", CanSendPasswordReset},
+		{"sign out", CanSignOutMember},
 	}
 	// acts[actor] lists the roles an actor may act on: OWNER and ADMIN only,
 	// on the roles they may manage.

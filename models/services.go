@@ -152,6 +152,7 @@ type Organizations interface {
 	RemoveFromOrganization(ctx context.Context, orgID, userID int64, reassignTo *int64) error
 	UpdateMemberProfile(ctx context.Context, userID int64, first, last, phone *string) (*User, error)
 	SendPasswordReset(ctx context.Context, userID int64) error
+	SignOutMember(ctx context.Context, userID int64) (int, error)
 }
 
 // Finder is the batched read side the GraphQL loaders use: each finder

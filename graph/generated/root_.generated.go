@@ -202,6 +202,7 @@ type ComplexityRoot struct {
 		SetPresence                   func(childComplexity int, input model.SetPresenceInput) int
 		SignIn                        func(childComplexity int, input model.SignInInput) int
 		SignOut                       func(childComplexity int) int
+		SignOutMember                 func(childComplexity int, userID string) int
 		SignOutOtherSessions          func(childComplexity int) int
 		SignOutSession                func(childComplexity int, id string) int
 		SignUp                        func(childComplexity int, input model.SignUpInput) int
@@ -1115,6 +1116,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignOut(childComplexity), true
+	case "Mutation.signOutMember":
+		if e.ComplexityRoot.Mutation.SignOutMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_signOutMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SignOutMember(childComplexity, args["userId"].(string)), true
 	case "Mutation.signOutOtherSessions":
 		if e.ComplexityRoot.Mutation.SignOutOtherSessions == nil {
 			break
@@ -1839,6 +1851,8 @@ var sources = []*ast.Source{
   ACCESS_REVOKED
   REMOVED_FROM_ORGANIZATION
   PASSWORD_RESET_SENT
+  "An owner or admin signed a member out of every device (details: how many sessions ended)."
+  MEMBER_SIGNED_OUT
   CONTACTS_REASSIGNED
   "A CSV export of an account's members."
   MEMBERS_EXPORTED
@@ -2297,6 +2311,14 @@ extend type Mutation {
   removeFromOrganization(input: RemoveFromOrganizationInput!): Boolean!
   "Mails the member a password reset link (30 minutes, single use)."
   sendPasswordReset(userId: ID!): Boolean!
+  """
+  OWNER and ADMIN, on a member whose role they manage in every organization
+  the person belongs to: signs the person out of every device (a lost laptop,
+  someone leaving). Their tokens stop working and their sockets close on
+  every node at once. Returns how many sessions ended. Not for oneself: use
+  signOutOtherSessions.
+  """
+  signOutMember(userId: ID!): Int!
 }
 `, BuiltIn: false},
 	{Name: "../schema/presence.graphqls", Input: `enum PresenceStatus {

@@ -144,8 +144,8 @@ const mainKey = "incrementalInitial"
 // defers only the fields it resolves concurrently: those with a resolver).
 // Deliver removes the mark from the payloads.
 func (e *Extension) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
-	if rc := graphql.GetOperationContext(ctx); rc != nil {
-		if _, ok := rc.Stats.GetExtension(statsKey).(*plan); ok {
+	if graphql.HasOperationContext(ctx) {
+		if _, ok := graphql.GetOperationContext(ctx).Stats.GetExtension(statsKey).(*plan); ok {
 			graphql.RegisterExtension(ctx, mainKey, true)
 		}
 	}

@@ -114,3 +114,13 @@ func TestDeliverPlaceholdersAndDeadline(t *testing.T) {
 		t.Fatalf("payloads\n%s\nwant\n%s", strings.Join(payloads, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+// A response presented before any operation exists (a websocket operation
+// refused before it is parsed) passes through without an operation context.
+func TestInterceptResponseWithoutOperation(t *testing.T) {
+	want := &graphql.Response{}
+	got := (&Extension{}).InterceptResponse(context.Background(), func(context.Context) *graphql.Response { return want })
+	if got != want {
+		t.Fatalf("InterceptResponse returned %v, not next's response", got)
+	}
+}

@@ -337,6 +337,7 @@ func newHarness(t *testing.T, configure func(*wstransport.Transport), wrap func(
 	}
 	gql := handler.New(newSchema(h.hub, h.pushed))
 	gql.SetRecoverFunc(func(context.Context, any) error { return gqlerror.Errorf("internal system error") })
+	gql.Use(needsOperationContext{})
 	gql.AddTransport(h.tr)
 	h.srv = httptest.NewUnstartedServer(gql)
 	if wrap != nil {
@@ -493,4 +494,17 @@ func (c *client) init(user string) message {
 	c.t.Helper()
 	c.send(initMsg("user:" + user))
 	return c.expect("connection_ack", "", `"user":"`+user+`"`)
+}
+
+// needsOperationContext is response middleware that reads the operation
+// context, as gqlgen's own and the server's extensions may: every response
+// the transport presents, errors before execution included, must carry one
+// (graphql.GetOperationContext panics without it).
+type needsOperationContext struct{}
+
+func (needsOperationContext) ExtensionName() string                   { return "needsOperationContext" }
+func (needsOperationContext) Validate(graphql.ExecutableSchema) error { return nil }
+func (needsOperationContext) InterceptResponse(ctx context.Context, next graphql.ResponseHandler) *graphql.Response {
+	_ = graphql.GetOperationContext(ctx)
+	return next(ctx)
 }

@@ -131,7 +131,7 @@ func (c *Conn) stopOperation(id string, legacy bool) {
 // op from the registry owns its end, so a stopped or replaced operation
 // sends nothing more.
 func (c *Conn) runOperation(op *operation, params *graphql.RawParams) {
-	errs, refusedBy := c.authorize(op)
+	errs, refusedBy := c.authorize(op, params)
 	refused := refusedBy != nil
 	if !refused {
 		var detached bool
@@ -173,15 +173,19 @@ func (c *Conn) finishOperation(op *operation, errs gqlerror.List) {
 }
 
 // authorize runs Transport.Authorize for op. When it refuses, errs is its
-// error as presented to the client and err the error itself.
-func (c *Conn) authorize(op *operation) (errs gqlerror.List, err error) {
+// error as presented to the client and err the error itself. The refusal
+// comes before the operation is parsed, so it is presented, as gqlgen
+// presents a parse error, under an operation context of the raw request
+// alone: response middleware may rely on there being one.
+func (c *Conn) authorize(op *operation, params *graphql.RawParams) (errs gqlerror.List, err error) {
 	if c.t.Authorize == nil {
 		return nil, nil
 	}
 	if err = c.callAuthorize(op); err == nil {
 		return nil, nil
 	}
-	return c.present(op.ctx, gqlerror.List{gqlerror.WrapIfUnwrapped(err)}), err
+	rc := &graphql.OperationContext{RawQuery: params.Query, Variables: params.Variables, OperationName: params.OperationName}
+	return c.present(graphql.WithOperationContext(op.ctx, rc), gqlerror.List{gqlerror.WrapIfUnwrapped(err)}), err
 }
 
 func (c *Conn) callAuthorize(op *operation) (err error) {

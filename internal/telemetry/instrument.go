@@ -2,6 +2,7 @@ package telemetry
 
 import (
 	"net/http"
+	"slices"
 	"strings"
 
 	"github.com/redis/go-redis/extra/redisotel/v9"
@@ -10,6 +11,8 @@ import (
 	metricnoop "go.opentelemetry.io/otel/metric/noop"
 	"gorm.io/gorm"
 	gormtracing "gorm.io/plugin/opentelemetry/tracing"
+
+	"github.com/rollcall/rollcall/models"
 )
 
 // Handler wraps the node's HTTP handler with a server span per request. The
@@ -55,6 +58,9 @@ func spanName(r *http.Request) string {
 	case p == "/query":
 	case p == "/graphiql" || strings.HasPrefix(p, "/graphiql/"):
 		p = "/graphiql"
+	case p == "/console" || strings.HasPrefix(p, "/console/"):
+		p = "/console"
+	case slices.Contains(models.LinkPaths, p):
 	case strings.HasPrefix(p, "/export/accounts/"):
 		p = "/export/accounts/{id}/members.csv"
 	default:

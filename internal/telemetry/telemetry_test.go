@@ -170,6 +170,7 @@ func TestHungReceiverSlowsNothingAndShutdownIsBounded(t *testing.T) {
 func TestNamesAreBounded(t *testing.T) {
 	for path, want := range map[string]string{
 		"/query": "GET /query", "/graphiql": "GET /graphiql", "/graphiql/assets/x.js": "GET /graphiql",
+		"/console": "GET /console", "/console/accounts/QWNjb3VudDox/members": "GET /console", "/accept-invitation": "GET /accept-invitation",
 		"/export/accounts/QWNjb3VudDox/members.csv": "GET /export/accounts/{id}/members.csv",
 		"/anything-" + strings.Repeat("z", 100):     "GET other",
 	} {

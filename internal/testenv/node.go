@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -45,6 +46,10 @@ type NodeOptions struct {
 	Tracing *telemetry.Tracing
 	// LivePerWatcher renders subscription events per subscriber.
 	LivePerWatcher bool
+	// OwnPublicURL sets PUBLIC_URL to the node's own address, so the links
+	// it mails and the URLs it hands out (the CSV export) lead back to it,
+	// as a browser test needs.
+	OwnPublicURL bool
 }
 
 // StartNode starts a node on store with its own mail folder.
@@ -65,6 +70,14 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 				prefix = p
 			}
 		}
+	}
+	var ln net.Listener
+	if opt.OwnPublicURL {
+		var err error
+		if ln, err = net.Listen("tcp", "127.0.0.1:0"); err != nil {
+			t.Fatal(err)
+		}
+		env["PUBLIC_URL"] = "http://" + ln.Addr().String()
 	}
 	for k, v := range opt.Env {
 		env[k] = v
@@ -91,7 +104,12 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		t.Fatal(err)
 	}
 	a.Start()
-	srv := httptest.NewServer(a.Handler)
+	srv := httptest.NewUnstartedServer(a.Handler)
+	if ln != nil {
+		_ = srv.Listener.Close()
+		srv.Listener = ln
+	}
+	srv.Start()
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		defer cancel()

@@ -39,6 +39,8 @@ export class Ctx {
     this.contexts = [];
     this.browserVersion = '';
     this.seq = 0;
+    // What e2e/console_test.go seeded for this scenario, if anything.
+    this.fixture = process.env.ROLLCALL_FIXTURE ? JSON.parse(process.env.ROLLCALL_FIXTURE) : null;
   }
 
   report() {

@@ -29,6 +29,15 @@ type Documents = {
     "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n": typeof types.RevokeInvitationDocument,
     "\n  query GrantOptions($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n      accounts {\n        id\n        viewerMembership {\n          id\n          products {\n            key\n          }\n        }\n      }\n    }\n  }\n": typeof types.GrantOptionsDocument,
     "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n": typeof types.InviteUsersDocument,
+    "\n  query Member($userId: ID!, $orgId: ID!) {\n    node(id: $userId) {\n      __typename\n      id\n      ... on User {\n        email\n        firstName\n        lastName\n        displayName\n        phone\n        avatarUrl\n        emailVerified\n        createdAt\n        presence {\n          status\n          lastActiveAt\n          connectedDevices\n        }\n        memberships {\n          ...MemberAccess\n        }\n      }\n    }\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n    }\n  }\n": typeof types.MemberDocument,
+    "\n  fragment MemberAccess on Membership {\n    id\n    role\n    permissions\n    products {\n      key\n      name\n    }\n    restrictions {\n      assignedContactsOnly\n      dataExportBlocked\n    }\n    inherited\n    createdAt\n    account {\n      id\n      name\n      organization {\n        id\n      }\n    }\n    invitedBy {\n      id\n      displayName\n    }\n  }\n": typeof types.MemberAccessFragmentDoc,
+    "\n  mutation UpdateMemberAccess($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      ...MemberAccess\n    }\n  }\n": typeof types.UpdateMemberAccessDocument,
+    "\n  mutation UpdateMemberProfile($input: UpdateMemberProfileInput!) {\n    updateMemberProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n    }\n  }\n": typeof types.UpdateMemberProfileDocument,
+    "\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n": typeof types.SendMemberPasswordResetDocument,
+    "\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n": typeof types.SignOutMemberDocument,
+    "\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n": typeof types.RevokeMemberAccessDocument,
+    "\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n": typeof types.RemoveMemberFromOrganizationDocument,
+    "\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n": typeof types.ReassignCandidatesDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": typeof types.SignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": typeof types.SignUpDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetDocument,
@@ -52,6 +61,15 @@ const documents: Documents = {
     "\n  mutation RevokeInvitation($id: ID!) {\n    revokeInvitation(id: $id) {\n      id\n      status\n    }\n  }\n": types.RevokeInvitationDocument,
     "\n  query GrantOptions($orgId: ID!) {\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n      accounts {\n        id\n        viewerMembership {\n          id\n          products {\n            key\n          }\n        }\n      }\n    }\n  }\n": types.GrantOptionsDocument,
     "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n": types.InviteUsersDocument,
+    "\n  query Member($userId: ID!, $orgId: ID!) {\n    node(id: $userId) {\n      __typename\n      id\n      ... on User {\n        email\n        firstName\n        lastName\n        displayName\n        phone\n        avatarUrl\n        emailVerified\n        createdAt\n        presence {\n          status\n          lastActiveAt\n          connectedDevices\n        }\n        memberships {\n          ...MemberAccess\n        }\n      }\n    }\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n    }\n  }\n": types.MemberDocument,
+    "\n  fragment MemberAccess on Membership {\n    id\n    role\n    permissions\n    products {\n      key\n      name\n    }\n    restrictions {\n      assignedContactsOnly\n      dataExportBlocked\n    }\n    inherited\n    createdAt\n    account {\n      id\n      name\n      organization {\n        id\n      }\n    }\n    invitedBy {\n      id\n      displayName\n    }\n  }\n": types.MemberAccessFragmentDoc,
+    "\n  mutation UpdateMemberAccess($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      ...MemberAccess\n    }\n  }\n": types.UpdateMemberAccessDocument,
+    "\n  mutation UpdateMemberProfile($input: UpdateMemberProfileInput!) {\n    updateMemberProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n    }\n  }\n": types.UpdateMemberProfileDocument,
+    "\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n": types.SendMemberPasswordResetDocument,
+    "\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n": types.SignOutMemberDocument,
+    "\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n": types.RevokeMemberAccessDocument,
+    "\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n": types.RemoveMemberFromOrganizationDocument,
+    "\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n": types.ReassignCandidatesDocument,
     "\n  mutation SignIn($input: SignInInput!) {\n    signIn(input: $input) {\n      token\n    }\n  }\n": types.SignInDocument,
     "\n  mutation SignUp($input: SignUpInput!) {\n    signUp(input: $input) {\n      token\n    }\n  }\n": types.SignUpDocument,
     "\n  mutation RequestPasswordReset($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetDocument,
@@ -134,6 +152,42 @@ export function graphql(source: "\n  query GrantOptions($orgId: ID!) {\n    orga
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation InviteUsers($input: InviteUsersInput!) {\n    inviteUsers(input: $input) {\n      results {\n        email\n        outcome\n        invitation {\n          id\n          expiresAt\n        }\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query Member($userId: ID!, $orgId: ID!) {\n    node(id: $userId) {\n      __typename\n      id\n      ... on User {\n        email\n        firstName\n        lastName\n        displayName\n        phone\n        avatarUrl\n        emailVerified\n        createdAt\n        presence {\n          status\n          lastActiveAt\n          connectedDevices\n        }\n        memberships {\n          ...MemberAccess\n        }\n      }\n    }\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n    }\n  }\n"): (typeof documents)["\n  query Member($userId: ID!, $orgId: ID!) {\n    node(id: $userId) {\n      __typename\n      id\n      ... on User {\n        email\n        firstName\n        lastName\n        displayName\n        phone\n        avatarUrl\n        emailVerified\n        createdAt\n        presence {\n          status\n          lastActiveAt\n          connectedDevices\n        }\n        memberships {\n          ...MemberAccess\n        }\n      }\n    }\n    organization(id: $orgId) {\n      id\n      enabledProducts {\n        key\n        name\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment MemberAccess on Membership {\n    id\n    role\n    permissions\n    products {\n      key\n      name\n    }\n    restrictions {\n      assignedContactsOnly\n      dataExportBlocked\n    }\n    inherited\n    createdAt\n    account {\n      id\n      name\n      organization {\n        id\n      }\n    }\n    invitedBy {\n      id\n      displayName\n    }\n  }\n"): (typeof documents)["\n  fragment MemberAccess on Membership {\n    id\n    role\n    permissions\n    products {\n      key\n      name\n    }\n    restrictions {\n      assignedContactsOnly\n      dataExportBlocked\n    }\n    inherited\n    createdAt\n    account {\n      id\n      name\n      organization {\n        id\n      }\n    }\n    invitedBy {\n      id\n      displayName\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMemberAccess($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      ...MemberAccess\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMemberAccess($input: UpdateMemberInput!) {\n    updateMember(input: $input) {\n      ...MemberAccess\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation UpdateMemberProfile($input: UpdateMemberProfileInput!) {\n    updateMemberProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n    }\n  }\n"): (typeof documents)["\n  mutation UpdateMemberProfile($input: UpdateMemberProfileInput!) {\n    updateMemberProfile(input: $input) {\n      id\n      firstName\n      lastName\n      displayName\n      phone\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation SendMemberPasswordReset($userId: ID!) {\n    sendPasswordReset(userId: $userId)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n"): (typeof documents)["\n  mutation SignOutMember($userId: ID!) {\n    signOutMember(userId: $userId)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n"): (typeof documents)["\n  mutation RevokeMemberAccess($input: RevokeAccessInput!) {\n    revokeAccess(input: $input) {\n      membership {\n        id\n      }\n      reassignedContacts\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n"): (typeof documents)["\n  mutation RemoveMemberFromOrganization($input: RemoveFromOrganizationInput!) {\n    removeFromOrganization(input: $input)\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  query ReassignCandidates($accountId: ID!, $search: String) {\n    account(id: $accountId) {\n      id\n      members(filter: { search: $search }, first: 50) {\n        edges {\n          node {\n            id\n            role\n            user {\n              id\n              displayName\n              email\n            }\n          }\n        }\n      }\n    }\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -12,7 +12,8 @@ import { AcceptInvitationPage, ConfirmEmailPage, ResetPasswordPage, VerifyEmailP
 import { AuditPage } from './pages/Audit';
 import { DevicesPage } from './pages/Devices';
 import { DirectoryPage } from './pages/Directory';
-import { InvitationsPage, InvitePage } from './pages/Invite';
+import { InvitationsPage } from './pages/Invitations';
+import { InvitePage } from './pages/Invite';
 import { MemberPage } from './pages/Member';
 import { ProfilePage } from './pages/Profile';
 import { SignInPage, SignUpPage } from './pages/SignIn';

@@ -1,11 +1,13 @@
 // The console's routes. Without a session only the public pages answer
 // (sign in, sign up and the pages of the links the API mails); every other
 // route sends to sign-in and comes back after.
+import type { ReactNode } from 'react';
 import { Navigate, Route, Routes, useLocation, useSearchParams } from 'react-router';
 
 import { ActivityReporter } from './activity';
 import { useAuth } from './auth';
 import { Layout } from './components/Layout';
+import { LanguageSelect } from './components/ui';
 import { useT } from './i18n';
 import { common } from './i18n/common';
 import { AcceptInvitationPage, ConfirmEmailPage, ResetPasswordPage, VerifyEmailPage } from './pages/links';
@@ -19,14 +21,27 @@ import { ProfilePage } from './pages/Profile';
 import { SignInPage, SignUpPage } from './pages/SignIn';
 import { ViewerProvider } from './viewer';
 
+// Public frames a page shown outside the signed-in layout, with the
+// language choice in a corner.
+function Public({ children }: { children: ReactNode }) {
+  return (
+    <>
+      <div className="lang-corner">
+        <LanguageSelect />
+      </div>
+      {children}
+    </>
+  );
+}
+
 // Pages anyone may open, signed in or not.
 function linkRoutes() {
   return (
     <>
-      <Route path="accept-invitation" element={<AcceptInvitationPage />} />
-      <Route path="reset-password" element={<ResetPasswordPage />} />
-      <Route path="confirm-email" element={<ConfirmEmailPage />} />
-      <Route path="verify-email" element={<VerifyEmailPage />} />
+      <Route path="accept-invitation" element={<Public><AcceptInvitationPage /></Public>} />
+      <Route path="reset-password" element={<Public><ResetPasswordPage /></Public>} />
+      <Route path="confirm-email" element={<Public><ConfirmEmailPage /></Public>} />
+      <Route path="verify-email" element={<Public><VerifyEmailPage /></Public>} />
     </>
   );
 }
@@ -48,8 +63,8 @@ export function App() {
     const next = location.pathname + location.search;
     return (
       <Routes>
-        <Route path="signin" element={<SignInPage />} />
-        <Route path="signup" element={<SignUpPage />} />
+        <Route path="signin" element={<Public><SignInPage /></Public>} />
+        <Route path="signup" element={<Public><SignUpPage /></Public>} />
         {linkRoutes()}
         <Route path="*" element={<Navigate to={`/signin${next !== '/' ? `?next=${encodeURIComponent(next)}` : ''}`} replace />} />
       </Routes>

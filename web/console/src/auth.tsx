@@ -1,9 +1,10 @@
 // The console's session: the bearer token, the Apollo Client made for it,
 // and what happens when the session ends (here or on another device).
-import { ApolloProvider } from '@apollo/client/react';
+import { ApolloProvider, useMutation } from '@apollo/client/react';
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from 'react';
 
 import { makeClient } from './client';
+import { graphql } from './gql';
 import { loadToken, storeToken } from './session';
 
 export type SocketState = 'connecting' | 'connected' | 'closed';
@@ -85,4 +86,27 @@ export function useAuth(): Auth {
   const a = useContext(Ctx);
   if (!a) throw new Error('useAuth outside AuthProvider');
   return a;
+}
+
+const SignOut = graphql(`
+  mutation SignOut {
+    signOut
+  }
+`);
+
+// useSignOut ends this device's session on the server, then forgets it
+// here (also when the server cannot be reached: the person asked to leave).
+export function useSignOut(): { signOut(): Promise<void>; loading: boolean } {
+  const { forget } = useAuth();
+  const [run, { loading }] = useMutation(SignOut);
+  const signOut = useCallback(async () => {
+    try {
+      await run();
+    } catch {
+      // signed out locally either way
+    } finally {
+      forget();
+    }
+  }, [run, forget]);
+  return { signOut, loading };
 }

@@ -6,6 +6,8 @@ import { createContext, useContext, useEffect, useMemo, type ReactNode } from 'r
 import { useSearchParams } from 'react-router';
 
 import { graphql } from './gql';
+import { useSignOut } from './auth';
+import { defineMessages, useLanguage, useT } from './i18n';
 import type { ViewerQuery } from './gql/graphql';
 
 export const ViewerDoc = graphql(`
@@ -107,13 +109,42 @@ export function ViewerProvider({ children, fallback }: { children: ReactNode; fa
   useEffect(() => {
     if (value) localStorage.setItem(LAST_ACCOUNT, value.account.id);
   }, [value]);
+  const { adopt } = useLanguage();
+  const preferred = me?.preferredLanguage;
+  useEffect(() => {
+    if (preferred) adopt(preferred);
+  }, [preferred, adopt]);
 
   if (!value) return <>{error && !me ? fallback : me ? <NoOrganization /> : fallback}</>;
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 
+const m = defineMessages({
+  en: {
+    none: 'You are not part of any organization: ask an administrator for an invitation.',
+    signOut: 'Sign out',
+  },
+  fr: {
+    none: "Vous ne faites partie d'aucune organisation : demandez une invitation à un administrateur.",
+    signOut: 'Se déconnecter',
+  },
+});
+
+// NoOrganization: a person removed from every organization keeps their
+// identity but has nothing to show here.
 function NoOrganization() {
-  return <p role="status">This person belongs to no organization.</p>;
+  const t = useT(m);
+  const { signOut, loading } = useSignOut();
+  return (
+    <main className="auth-page" id="main">
+      <div className="card auth-card">
+        <p role="status">{t('none')}</p>
+        <button type="button" onClick={signOut} disabled={loading}>
+          {t('signOut')}
+        </button>
+      </div>
+    </main>
+  );
 }
 
 export function useViewer(): Viewer {

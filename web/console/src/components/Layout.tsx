@@ -1,20 +1,12 @@
 // The frame of every signed-in page: a skip link, the organization and
 // account, the navigation, the language, the viewer and sign out.
-import { useMutation } from '@apollo/client/react';
 import { useId, type ReactNode } from 'react';
 import { NavLink, useLocation } from 'react-router';
 
-import { useAuth } from '../auth';
-import { graphql } from '../gql';
-import { defineMessages, LANGUAGES, useLanguage, useT, type Language } from '../i18n';
+import { useAuth, useSignOut } from '../auth';
+import { defineMessages, useT } from '../i18n';
 import { useViewer } from '../viewer';
-import { Avatar } from './ui';
-
-const SignOut = graphql(`
-  mutation SignOut {
-    signOut
-  }
-`);
+import { Avatar, LanguageSelect } from './ui';
 
 const m = defineMessages({
   en: {
@@ -27,7 +19,6 @@ const m = defineMessages({
     devices: 'My devices',
     audit: 'Audit log',
     account: 'Account',
-    language: 'Language',
     signOut: 'Sign out',
     live: 'Live',
     reconnecting: 'Reconnecting…',
@@ -42,7 +33,6 @@ const m = defineMessages({
     devices: 'Mes appareils',
     audit: "Journal d'audit",
     account: 'Compte',
-    language: 'Langue',
     signOut: 'Se déconnecter',
     live: 'En direct',
     reconnecting: 'Reconnexion…',
@@ -51,22 +41,12 @@ const m = defineMessages({
 
 export function Layout({ children }: { children: ReactNode }) {
   const t = useT(m);
-  const { lang, setLang } = useLanguage();
-  const { forget, socket } = useAuth();
+  const { socket } = useAuth();
   const { me, org, account, canManage, isAdmin, setAccount } = useViewer();
-  const [signOut, { loading }] = useMutation(SignOut);
+  const { signOut, loading } = useSignOut();
   const location = useLocation();
   const accountId = useId();
-  const langId = useId();
   const keep = `?account=${encodeURIComponent(account.id)}`;
-
-  const doSignOut = async () => {
-    try {
-      await signOut();
-    } finally {
-      forget();
-    }
-  };
 
   // Accounts indented under their parents.
   const depth = (id: string): number => {
@@ -107,19 +87,10 @@ export function Layout({ children }: { children: ReactNode }) {
           <span className={`socket socket-${socket}`} role="status" aria-live="polite">
             {socket === 'connected' ? t('live') : t('reconnecting')}
           </span>
-          <label htmlFor={langId} className="visually-hidden">
-            {t('language')}
-          </label>
-          <select id={langId} value={lang} onChange={(e) => setLang(e.target.value as Language)}>
-            {LANGUAGES.map((l) => (
-              <option key={l.code} value={l.code} lang={l.code}>
-                {l.name}
-              </option>
-            ))}
-          </select>
+          <LanguageSelect />
           <Avatar name={me.displayName} url={me.avatarUrl} size={32} />
           <span className="me-name">{me.displayName}</span>
-          <button type="button" onClick={doSignOut} disabled={loading}>
+          <button type="button" onClick={signOut} disabled={loading}>
             {t('signOut')}
           </button>
         </div>

@@ -3,7 +3,7 @@
 import { useEffect, useId, useRef, type ReactNode } from 'react';
 
 import type { PresenceStatus } from '../gql/graphql';
-import { relativeTime, useLanguage, useT } from '../i18n';
+import { LANGUAGES, relativeTime, useLanguage, useT, type Language } from '../i18n';
 import { common } from '../i18n/common';
 import { apiError } from '../errors';
 
@@ -192,5 +192,27 @@ export function FieldError({ id, error }: { id?: string; error: FieldMessage }) 
         </>
       )}
     </p>
+  );
+}
+
+// LanguageSelect switches the console between English and French (this
+// browser's choice; the language of mail is the profile's).
+export function LanguageSelect() {
+  const t = useT(common);
+  const { lang, setLang } = useLanguage();
+  const id = useId();
+  return (
+    <>
+      <label htmlFor={id} className="visually-hidden">
+        {t('language')}
+      </label>
+      <select id={id} value={lang} onChange={(e) => setLang(e.target.value as Language)}>
+        {LANGUAGES.map((l) => (
+          <option key={l.code} value={l.code} lang={l.code}>
+            {l.name}
+          </option>
+        ))}
+      </select>
+    </>
   );
 }

@@ -52,7 +52,6 @@ type Documents = {
     "\n  query InvitationPreview($token: String!) {\n    invitationPreview(token: $token) {\n      email\n      organizationName\n      accountNames\n      invitedByName\n      expiresAt\n      status\n      existingUser\n    }\n  }\n": typeof types.InvitationPreviewDocument,
     "\n  query LinkViewer {\n    me {\n      id\n      email\n    }\n  }\n": typeof types.LinkViewerDocument,
     "\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": typeof types.AcceptInvitationDocument,
-    "\n  mutation SignOutFromLink {\n    signOut\n  }\n": typeof types.SignOutFromLinkDocument,
     "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      token\n    }\n  }\n": typeof types.ResetPasswordDocument,
     "\n  mutation RequestPasswordResetFromLink($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": typeof types.RequestPasswordResetFromLinkDocument,
     "\n  mutation ConfirmEmailChange($token: String!) {\n    confirmEmailChange(token: $token) {\n      id\n      email\n    }\n  }\n": typeof types.ConfirmEmailChangeDocument,
@@ -100,7 +99,6 @@ const documents: Documents = {
     "\n  query InvitationPreview($token: String!) {\n    invitationPreview(token: $token) {\n      email\n      organizationName\n      accountNames\n      invitedByName\n      expiresAt\n      status\n      existingUser\n    }\n  }\n": types.InvitationPreviewDocument,
     "\n  query LinkViewer {\n    me {\n      id\n      email\n    }\n  }\n": types.LinkViewerDocument,
     "\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n": types.AcceptInvitationDocument,
-    "\n  mutation SignOutFromLink {\n    signOut\n  }\n": types.SignOutFromLinkDocument,
     "\n  mutation ResetPassword($input: ResetPasswordInput!) {\n    resetPassword(input: $input) {\n      token\n    }\n  }\n": types.ResetPasswordDocument,
     "\n  mutation RequestPasswordResetFromLink($email: String!) {\n    requestPasswordReset(email: $email)\n  }\n": types.RequestPasswordResetFromLinkDocument,
     "\n  mutation ConfirmEmailChange($token: String!) {\n    confirmEmailChange(token: $token) {\n      id\n      email\n    }\n  }\n": types.ConfirmEmailChangeDocument,
@@ -276,10 +274,6 @@ export function graphql(source: "\n  query LinkViewer {\n    me {\n      id\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"): (typeof documents)["\n  mutation AcceptInvitation($input: AcceptInvitationInput!) {\n    acceptInvitation(input: $input) {\n      token\n      user {\n        id\n        preferredLanguage\n        organizations {\n          id\n          name\n          accounts {\n            id\n            name\n          }\n        }\n      }\n    }\n  }\n"];
-/**
- * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
- */
-export function graphql(source: "\n  mutation SignOutFromLink {\n    signOut\n  }\n"): (typeof documents)["\n  mutation SignOutFromLink {\n    signOut\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

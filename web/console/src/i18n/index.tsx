@@ -28,10 +28,14 @@ export function pickLanguage(tag: string | null | undefined): Language | null {
 
 interface I18n {
   lang: Language;
+  // setLang is this browser's choice, kept across visits.
   setLang(l: Language): void;
+  // adopt takes the signed-in person's preferred language (BCP 47), unless
+  // this browser chose one.
+  adopt(tag: string): void;
 }
 
-const Ctx = createContext<I18n>({ lang: 'en', setLang: () => {} });
+const Ctx = createContext<I18n>({ lang: 'en', setLang: () => {}, adopt: () => {} });
 
 function initial(): Language {
   return pickLanguage(loadLanguage()) ?? pickLanguage(navigator.language) ?? 'en';
@@ -43,8 +47,12 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     storeLanguage(l);
     setLangState(l);
   }, []);
+  const adopt = useCallback((tag: string) => {
+    const l = pickLanguage(tag);
+    if (l && !pickLanguage(loadLanguage())) setLangState(l);
+  }, []);
   document.documentElement.lang = lang;
-  const value = useMemo(() => ({ lang, setLang }), [lang, setLang]);
+  const value = useMemo(() => ({ lang, setLang, adopt }), [lang, setLang, adopt]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 
@@ -85,7 +93,7 @@ export function relativeTime(lang: Language, iso: string, now = Date.now()): str
   const secs = Math.round((Date.parse(iso) - now) / 1000);
   const fmt = new Intl.RelativeTimeFormat(lang, { numeric: 'auto' });
   for (const [unit, size] of units) {
-    if (Math.abs(secs) >= size) return fmt.format(Math.trunc(secs / size), unit);
+    if (Math.abs(secs) >= size) return fmt.format(Math.round(secs / size), unit);
   }
   return justNow[lang];
 }

@@ -7,7 +7,7 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 
-import { useAuth } from '../auth';
+import { useAuth, useSignOut } from '../auth';
 import { ErrorText, Field, type FieldMessage } from '../components/ui';
 import { apiError, fieldError, formError } from '../errors';
 import { graphql } from '../gql';
@@ -54,12 +54,6 @@ const Accept = graphql(`
         }
       }
     }
-  }
-`);
-
-const SignOutHere = graphql(`
-  mutation SignOutFromLink {
-    signOut
   }
 `);
 
@@ -453,23 +447,11 @@ function ExistingAccept({ token, t, email, org, accountNames }: { token: string;
 }
 
 function WrongPerson({ t, me, email }: { t: Tr; me: string; email: string }) {
-  const { forget } = useAuth();
-  const [signOut, { loading }] = useMutation(SignOutHere);
+  const { signOut, loading } = useSignOut();
   return (
     <>
       <p className="notice">{t('wrongPerson', { me, email })}</p>
-      <button
-        type="button"
-        onClick={async () => {
-          try {
-            await signOut();
-          } catch {
-            // signed out locally either way
-          }
-          forget();
-        }}
-        disabled={loading}
-      >
+      <button type="button" onClick={signOut} disabled={loading}>
         {t('signOut')}
       </button>
     </>

@@ -49,7 +49,7 @@ export default async function (ctx) {
     await page.getByLabel('First name').fill('Claude');
     await page.getByLabel('Last name').fill('Shannon');
     await page.getByLabel('Password').fill(password);
-    await page.getByLabel('Language').selectOption('en');
+    await page.getByLabel('Language', { exact: true }).selectOption('en');
     await page.getByRole('button', { name: 'Create account and join' }).click();
     await page.getByRole('heading', { level: 1, name: /^Members/ }).waitFor();
     await page.locator(`li[data-email="${email}"]`).waitFor();

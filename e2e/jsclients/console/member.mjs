@@ -209,7 +209,7 @@ export default async function member(ctx) {
   });
 
   await ctx.step('the page in French', async () => {
-    await page.getByLabel('Language').selectOption('fr');
+    await page.getByLabel('Console language').selectOption('fr');
     await page.getByRole('heading', { level: 2, name: 'Accès' }).waitFor();
     await page.getByText('Vous ne pouvez ni modifier ni révoquer votre propre accès').waitFor();
     await page.locator(`tr[data-account="${accountName}"]`).getByText('Propriétaire', { exact: true }).waitFor();

@@ -7,7 +7,7 @@ import { useSearchParams } from 'react-router';
 
 import { graphql } from './gql';
 import { useSignOut } from './auth';
-import { defineMessages, useLanguage, useT } from './i18n';
+import { defineMessages, useT } from './i18n';
 import type { ViewerQuery } from './gql/graphql';
 
 export const ViewerDoc = graphql(`
@@ -109,11 +109,7 @@ export function ViewerProvider({ children, fallback }: { children: ReactNode; fa
   useEffect(() => {
     if (value) localStorage.setItem(LAST_ACCOUNT, value.account.id);
   }, [value]);
-  const { adopt } = useLanguage();
-  const preferred = me?.preferredLanguage;
-  useEffect(() => {
-    if (preferred) adopt(preferred);
-  }, [preferred, adopt]);
+
 
   if (!value) return <>{error && !me ? fallback : me ? <NoOrganization /> : fallback}</>;
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;

@@ -28,14 +28,13 @@ export function pickLanguage(tag: string | null | undefined): Language | null {
 
 interface I18n {
   lang: Language;
-  // setLang is this browser's choice, kept across visits.
+  // setLang is this browser's choice, kept across visits. Until there is
+  // one the browser's language is used. (The profile's preferred language
+  // is the language of mail; saving it on the profile also sets this.)
   setLang(l: Language): void;
-  // adopt takes the signed-in person's preferred language (BCP 47), unless
-  // this browser chose one.
-  adopt(tag: string): void;
 }
 
-const Ctx = createContext<I18n>({ lang: 'en', setLang: () => {}, adopt: () => {} });
+const Ctx = createContext<I18n>({ lang: 'en', setLang: () => {} });
 
 function initial(): Language {
   return pickLanguage(loadLanguage()) ?? pickLanguage(navigator.language) ?? 'en';
@@ -47,12 +46,8 @@ export function I18nProvider({ children }: { children: ReactNode }) {
     storeLanguage(l);
     setLangState(l);
   }, []);
-  const adopt = useCallback((tag: string) => {
-    const l = pickLanguage(tag);
-    if (l && !pickLanguage(loadLanguage())) setLangState(l);
-  }, []);
   document.documentElement.lang = lang;
-  const value = useMemo(() => ({ lang, setLang, adopt }), [lang, setLang, adopt]);
+  const value = useMemo(() => ({ lang, setLang }), [lang, setLang]);
   return <Ctx.Provider value={value}>{children}</Ctx.Provider>;
 }
 

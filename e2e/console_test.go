@@ -60,6 +60,8 @@ type consoleReport struct {
 var consoleFixtures = map[string]func(t *testing.T, n *testenv.Node) []byte{
 	"directory": func(t *testing.T, n *testenv.Node) []byte {
 		f := newOrg(t, n, "ada.lovelace@example.com")
+		f.owner.MustDo(t, `mutation($id: ID!) { updateOrganization(input: {id: $id, name: "Acme Robotics"}) { id } }`,
+			map[string]any{"id": f.orgID}, new(struct{ U any }))
 		roles := []models.Role{models.RoleAgent, models.RoleAgent, models.RoleManager, models.RoleAgent, models.RoleAdmin}
 		first := []string{"Amara", "Björn", "Chloé", "Dmitri", "Élodie", "Farah", "Giulia", "Hiroshi", "Inès", "Jonas", "Kwame", "Léa", "Mateo", "Noor", "Oskar"}
 		last := []string{"Okafor", "Lindqvist", "Moreau", "Volkov", "Durand", "Haddad", "Rossi", "Tanaka", "Benali", "Schmidt"}

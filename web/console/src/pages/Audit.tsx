@@ -3,13 +3,14 @@
 // dates, read a page at a time. Each entry's details (what changed, before
 // and after) are shown as a table, with the raw JSON a click away.
 import { useQuery } from '@apollo/client/react';
-import { useEffect, useId, useState } from 'react';
+import { useId, useState } from 'react';
 
 import { ErrorText } from '../components/ui';
 import { graphql } from '../gql';
 import type { AuditAction, AuditFilter } from '../gql/graphql';
 import { dateTime, defineMessages, relativeTime, useLanguage, useT } from '../i18n';
 import { common } from '../i18n/common';
+import { useDebounced } from '../hooks';
 import { useViewer } from '../viewer';
 
 const PAGE = 25;
@@ -251,15 +252,6 @@ interface Person {
   id: string;
   displayName: string;
   email: string;
-}
-
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const id = window.setTimeout(() => setV(value), ms);
-    return () => window.clearTimeout(id);
-  }, [value, ms]);
-  return v;
 }
 
 // A date input's day as the instant its day starts here (RFC 3339).

@@ -3,7 +3,7 @@
 // role and status filters, ordering, endless scroll, CSV export, and the
 // invitations still pending.
 import { useQuery } from '@apollo/client/react';
-import { useEffect, useId, useRef, useState } from 'react';
+import { useId, useState } from 'react';
 import { Link } from 'react-router';
 
 import { useAuth } from '../auth';
@@ -13,6 +13,7 @@ import type { MemberOrder, PresenceStatus, Role } from '../gql/graphql';
 import { defineMessages, useT } from '../i18n';
 import { common } from '../i18n/common';
 import { useLivePresence } from '../presence';
+import { useDebounced, useEndless } from '../hooks';
 import { useViewer } from '../viewer';
 
 const PAGE = 30;
@@ -131,16 +132,6 @@ const ORDERS = ['NAME.ASC', 'NAME.DESC', 'EMAIL.ASC', 'ROLE.DESC', 'LAST_ACTIVE.
 const ROLES: Role[] = ['OWNER', 'ADMIN', 'MANAGER', 'AGENT'];
 const STATUSES: PresenceStatus[] = ['ONLINE', 'AWAY', 'OFFLINE'];
 
-// useDebounced returns value once it has not changed for ms.
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const id = window.setTimeout(() => setV(value), ms);
-    return () => window.clearTimeout(id);
-  }, [value, ms]);
-  return v;
-}
-
 export function DirectoryPage() {
   const t = useT(m);
   const tc = useT(common);
@@ -169,28 +160,8 @@ export function DirectoryPage() {
 
   const members = data?.account?.members;
   const pageInfo = members?.pageInfo;
-  const loadingMore = useRef(false);
-  const loadMore = async () => {
-    if (!pageInfo?.hasNextPage || loadingMore.current) return;
-    loadingMore.current = true;
-    try {
-      await fetchMore({ variables: { after: pageInfo.endCursor, withCount: false } });
-    } finally {
-      loadingMore.current = false;
-    }
-  };
-
   // Endless scroll: the next page loads as the end of the list comes into view.
-  const sentinel = useRef<HTMLDivElement>(null);
-  const more = useRef(loadMore);
-  more.current = loadMore;
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el) return;
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void more.current(), { rootMargin: '400px' });
-    io.observe(el);
-    return () => io.disconnect();
-  }, [members?.edges.length]);
+  const { sentinel, loadMore } = useEndless(pageInfo, (after) => fetchMore({ variables: { after, withCount: false } }), members?.edges.length ?? 0);
 
   const exportCsv = async () => {
     const url = data?.account?.membersCsvUrl;

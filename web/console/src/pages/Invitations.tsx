@@ -10,6 +10,7 @@ import { graphql } from '../gql';
 import type { InvitationFieldsFragment, InvitationStatus } from '../gql/graphql';
 import { dateTime, defineMessages, relativeTime, useLanguage, useT } from '../i18n';
 import { common } from '../i18n/common';
+import { useDebounced, useEndless } from '../hooks';
 import { useViewer } from '../viewer';
 import { evictInvitations, fitGrant, GrantFields, grantInput, LanguageSelect, useCapacity, usePlural, type Capacity, type Grant } from './Invite';
 
@@ -180,16 +181,6 @@ const m = defineMessages({
   },
 });
 
-// useDebounced returns value once it has not changed for ms.
-function useDebounced<T>(value: T, ms: number): T {
-  const [v, setV] = useState(value);
-  useEffect(() => {
-    const id = window.setTimeout(() => setV(value), ms);
-    return () => window.clearTimeout(id);
-  }, [value, ms]);
-  return v;
-}
-
 type Notice = { kind: 'resent'; email: string; expiresAt: string } | { kind: 'updated' | 'revoked'; email: string };
 
 export function InvitationsPage() {
@@ -215,28 +206,8 @@ export function InvitationsPage() {
   // After a revoke the lists are read again; the rows on screen stay until then.
   const list = (data ?? previousData)?.account?.invitations;
   const pageInfo = list?.pageInfo;
-  const loadingMore = useRef(false);
-  const loadMore = async () => {
-    if (!pageInfo?.hasNextPage || loadingMore.current) return;
-    loadingMore.current = true;
-    try {
-      await fetchMore({ variables: { after: pageInfo.endCursor } });
-    } finally {
-      loadingMore.current = false;
-    }
-  };
-
   // Endless scroll: the next page loads as the end of the list comes into view.
-  const sentinel = useRef<HTMLDivElement>(null);
-  const more = useRef(loadMore);
-  more.current = loadMore;
-  useEffect(() => {
-    const el = sentinel.current;
-    if (!el) return;
-    const io = new IntersectionObserver((entries) => entries.some((e) => e.isIntersecting) && void more.current(), { rootMargin: '400px' });
-    io.observe(el);
-    return () => io.disconnect();
-  }, [list?.edges.length]);
+  const { sentinel, loadMore } = useEndless(pageInfo, (after) => fetchMore({ variables: { after } }), list?.edges.length ?? 0);
 
   const doResend = async (inv: Invitation) => {
     setNotice(null);

@@ -226,6 +226,15 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		}
 		log.Info("trusted documents loaded", "operations", manifest.Len(), "mode", cfg.PersistedQueries)
 	}
+	if cfg.Console {
+		// The console's own operations are trusted wherever it is served,
+		// so it works with PERSISTED_QUERIES=only too.
+		own, err := graph.ParseManifest(console.Manifest())
+		if err != nil {
+			return nil, fmt.Errorf("the console's operations (web/console/manifest): %w", err)
+		}
+		manifest = own.With(manifest)
+	}
 	metrics := graph.NewMetrics(reg, append(manifest.OperationNames(), cfg.MetricsOperationNames...)...)
 	a.registerPoolMetrics(reg)
 	// People named by subscription events, cached node-wide and preloaded

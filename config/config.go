@@ -322,9 +322,6 @@ func Load(getenv func(string) string) (*Config, error) {
 		bad("PERSISTED_QUERIES", c.PersistedQueries, "apq, only or off")
 	}
 	c.PersistedQueriesManifest = env("PERSISTED_QUERIES_MANIFEST", "")
-	if c.PersistedQueries == "only" && c.PersistedQueriesManifest == "" {
-		bad("PERSISTED_QUERIES_MANIFEST", "", "the path of a persisted-query manifest when PERSISTED_QUERIES=only")
-	}
 	c.PersistedQueriesMaxEntries = positive("PERSISTED_QUERIES_MAX_ENTRIES", "1000", 1_000_000)
 	maxBytes := env("PERSISTED_QUERIES_MAX_BYTES", "32768")
 	if c.PersistedQueriesMaxBytes, err = strconv.Atoi(maxBytes); err != nil || c.PersistedQueriesMaxBytes < 1024 || c.PersistedQueriesMaxBytes > 1<<20 {
@@ -363,6 +360,11 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.Console, err = parseBool(env("CONSOLE", "true")); err != nil {
 		bad("CONSOLE", getenv("CONSOLE"), "true or false (default true)")
+	}
+	// Trusted documents need a list of them: the manifest, or at least the
+	// console's own operations (a node serving only the console).
+	if c.PersistedQueries == "only" && c.PersistedQueriesManifest == "" && !c.Console {
+		bad("PERSISTED_QUERIES_MANIFEST", "", "the path of a persisted-query manifest when PERSISTED_QUERIES=only (without CONSOLE, whose operations are trusted on their own)")
 	}
 
 	c.TracingEnabled = loadTracing(env, bad)

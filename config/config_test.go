@@ -225,10 +225,15 @@ func TestPersistedQueriesAndMetricsSettings(t *testing.T) {
 		t.Fatalf("parsed: %+v", c)
 	}
 
+	// Without a manifest, the console's own operations are the trusted list.
+	if c, err := Load(envOf(map[string]string{"PERSISTED_QUERIES": "only"})); err != nil || !c.Console || c.PersistedQueriesManifest != "" {
+		t.Fatalf("only with the console and no manifest: %v %+v", err, c)
+	}
+
 	many := strings.Repeat("Op,", 1001)
 	for name, env := range map[string]map[string]string{
 		"PERSISTED_QUERIES":             {"PERSISTED_QUERIES": "sometimes"},
-		"PERSISTED_QUERIES_MANIFEST":    {"PERSISTED_QUERIES": "only"},
+		"PERSISTED_QUERIES_MANIFEST":    {"PERSISTED_QUERIES": "only", "CONSOLE": "false"},
 		"PERSISTED_QUERIES_MAX_ENTRIES": {"PERSISTED_QUERIES_MAX_ENTRIES": "10000000"},
 		"PERSISTED_QUERIES_MAX_BYTES":   {"PERSISTED_QUERIES_MAX_BYTES": "2000000"},
 		"PERSISTED_QUERIES_TTL":         {"PERSISTED_QUERIES_TTL": "365d"},

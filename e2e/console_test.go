@@ -48,10 +48,11 @@ type consoleReport struct {
 		Name string `json:"name"`
 		MS   int    `json:"ms"`
 	} `json:"steps"`
-	Screenshots   []string `json:"screenshots"`
-	PageErrors    []string `json:"pageErrors"`
-	ConsoleErrors []string `json:"consoleErrors"`
-	CSPViolations []string `json:"cspViolations"`
+	Screenshots     []string `json:"screenshots"`
+	PageErrors      []string `json:"pageErrors"`
+	ConsoleErrors   []string `json:"consoleErrors"`
+	CSPViolations   []string `json:"cspViolations"`
+	PersistedMisses []string `json:"persistedMisses"`
 }
 
 // consoleFixtures seed what a scenario needs more of than the API lets one
@@ -105,39 +106,58 @@ func TestConsoleInChromium(t *testing.T) {
 	artifacts := artifactsDir(t)
 	for _, name := range consoleScenarios {
 		t.Run(name, func(t *testing.T) {
-			store, redis := consoleStore(t)
-			n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: redis, OwnPublicURL: true})
-			var fixture []byte
-			if seed := consoleFixtures[name]; seed != nil {
-				fixture = seed(t, n)
-			}
-			rep := runConsoleScenario(t, node, browser, artifacts, n, name, fixture)
-			for _, s := range rep.Steps {
-				t.Logf("step %-50s %5d ms", s.Name, s.MS)
-			}
-			for _, s := range rep.Screenshots {
-				t.Logf("screenshot: %s", s)
-			}
-			if !rep.OK {
-				step, msg := "", ""
-				if rep.Failure != nil {
-					step, msg = rep.Failure.Step, rep.Failure.Message
-				}
-				t.Fatalf("scenario %s failed at step %q: %s", name, step, msg)
-			}
-			if len(rep.Steps) == 0 {
-				t.Fatalf("scenario %s ran no step", name)
-			}
-			for _, e := range rep.PageErrors {
-				t.Errorf("page error: %s", e)
-			}
-			for _, e := range rep.ConsoleErrors {
-				t.Errorf("console error: %s", e)
-			}
-			for _, e := range rep.CSPViolations {
-				t.Errorf("CSP violation: %s", e)
-			}
+			consoleScenario(t, node, browser, artifacts, name, nil)
 		})
+	}
+}
+
+// The console's operations are trusted documents wherever it is served:
+// on a node that runs nothing else (PERSISTED_QUERIES=only), a person
+// signs up, sees themself online (a subscription), signs out and in.
+func TestConsoleWithTrustedDocumentsOnly(t *testing.T) {
+	consoleScenario(t, requireJSClients(t), requireChromium(t), artifactsDir(t), "signup", map[string]string{"PERSISTED_QUERIES": "only"})
+}
+
+// consoleScenario runs scenario name against a fresh node configured with
+// env, and fails on a failed step, a page error, a console error or a CSP
+// violation.
+func consoleScenario(t *testing.T, node, browser, artifacts, name string, env map[string]string) {
+	store, redis := consoleStore(t)
+	n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: redis, OwnPublicURL: true, Env: env})
+	var fixture []byte
+	if seed := consoleFixtures[name]; seed != nil {
+		fixture = seed(t, n)
+	}
+	rep := runConsoleScenario(t, node, browser, artifacts, n, name, fixture)
+	for _, s := range rep.Steps {
+		t.Logf("step %-50s %5d ms", s.Name, s.MS)
+	}
+	for _, s := range rep.Screenshots {
+		t.Logf("screenshot: %s", s)
+	}
+	if !rep.OK {
+		step, msg := "", ""
+		if rep.Failure != nil {
+			step, msg = rep.Failure.Step, rep.Failure.Message
+		}
+		t.Fatalf("scenario %s failed at step %q: %s", name, step, msg)
+	}
+	if len(rep.Steps) == 0 {
+		t.Fatalf("scenario %s ran no step", name)
+	}
+	for _, e := range rep.PageErrors {
+		t.Errorf("page error: %s", e)
+	}
+	for _, e := range rep.ConsoleErrors {
+		t.Errorf("console error: %s", e)
+	}
+	for _, e := range rep.CSPViolations {
+		t.Errorf("CSP violation: %s", e)
+	}
+	// The console's hashes are the ids of its embedded manifest, which
+	// every node serving it trusts: no hash is unknown.
+	for _, e := range rep.PersistedMisses {
+		t.Errorf("a hash of the console's was not known to the node: %s", e)
 	}
 }
 

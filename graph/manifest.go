@@ -152,6 +152,29 @@ func ParseManifest(data []byte) (*Manifest, error) {
 	return m, nil
 }
 
+// With returns the union of m and other (either may be nil): the trusted
+// documents of both, each name once.
+func (m *Manifest) With(other *Manifest) *Manifest {
+	out := &Manifest{byHash: map[string]string{}}
+	seen := map[string]bool{}
+	for _, part := range []*Manifest{m, other} {
+		if part == nil {
+			continue
+		}
+		for h, body := range part.byHash {
+			out.byHash[h] = body
+		}
+		for _, n := range part.names {
+			if !seen[n] {
+				seen[n] = true
+				out.names = append(out.names, n)
+			}
+		}
+	}
+	sort.Strings(out.names)
+	return out
+}
+
 func gqlErrs[E error](list []E) []error {
 	out := make([]error, len(list))
 	for i, e := range list {

@@ -2,6 +2,7 @@ package graph
 
 import (
 	"encoding/json"
+	"slices"
 	"strings"
 	"testing"
 )
@@ -79,5 +80,33 @@ func TestParsePersistedExtension(t *testing.T) {
 		if _, err := parsePersistedExtension(bad); err == nil || err.Extensions["code"] != "BAD_USER_INPUT" {
 			t.Errorf("%v: want BAD_USER_INPUT, got %v", bad, err)
 		}
+	}
+}
+
+// With unites two manifests (either may be nil): every hash of both, each
+// name once, sorted.
+func TestManifestWith(t *testing.T) {
+	const pq = "apollo-persisted-query-manifest"
+	shared := manifestOp("Shared", "query", "query Shared { me { email } }")
+	a, err := ParseManifest(manifestJSON(t, pq, 1, manifestOp("A", "query", "query A { me { id } }"), shared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, err := ParseManifest(manifestJSON(t, pq, 1, manifestOp("B", "query", "query B { products { key } }"), shared))
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := a.With(b)
+	if u.Len() != 3 || !slices.Equal(u.OperationNames(), []string{"A", "B", "Shared"}) {
+		t.Fatalf("union: %d documents, names %v", u.Len(), u.OperationNames())
+	}
+	for _, doc := range []string{"query A { me { id } }", "query B { products { key } }"} {
+		if !u.Has(HashDocument(doc)) {
+			t.Fatalf("the union lacks %q", doc)
+		}
+	}
+	var none *Manifest
+	if got := none.With(a); got.Len() != 2 || a.Len() != 2 || b.Len() != 2 {
+		t.Fatalf("nil.With(a) has %d documents; a and b keep theirs (%d, %d)", got.Len(), a.Len(), b.Len())
 	}
 }

@@ -4,18 +4,21 @@
 //  1. src/gql: GraphQL Code Generator, with codegen.ts but writing into a
 //     temporary directory, must give the committed files byte for byte (no
 //     file more, none less);
-//  2. tsc --noEmit passes;
-//  3. dist: `vite build` twice, into two temporary directories
+//  2. manifest: the trusted-document manifest of the console's operations
+//     (generate-persisted-query-manifest, into a temporary directory) must
+//     be the committed one;
+//  3. tsc --noEmit passes;
+//  4. dist: `vite build` twice, into two temporary directories
 //     (CONSOLE_OUT_DIR, which vite.config.ts reads), must give the same
 //     files both times (the build is deterministic) and the committed ones.
 //
 // Each file that differs is named; the exit status is 1 when any does.
 // Nothing in the working tree is written. To bring the committed files up
-// to date: npm ci && npm run build, then commit src/gql and dist/.
+// to date: npm ci && npm run build, then commit src/gql, manifest/ and dist/.
 import { generate, loadCodegenConfig } from '@graphql-codegen/cli';
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, sep } from 'node:path';
@@ -23,7 +26,7 @@ import { fileURLToPath } from 'node:url';
 
 const here = dirname(fileURLToPath(import.meta.url));
 const require = createRequire(import.meta.url);
-const FIX = 'run `npm ci --prefix web/console && npm --prefix web/console run build` and commit web/console/src/gql and web/console/dist';
+const FIX = 'run `npm ci --prefix web/console && npm --prefix web/console run build` and commit web/console/src/gql, web/console/manifest and web/console/dist';
 
 // digest maps each file below dir (by its path relative to dir, with /) to
 // its size and SHA-256; {} when dir does not exist.
@@ -75,11 +78,26 @@ async function codegen(outDir) {
   await generate({ ...config, generates: { [outDir + '/']: config.generates[targets[0]] }, silent: true, cwd: here }, true);
 }
 
+// manifest writes the manifest persisted-query-manifest.config.json
+// describes into outDir instead of manifest/.
+function manifest(outDir) {
+  const config = JSON.parse(readFileSync(join(here, 'persisted-query-manifest.config.json'), 'utf8'));
+  const name = config.output.split('/').pop();
+  mkdirSync(outDir, { recursive: true });
+  const tmpConfig = join(outDir, '..', 'manifest.config.json');
+  writeFileSync(tmpConfig, JSON.stringify({ ...config, output: join(outDir, name) }));
+  const cli = join(dirname(require.resolve('@apollo/generate-persisted-query-manifest/package.json')), 'cli.js');
+  if (!run(cli, ['--config', tmpConfig])) throw new Error('generate-persisted-query-manifest failed');
+}
+
 const tmp = mkdtempSync(join(tmpdir(), 'rollcall-console-'));
 let ok = true;
 try {
   await codegen(join(tmp, 'gql'));
   ok = compare('web/console/src/gql', join(here, 'src', 'gql'), join(tmp, 'gql'), 'committed', 'generated') && ok;
+
+  manifest(join(tmp, 'manifest'));
+  ok = compare('web/console/manifest', join(here, 'manifest'), join(tmp, 'manifest'), 'committed', 'generated') && ok;
 
   if (run(require.resolve('typescript/bin/tsc'), ['--noEmit', '-p', 'tsconfig.json'])) {
     console.log('tsc --noEmit: no error');

@@ -25,6 +25,17 @@ import (
 //go:embed all:dist
 var files embed.FS
 
+// manifest lists the console's GraphQL operations as trusted documents
+// (an Apollo persisted-query manifest, made by `npm run build` with the
+// bundle and checked with it by `npm run check`).
+//
+//go:embed manifest/persisted-query-manifest.json
+var manifest []byte
+
+// Manifest returns the console's operations as a persisted-query manifest,
+// for a node serving the console to trust them (graph.ParseManifest).
+func Manifest() []byte { return manifest }
+
 // Path is where the console is served; its pages and files live under
 // Path + "/".
 const Path = "/console"

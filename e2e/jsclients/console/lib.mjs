@@ -36,6 +36,9 @@ export class Ctx {
     this.pageErrors = [];
     this.consoleErrors = [];
     this.cspViolations = [];
+    // Answers PERSISTED_QUERY_NOT_FOUND to the console's hashes: none is
+    // expected, since a node trusts the console's manifest.
+    this.persistedMisses = [];
     this.contexts = [];
     this.browserVersion = '';
     this.seq = 0;
@@ -53,6 +56,7 @@ export class Ctx {
       pageErrors: this.pageErrors,
       consoleErrors: this.consoleErrors,
       cspViolations: this.cspViolations,
+      persistedMisses: this.persistedMisses,
     };
   }
 
@@ -86,6 +90,11 @@ export class Ctx {
       if (m.type() === 'error' && !/Failed to load resource|WebSocket connection to .* failed/.test(m.text())) {
         this.consoleErrors.push(`${label}: ${m.text()}`);
       }
+    });
+    page.on('response', async (r) => {
+      if (!r.url().startsWith(`${this.base}/query`) || r.status() !== 400) return;
+      const body = await r.text().catch(() => '');
+      if (body.includes('PERSISTED_QUERY_NOT_FOUND')) this.persistedMisses.push(`${label}: ${r.request().postData()?.slice(0, 120)}`);
     });
     await page.exposeFunction('__cspViolation', (v) => this.cspViolations.push(`${label}: ${v}`));
     await page.addInitScript(() => {

@@ -6,6 +6,7 @@
 import { ApolloClient, ApolloLink, HttpLink, InMemoryCache } from '@apollo/client';
 import { CombinedGraphQLErrors } from '@apollo/client/errors';
 import { ErrorLink } from '@apollo/client/link/error';
+import { PersistedQueryLink } from '@apollo/client/link/persisted-queries';
 import { GraphQLWsLink } from '@apollo/client/link/subscriptions';
 import { getMainDefinition, relayStylePagination } from '@apollo/client/utilities';
 import { Kind, OperationTypeNode } from 'graphql';
@@ -31,6 +32,22 @@ export interface ClientEvents {
   onSignedOut(reason: string): void;
   // The socket's state, for the connection indicator.
   onSocket(state: 'connecting' | 'connected' | 'closed'): void;
+}
+
+// sha256 of a document's text, in lowercase hex, as persisted queries
+// name it (the ids of the console's manifest are the same hashes).
+async function sha256(text: string): Promise<string> {
+  const digest = await crypto.subtle.digest('SHA-256', new TextEncoder().encode(text));
+  return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+// Persisted queries: each operation is sent by its hash alone, and by its
+// text too only when the node does not know it yet (a node knows every
+// operation of the console: its build's manifest is embedded beside it).
+// crypto.subtle exists only in secure contexts (https, localhost); without
+// it the texts are sent, which a node accepts in every mode.
+function persisted(): ApolloLink | null {
+  return globalThis.crypto?.subtle ? new PersistedQueryLink({ sha256 }) : null;
 }
 
 function apiURL(path: string): string {
@@ -98,6 +115,8 @@ export function makeClient(token: string | null, events: ClientEvents): SessionC
     });
     link = ApolloLink.from([onError, link]);
   }
+  const pq = persisted();
+  if (pq) link = ApolloLink.from([pq, link]);
   const apollo = new ApolloClient({
     link,
     cache: new InMemoryCache({

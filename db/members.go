@@ -308,6 +308,30 @@ func (s *Store) moveContacts(tx *gorm.DB, sc *scope, accounts []int64, fromUserI
 // and ends their live connections to it. Their identity and other
 // organizations are untouched.
 func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64, reassignTo *int64) error {
+	return s.leave(ctx, orgID, userID, reassignTo, models.AuditRemovedFromOrg, func(sc *scope, byAccount map[int64]*models.Membership, highest models.Role) error {
+		return models.CanChangeAccess(sc.viewer.UserID, userID, sc.viewerAccess(sc.rootID()), highest, models.OwnsOrganization(byAccount))
+	})
+}
+
+// LeaveOrganization takes the viewer out of an organization of theirs:
+// every access in it ends, they leave its directory, and their contacts
+// there become unassigned. Anyone may leave but the last owner
+// (CONFLICT); the organization's log records it.
+func (s *Store) LeaveOrganization(ctx context.Context, orgID int64) error {
+	v, err := models.RequireViewer(ctx)
+	if err != nil {
+		return err
+	}
+	return s.leave(ctx, orgID, v.UserID, nil, models.AuditLeftOrganization, func(*scope, map[int64]*models.Membership, models.Role) error { return nil })
+}
+
+// leave ends every access userID has in orgID and takes them out of its
+// directory, when allow (given their memberships and highest role there)
+// passes and an owner remains; their contacts in the organization go to
+// reassignTo, or none. Logged as action; the organization's streams
+// re-check their subscribers after the commit.
+func (s *Store) leave(ctx context.Context, orgID, userID int64, reassignTo *int64, action models.AuditAction,
+	allow func(sc *scope, byAccount map[int64]*models.Membership, highest models.Role) error) error {
 	err := s.txRetry(ctx, func(tx *gorm.DB) error {
 		sc, err := s.loadScope(ctx, tx, orgID)
 		if err != nil {
@@ -337,11 +361,10 @@ func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64,
 			dropped = append(dropped, m.ID)
 		}
 		root := sc.rootID()
-		actor := sc.viewerAccess(root)
 		if highest == "" {
 			highest = models.RoleAgent
 		}
-		if err := models.CanChangeAccess(sc.viewer.UserID, userID, actor, highest, models.OwnsOrganization(byAccount)); err != nil {
+		if err := allow(sc, byAccount, highest); err != nil {
 			return err
 		}
 		if err := ownersRemain(owners, dropped...); err != nil {
@@ -367,7 +390,7 @@ func (s *Store) RemoveFromOrganization(ctx context.Context, orgID, userID int64,
 		if err := unindexMember(tx, sc.org.ID, userID); err != nil {
 			return err
 		}
-		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: models.AuditRemovedFromOrg, TargetUserID: &userID,
+		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: action, TargetUserID: &userID,
 			TargetEmail: &email, AccountID: &root, Details: details(map[string]any{"highestRole": highest, "memberships": len(dropped)})})
 	})
 	if err != nil {

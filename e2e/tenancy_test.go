@@ -70,6 +70,7 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 			{"grantAccessOwnAccount", `mutation($a: ID!, $u: ID!) { grantAccess(input: {userId: $u, accountIds: [$a], role: AGENT}) { id } }`, map[string]any{"a": a.rootID, "u": memberID}},
 			{"revokeAccess", `mutation($a: ID!, $u: ID!) { revokeAccess(input: {accountId: $a, userId: $u}) { reassignedContacts } }`, map[string]any{"a": b.rootID, "u": memberID}},
 			{"removeFromOrganization", `mutation($o: ID!, $u: ID!) { removeFromOrganization(input: {organizationId: $o, userId: $u}) }`, map[string]any{"o": b.orgID, "u": memberID}},
+			{"leaveOrganization", leaveMutation, map[string]any{"o": b.orgID}},
 			{"sendPasswordReset", `mutation($u: ID!) { sendPasswordReset(userId: $u) }`, map[string]any{"u": memberID}},
 			{"signOutMember", signOutMemberMutation, map[string]any{"u": memberID}},
 			{"createContact", `mutation($a: ID!) { createContact(input: {accountId: $a, name: "x"}) { id } }`, map[string]any{"a": b.rootID}},

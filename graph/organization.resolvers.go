@@ -199,6 +199,17 @@ func (r *mutationResolver) RemoveFromOrganization(ctx context.Context, input mod
 	return true, nil
 }
 
+func (r *mutationResolver) LeaveOrganization(ctx context.Context, organizationID string) (bool, error) {
+	id, err := models.ParseID(models.KindOrganization, organizationID)
+	if err != nil {
+		return false, err
+	}
+	if err := r.Store.LeaveOrganization(ctx, id); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func (r *mutationResolver) SendPasswordReset(ctx context.Context, userID string) (bool, error) {
 	id, err := models.ParseID(models.KindUser, userID)
 	if err != nil {

@@ -194,6 +194,7 @@ const (
 	AuditAccessGranted        AuditAction = "ACCESS_GRANTED"
 	AuditAccessRevoked        AuditAction = "ACCESS_REVOKED"
 	AuditRemovedFromOrg       AuditAction = "REMOVED_FROM_ORGANIZATION"
+	AuditLeftOrganization     AuditAction = "LEFT_ORGANIZATION"
 	AuditPasswordResetSent    AuditAction = "PASSWORD_RESET_SENT"
 	AuditMemberSignedOut      AuditAction = "MEMBER_SIGNED_OUT"
 	AuditContactsReassigned   AuditAction = "CONTACTS_REASSIGNED"

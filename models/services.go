@@ -150,6 +150,7 @@ type Organizations interface {
 	GrantAccess(ctx context.Context, userID int64, accountIDs []int64, g Grant) ([]*Membership, error)
 	RevokeAccess(ctx context.Context, accountID, userID int64, reassignTo *int64) (*Membership, int64, error)
 	RemoveFromOrganization(ctx context.Context, orgID, userID int64, reassignTo *int64) error
+	LeaveOrganization(ctx context.Context, orgID int64) error
 	UpdateMemberProfile(ctx context.Context, userID int64, first, last, phone *string) (*User, error)
 	SendPasswordReset(ctx context.Context, userID int64) error
 	SignOutMember(ctx context.Context, userID int64) (int, error)

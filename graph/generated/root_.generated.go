@@ -190,6 +190,7 @@ type ComplexityRoot struct {
 		CreateContact                 func(childComplexity int, input model.CreateContactInput) int
 		GrantAccess                   func(childComplexity int, input model.GrantAccessInput) int
 		InviteUsers                   func(childComplexity int, input model.InviteUsersInput) int
+		LeaveOrganization             func(childComplexity int, organizationID string) int
 		RemoveFromOrganization        func(childComplexity int, input model.RemoveFromOrganizationInput) int
 		RequestEmailChange            func(childComplexity int, input model.RequestEmailChangeInput) int
 		RequestEmailVerification      func(childComplexity int) int
@@ -994,6 +995,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.InviteUsers(childComplexity, args["input"].(model.InviteUsersInput)), true
+	case "Mutation.leaveOrganization":
+		if e.ComplexityRoot.Mutation.LeaveOrganization == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_leaveOrganization_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.LeaveOrganization(childComplexity, args["organizationId"].(string)), true
 	case "Mutation.removeFromOrganization":
 		if e.ComplexityRoot.Mutation.RemoveFromOrganization == nil {
 			break
@@ -1850,6 +1862,8 @@ var sources = []*ast.Source{
   ACCESS_GRANTED
   ACCESS_REVOKED
   REMOVED_FROM_ORGANIZATION
+  "The person left the organization themself (leaveOrganization)."
+  LEFT_ORGANIZATION
   PASSWORD_RESET_SENT
   "An owner or admin signed a member out of every device (details: how many sessions ended)."
   MEMBER_SIGNED_OUT
@@ -2309,6 +2323,13 @@ extend type Mutation {
   revokeAccess(input: RevokeAccessInput!): RevokeAccessPayload!
   "Ends every access in the organization and signs the person's live connections out of it."
   removeFromOrganization(input: RemoveFromOrganizationInput!): Boolean!
+  """
+  The viewer leaves an organization of theirs: every access in it ends, they
+  leave its directory and its live streams, and their contacts there become
+  unassigned. Their identity and other organizations are untouched. The last
+  owner cannot leave (CONFLICT): they make someone else an owner first.
+  """
+  leaveOrganization(organizationId: ID!): Boolean!
   "Mails the member a password reset link (30 minutes, single use)."
   sendPasswordReset(userId: ID!): Boolean!
   """

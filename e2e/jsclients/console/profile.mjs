@@ -4,6 +4,8 @@
 // preferred language and back, flips notification switches, and changes
 // their password: the old one stops signing in and their other device (the
 // API session) is signed out, while this one stays. Desktop and phone.
+// Then the owner, the last one, is refused leaving the organization, and a
+// member leaves it.
 import { assert, PHONE } from './lib.mjs';
 
 const ME = `query { me { firstName lastName displayName phone defaultSendingCountry preferredLanguage
@@ -124,5 +126,29 @@ export default async function (ctx) {
     const overflow = await phone.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     assert(overflow <= 0, `no sideways scrolling on a phone (${overflow}px too wide)`);
     await ctx.screenshot(phone, 'phone');
+  });
+
+  await ctx.step('the last owner cannot leave the organization', async () => {
+    await laptop.getByRole('button', { name: 'Leave Institut du Radium' }).click();
+    const dialog = laptop.getByRole('alertdialog', { name: 'Leave Institut du Radium?' });
+    await dialog.getByRole('button', { name: 'Leave', exact: true }).click();
+    const alert = laptop.getByRole('alert');
+    await alert.waitFor();
+    assert((await alert.getAttribute('data-code')) === 'CONFLICT', 'the refusal is CONFLICT');
+  });
+
+  await ctx.step('a member leaves: no organization is left to show', async () => {
+    // Marie's API session ended with the password change: a new one.
+    const token = (await ctx.gql(SIGN_IN, { in: { email: marie.email, password: newPassword } })).signIn.token;
+    const pierre = await ctx.addMember({ ...marie, token }, { firstName: 'Pierre', lastName: 'Curie', role: 'AGENT' });
+    const b = await ctx.browser('member');
+    await ctx.signIn(b, pierre);
+    await b.goto(`${ctx.base}/console/profile`);
+    await b.getByRole('button', { name: 'Leave Institut du Radium' }).click();
+    await b.getByRole('alertdialog').getByRole('button', { name: 'Leave', exact: true }).click();
+    await b.getByText('You are not part of any organization').waitFor();
+    const orgs = (await ctx.gql('query { me { organizations { id } } }', {}, pierre.token)).me.organizations;
+    assert(orgs.length === 0, `Pierre left: ${JSON.stringify(orgs)}`);
+    await ctx.screenshot(b, 'left');
   });
 }

@@ -11,6 +11,7 @@ import { graphql } from '../gql';
 import type { MyProfileQuery, UpdateProfileInput } from '../gql/graphql';
 import { defineMessages, pickLanguage, useLanguage, useT, type Language } from '../i18n';
 import { common } from '../i18n/common';
+import { LeaveOrganization } from './LeaveOrganization';
 
 const MyProfile = graphql(`
   query MyProfile {
@@ -216,6 +217,7 @@ export function ProfilePage() {
           <NotificationSettings me={me} t={t} />
           <LoginEmail me={me} t={t} />
           <PasswordForm t={t} />
+          <LeaveOrganization />
         </div>
       )}
     </section>

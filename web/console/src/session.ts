@@ -52,7 +52,3 @@ export function idleAfterMs(): number {
   }
   return 120_000;
 }
-
-// deviceName names this browser in the person's devices list; the server
-// derives one from the user agent when none is given, so none is sent.
-export const deviceName: string | undefined = undefined;

@@ -1,6 +1,6 @@
 // Small shared pieces: avatar with its presence dot, error text, the
 // confirmation dialog, a labelled field.
-import { useEffect, useId, useRef, type ReactNode } from 'react';
+import { useEffect, useId, useRef, type ReactNode, type SelectHTMLAttributes } from 'react';
 
 import type { PresenceStatus } from '../gql/graphql';
 import { LANGUAGES, relativeTime, useLanguage, useT, type Language } from '../i18n';
@@ -214,5 +214,38 @@ export function LanguageSelect() {
         ))}
       </select>
     </>
+  );
+}
+
+// Language tags a person may prefer (the language of the mail Rollcall
+// sends them): the console's two languages and their regional forms.
+const LANGUAGE_TAGS = ['en', 'en-US', 'en-GB', 'fr', 'fr-FR', 'fr-CA', 'fr-BE', 'fr-CH'];
+
+// languageName is a tag's name in its own language ("Français (Canada)").
+function languageName(tag: string): string {
+  try {
+    const n = new Intl.DisplayNames([tag], { type: 'language' }).of(tag) ?? tag;
+    return n.charAt(0).toUpperCase() + n.slice(1);
+  } catch {
+    return tag;
+  }
+}
+
+// PreferredLanguageSelect picks a person's or an invitation's preferred
+// language, keeping a tag set elsewhere that is not offered here.
+export function PreferredLanguageSelect({
+  value,
+  onChange,
+  ...attrs
+}: { id: string; value: string; onChange(v: string): void } & Omit<SelectHTMLAttributes<HTMLSelectElement>, 'value' | 'onChange'>) {
+  const tags = !value || LANGUAGE_TAGS.includes(value) ? LANGUAGE_TAGS : [...LANGUAGE_TAGS, value];
+  return (
+    <select {...attrs} value={value} onChange={(e) => onChange(e.target.value)}>
+      {tags.map((tag) => (
+        <option key={tag} value={tag} lang={tag}>
+          {languageName(tag)}
+        </option>
+      ))}
+    </select>
   );
 }

@@ -5,14 +5,14 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useId, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 
-import { Confirm, ErrorText } from '../components/ui';
+import { Confirm, ErrorText, PreferredLanguageSelect } from '../components/ui';
 import { graphql } from '../gql';
 import type { InvitationFieldsFragment, InvitationStatus } from '../gql/graphql';
 import { dateTime, defineMessages, relativeTime, useLanguage, useT } from '../i18n';
 import { common } from '../i18n/common';
 import { useDebounced, useEndless } from '../hooks';
 import { useViewer } from '../viewer';
-import { evictInvitations, fitGrant, GrantFields, grantInput, LanguageSelect, useCapacity, usePlural, type Capacity, type Grant } from './Invite';
+import { evictInvitations, fitGrant, GrantFields, grantInput, useCapacity, usePlural, type Capacity, type Grant } from './Invite';
 
 const PAGE = 30;
 
@@ -470,7 +470,7 @@ function EditInvitation({ inv, capacity, onClose, onSaved }: { inv: Invitation; 
         </div>
         <div className="field">
           <label htmlFor={ids.language}>{t('language')}</label>
-          <LanguageSelect id={ids.language} value={language} onChange={setLanguage} />
+          <PreferredLanguageSelect id={ids.language} value={language} onChange={setLanguage} />
         </div>
         <ErrorText error={error} />
         <div className="dialog-actions">

@@ -8,10 +8,10 @@ import { useMutation, useQuery } from '@apollo/client/react';
 import { useEffect, useId, useMemo, useRef, useState, type FormEvent } from 'react';
 import { Link } from 'react-router';
 
-import { ErrorText } from '../components/ui';
+import { ErrorText, PreferredLanguageSelect } from '../components/ui';
 import { graphql } from '../gql';
 import type { InviteUsersMutation, Permission, Role } from '../gql/graphql';
-import { dateTime, defineMessages, LANGUAGES, useLanguage, useT, type Language } from '../i18n';
+import { dateTime, defineMessages, useLanguage, useT } from '../i18n';
 import { common } from '../i18n/common';
 import { useViewer, type Org } from '../viewer';
 
@@ -268,23 +268,6 @@ export function GrantFields({ value, capacity, onChange }: { value: Grant; capac
         </fieldset>
       )}
     </>
-  );
-}
-
-// LanguageSelect offers the console's languages for an invitation's email,
-// and keeps any other tag an invitation already has.
-export function LanguageSelect({ id, value, onChange }: { id: string; value: string; onChange(v: string): void }) {
-  const { lang } = useLanguage();
-  const known = LANGUAGES.some((l) => l.code === value);
-  return (
-    <select id={id} value={value} onChange={(e) => onChange(e.target.value)}>
-      {!known && value && <option value={value}>{new Intl.DisplayNames([lang], { type: 'language' }).of(value) ?? value}</option>}
-      {LANGUAGES.map((l) => (
-        <option key={l.code} value={l.code} lang={l.code}>
-          {l.name}
-        </option>
-      ))}
-    </select>
   );
 }
 
@@ -683,7 +666,7 @@ export function InvitePage() {
   const [draft, setDraft] = useState<Draft>({ role: 'AGENT', permissions: [], products: null, restrictions: { assignedContactsOnly: false, dataExportBlocked: false } });
   const [firstName, setFirstName] = useState('');
   const [lastName, setLastName] = useState('');
-  const [language, setLanguage] = useState<Language>(lang);
+  const [language, setLanguage] = useState<string>(lang);
   const [stage, setStage] = useState<Stage>({ step: 'compose' });
   const [composeError, setComposeError] = useState<ComposeError | null>(null);
   const [invite, sending] = useMutation(InviteUsers);
@@ -905,7 +888,7 @@ export function InvitePage() {
             </div>
             <div className="field">
               <label htmlFor={ids.language}>{t('language')}</label>
-              <LanguageSelect id={ids.language} value={language} onChange={(v) => setLanguage(v as Language)} />
+              <PreferredLanguageSelect id={ids.language} value={language} onChange={setLanguage} />
             </div>
           </fieldset>
         )}

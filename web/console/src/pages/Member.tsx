@@ -18,6 +18,7 @@ import { dateTime, defineMessages, useLanguage, useT, type Language } from '../i
 import { common } from '../i18n/common';
 import { useLivePresence } from '../presence';
 import { useViewer, type Org } from '../viewer';
+import { useDebounced } from '../hooks';
 
 const MemberDoc = graphql(`
   query Member($userId: ID!, $orgId: ID!) {
@@ -950,11 +951,7 @@ function ReassignPicker({
   const t = useT(m);
   const tc = useT(common);
   const [search, setSearch] = useState('');
-  const [q, setQ] = useState('');
-  useEffect(() => {
-    const id = window.setTimeout(() => setQ(search.trim()), 200);
-    return () => window.clearTimeout(id);
-  }, [search]);
+  const q = useDebounced(search.trim(), 200);
   const { data, loading, error } = useQuery(ReassignCandidatesDoc, { variables: { accountId, search: q || null }, skip: !on });
   const candidates = (data?.account?.members.edges ?? []).map((e) => e.node.user).filter((u) => u.id !== personId);
   const ids = { search: useId(), select: useId() };

@@ -5,7 +5,7 @@
 import { useMutation, useQuery } from '@apollo/client/react';
 import { useId, useMemo, useState, type FormEvent } from 'react';
 
-import { Avatar, ErrorText, Field, type FieldMessage } from '../components/ui';
+import { Avatar, ErrorText, Field, PreferredLanguageSelect, type FieldMessage } from '../components/ui';
 import { fieldError, formError } from '../errors';
 import { graphql } from '../gql';
 import type { MyProfileQuery, UpdateProfileInput } from '../gql/graphql';
@@ -236,19 +236,6 @@ const COUNTRIES = (
   'UA UG US UY UZ VA VC VE VG VI VN VU WF WS YE YT ZA ZM ZW'
 ).split(' ');
 
-// Language tags offered: the console speaks English and French; regional
-// forms are kept for the mail the API sends.
-const LANGUAGE_TAGS = ['en', 'en-US', 'en-GB', 'fr', 'fr-FR', 'fr-CA', 'fr-BE', 'fr-CH'];
-
-function languageName(tag: string): string {
-  try {
-    const n = new Intl.DisplayNames([tag], { type: 'language' }).of(tag) ?? tag;
-    return n.charAt(0).toUpperCase() + n.slice(1);
-  } catch {
-    return tag;
-  }
-}
-
 interface ProfileValues {
   firstName: string;
   lastName: string;
@@ -327,7 +314,6 @@ function ProfileForm({ me, t }: { me: Me; t: T }) {
     const codes = saved.defaultSendingCountry && !COUNTRIES.includes(saved.defaultSendingCountry) ? [...COUNTRIES, saved.defaultSendingCountry] : COUNTRIES;
     return codes.map((c) => ({ code: c, name: names?.of(c) ?? c })).sort((a, b) => a.name.localeCompare(b.name, lang));
   }, [lang, saved.defaultSendingCountry]);
-  const languages = LANGUAGE_TAGS.includes(saved.preferredLanguage) ? LANGUAGE_TAGS : [...LANGUAGE_TAGS, saved.preferredLanguage];
 
   // A new address for notifications (not the login email, not the current
   // one) needs the current password.
@@ -411,15 +397,7 @@ function ProfileForm({ me, t }: { me: Me; t: T }) {
         </Field>
       </div>
       <Field label={t('language')} hint={t('languageHint')} error={err('preferredLanguage')}>
-        {(id, a) => (
-          <select id={id} {...a} value={v.preferredLanguage} onChange={set('preferredLanguage')}>
-            {languages.map((tag) => (
-              <option key={tag} value={tag} lang={tag}>
-                {languageName(tag)}
-              </option>
-            ))}
-          </select>
-        )}
+        {(id, a) => <PreferredLanguageSelect id={id} {...a} value={v.preferredLanguage} onChange={(l) => set('preferredLanguage')({ target: { value: l } })} />}
       </Field>
       <Field label={t('commEmail')} hint={t('commEmailHint')} error={err('communicationEmail')}>
         {(id, a) => <input id={id} {...a} type="email" autoComplete="email" maxLength={254} value={v.communicationEmail} onChange={set('communicationEmail')} />}

@@ -8,10 +8,10 @@ import { useState, type FormEvent, type ReactNode } from 'react';
 import { Link, useNavigate, useSearchParams } from 'react-router';
 
 import { useAuth, useSignOut } from '../auth';
-import { ErrorText, Field, type FieldMessage } from '../components/ui';
+import { ErrorText, Field, PreferredLanguageSelect, type FieldMessage } from '../components/ui';
 import { apiError, fieldError, formError } from '../errors';
 import { graphql } from '../gql';
-import { dateTime, defineMessages, LANGUAGES, pickLanguage, useLanguage, useT, type Language } from '../i18n';
+import { dateTime, defineMessages, pickLanguage, useLanguage, useT, type Language } from '../i18n';
 import { common } from '../i18n/common';
 
 const Preview = graphql(`
@@ -408,15 +408,7 @@ function NewPersonForm({ token, t, org, accountNames }: { token: string; t: Tr; 
         {(id, a) => <input id={id} {...a} type="tel" autoComplete="tel" maxLength={40} value={form.phone} onChange={set('phone')} />}
       </Field>
       <Field label={t('language')} error={fieldError(error, 'preferredLanguage')}>
-        {(id, a) => (
-          <select id={id} {...a} value={form.preferredLanguage} onChange={set('preferredLanguage')}>
-            {LANGUAGES.map((l) => (
-              <option key={l.code} value={l.code} lang={l.code}>
-                {l.name}
-              </option>
-            ))}
-          </select>
-        )}
+        {(id, a) => <PreferredLanguageSelect id={id} {...a} value={form.preferredLanguage} onChange={(l) => setForm({ ...form, preferredLanguage: l })} />}
       </Field>
       <ErrorText error={formError(error, NEW_PERSON_FIELDS)} />
       <button type="submit" className="primary" disabled={loading}>

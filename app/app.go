@@ -30,6 +30,7 @@ import (
 	"github.com/rollcall/rollcall/ratelimit"
 	"github.com/rollcall/rollcall/web/console"
 	"github.com/rollcall/rollcall/web/graphiql"
+	"github.com/rollcall/rollcall/webhook"
 )
 
 // Options are wiring choices that are not end-user configuration.
@@ -55,6 +56,11 @@ type Options struct {
 	// LivePerWatcher renders every subscription event for each subscriber
 	// alone instead of once per group (tests compare the two).
 	LivePerWatcher bool
+	// Webhooks tunes the webhook worker (tests shorten its backoff, its
+	// one-day limits and its invitation sweep); WebhookRetryFor replaces
+	// the day a failing delivery is retried for.
+	Webhooks        webhook.WorkerOptions
+	WebhookRetryFor time.Duration
 }
 
 // App is a running Rollcall node.
@@ -71,6 +77,7 @@ type App struct {
 	presence presence.Service
 	live     *live.Hub
 	worker   *mailer.Worker
+	webhooks *webhook.Worker
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 
@@ -173,10 +180,29 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		a.presence = presence.NewMemory(popt)
 	}
 	notifier := &live.Notifier{Local: graph.SocketNotifier{WS: ws}, Presence: a.presence, Log: log}
+	hooks := webhook.NewClient(webhook.ClientOptions{AllowPrivate: cfg.WebhooksAllowPrivate})
+	var kickWebhooks func()
 	a.Store = db.NewStore(store, db.Options{
 		PublicURL: cfg.PublicURL, SignupEnabled: cfg.SignupEnabled, Products: products,
 		Limiter: limiter, Mail: mailer.NewRenderer(), Notifier: notifier, OnMailQueued: a.worker.Kick, Logger: log,
+		WebhooksAllowPrivate: cfg.WebhooksAllowPrivate, WebhookURLCheck: hooks.CheckURL, WebhookRetryFor: opt.WebhookRetryFor,
+		OnWebhookQueued: func() { kickWebhooks() },
 	})
+	wopt := opt.Webhooks
+	wopt.Logger, wopt.Registerer, wopt.Retention, wopt.Now = log, reg, cfg.WebhookRetention, store.Now
+	a.webhooks = webhook.NewWorker(a.Store, hooks, wopt)
+	kickWebhooks = a.webhooks.Kick
+	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+		Name: "rollcall_webhook_backlog", Help: "Webhook deliveries queued and not yet delivered or given up.",
+	}, func() float64 {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		defer cancel()
+		n, err := store.WebhookBacklog(ctx)
+		if err != nil {
+			return -1
+		}
+		return float64(n)
+	}))
 
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rollcall_mail_outbox_backlog", Help: "Messages in the outbox not yet delivered.",
@@ -341,10 +367,16 @@ func (a *App) ConnRefused() { a.connsRefused.Inc() }
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(3)
+	a.wg.Add(4)
 	go func() {
 		defer a.wg.Done()
 		a.guard.Run(ctx)
+	}()
+	go func() {
+		defer a.wg.Done()
+		if err := a.webhooks.Run(ctx); err != nil && !errors.Is(err, context.Canceled) {
+			a.log.Error("webhook worker stopped", "err", err)
+		}
 	}()
 	go func() {
 		defer a.wg.Done()

@@ -86,6 +86,13 @@ type Config struct {
 	// MailRetention is how long a sent message's row is kept (its bodies,
 	// which carry tokens, are emptied on delivery).
 	MailRetention time.Duration
+	// WebhooksAllowPrivate lets webhook endpoints be http, or on loopback,
+	// private, link-local and metadata addresses (WEBHOOKS_ALLOW_PRIVATE,
+	// default false): for a development receiver, never in production.
+	WebhooksAllowPrivate bool
+	// WebhookRetention is how long finished webhook deliveries and their
+	// attempts stay in the delivery log (WEBHOOK_RETENTION, default 30d).
+	WebhookRetention time.Duration
 
 	// GraphiQL serves the GraphiQL IDE at /graphiql (GRAPHIQL). Unset, it
 	// follows Introspection: the IDE's documentation, completion and
@@ -313,6 +320,12 @@ func Load(getenv func(string) string) (*Config, error) {
 	}
 	if c.MailRetention, err = parseDays(env("MAIL_RETENTION", "7d")); err != nil || c.MailRetention < time.Minute {
 		bad("MAIL_RETENTION", getenv("MAIL_RETENTION"), "a duration of at least 1m such as 7d or 72h")
+	}
+	if c.WebhooksAllowPrivate, err = parseBool(env("WEBHOOKS_ALLOW_PRIVATE", "false")); err != nil {
+		bad("WEBHOOKS_ALLOW_PRIVATE", getenv("WEBHOOKS_ALLOW_PRIVATE"), "true or false")
+	}
+	if c.WebhookRetention, err = parseDays(env("WEBHOOK_RETENTION", "30d")); err != nil || c.WebhookRetention < 24*time.Hour {
+		bad("WEBHOOK_RETENTION", getenv("WEBHOOK_RETENTION"), "a duration of at least 1d such as 30d")
 	}
 
 	// Persisted queries and trusted documents, and the labels of metrics.

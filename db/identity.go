@@ -171,6 +171,9 @@ func (s *Store) createSession(ctx context.Context, tx *gorm.DB, user *models.Use
 	if err := tx.Create(sess).Error; err != nil {
 		return nil, err
 	}
+	if err := s.raiseSessionEvent(tx, user.ID, models.WebhookSessionSignedIn, []int64{sess.ID}, sess.DeviceName, ""); err != nil {
+		return nil, err
+	}
 	return &models.AuthResult{Token: token, Session: sess, User: user}, nil
 }
 
@@ -180,10 +183,8 @@ func (s *Store) SignOut(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	now := s.Now()
-	if err := s.conn(ctx).Model(&models.Session{}).
-		Where("id = ? AND revoked_at IS NULL", v.SessionID).Update("revoked_at", now).Error; err != nil {
-		return translate(err)
+	if _, err := s.endSession(ctx, &models.Session{ID: v.SessionID, UserID: v.UserID}, "signed_out"); err != nil {
+		return err
 	}
 	s.opt.Notifier.SessionsSignedOut(ctx, v.UserID, []int64{v.SessionID})
 	return nil

@@ -486,6 +486,7 @@ func (s *Store) ResendInvitation(ctx context.Context, id int64) (*models.Invitat
 		inv.TokenHash, inv.ExpiresAt, inv.LastSentAt, inv.SendCount, inv.UpdatedAt = hash, now.Add(lifetime(sc.org)), now, inv.SendCount+1, now
 		res := tx.Model(&models.Invitation{}).Where("id = ? AND status = ?", inv.ID, models.InvitationPending).Updates(map[string]any{
 			"token_hash": hash, "expires_at": inv.ExpiresAt, "last_sent_at": now, "send_count": inv.SendCount, "updated_at": now,
+			"expired_event_at": nil, // a new expiry raises invitation.expired again
 		})
 		if res.Error != nil {
 			return res.Error

@@ -575,7 +575,7 @@ func (s *Store) SignOutMember(ctx context.Context, userID int64) (int, error) {
 		if err != nil {
 			return err
 		}
-		if ended, err = s.revokeSessions(tx, userID, 0); err != nil {
+		if ended, err = s.revokeSessions(tx, userID, 0, "signed_out_by_admin"); err != nil {
 			return err
 		}
 		d := details(map[string]any{"sessions": len(ended)})

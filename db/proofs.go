@@ -245,7 +245,7 @@ func (s *Store) applyClaim(ctx context.Context, tx *gorm.DB, user *models.User, 
 			return nil, err
 		}
 	}
-	revoked, err := s.revokeSessions(tx, user.ID, 0)
+	revoked, err := s.revokeSessions(tx, user.ID, 0, "email_claimed")
 	if err != nil {
 		return nil, err
 	}

@@ -192,7 +192,7 @@ func (s *Store) ResetPassword(ctx context.Context, token, newPassword, deviceNam
 		if err := s.endOutstandingLinks(tx, user.ID); err != nil {
 			return err
 		}
-		if revoked, err = s.revokeSessions(tx, user.ID, 0); err != nil {
+		if revoked, err = s.revokeSessions(tx, user.ID, 0, "password_reset"); err != nil {
 			return err
 		}
 		res, err = s.createSession(ctx, tx, &user, deviceName)
@@ -233,7 +233,7 @@ func (s *Store) ChangePassword(ctx context.Context, current, next string) error 
 		if err := s.endOutstandingLinks(tx, user.ID); err != nil {
 			return err
 		}
-		revoked, err = s.revokeSessions(tx, user.ID, v.SessionID)
+		revoked, err = s.revokeSessions(tx, user.ID, v.SessionID, "password_changed")
 		return err
 	})
 	if err != nil {

@@ -63,17 +63,34 @@ func (s *Store) SignOutSession(ctx context.Context, sessionID int64) (*models.Se
 		return nil, translate(err)
 	}
 	if sess.RevokedAt == nil {
-		now := s.Now()
-		res := s.conn(ctx).Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Update("revoked_at", now)
-		if res.Error != nil {
-			return nil, translate(res.Error)
+		ended, err := s.endSession(ctx, &sess, "signed_out")
+		if err != nil {
+			return nil, err
 		}
-		sess.RevokedAt = &now
-		if res.RowsAffected > 0 {
+		if ended {
 			s.opt.Notifier.SessionsSignedOut(ctx, v.UserID, []int64{sess.ID})
 		}
 	}
 	return &sess, nil
+}
+
+// endSession revokes sess, if still live, raising session.signed_out with
+// reason in the same transaction; it reports whether it ended it.
+func (s *Store) endSession(ctx context.Context, sess *models.Session, reason string) (bool, error) {
+	now := s.Now()
+	ended := false
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Update("revoked_at", now)
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		ended = true
+		return s.raiseSessionEvent(tx, sess.UserID, models.WebhookSessionSignedOut, []int64{sess.ID}, sess.DeviceName, reason)
+	})
+	if err == nil {
+		sess.RevokedAt = &now
+	}
+	return ended, err
 }
 
 // SignOutOtherSessions ends every session of the viewer but the current
@@ -83,7 +100,11 @@ func (s *Store) SignOutOtherSessions(ctx context.Context) (int, error) {
 	if err != nil {
 		return 0, err
 	}
-	ids, err := s.revokeSessions(s.conn(ctx), v.UserID, v.SessionID)
+	var ids []int64
+	err = s.tx(ctx, func(tx *gorm.DB) error {
+		ids, err = s.revokeSessions(tx, v.UserID, v.SessionID, "signed_out")
+		return err
+	})
 	if err != nil {
 		return 0, err
 	}
@@ -92,8 +113,9 @@ func (s *Store) SignOutOtherSessions(ctx context.Context) (int, error) {
 }
 
 // revokeSessions ends every live session of userID except keep (0 keeps
-// none) and returns the ids it ended.
-func (s *Store) revokeSessions(q *gorm.DB, userID, keep int64) ([]int64, error) {
+// none) and returns the ids it ended, raising session.signed_out for them
+// with reason.
+func (s *Store) revokeSessions(q *gorm.DB, userID, keep int64, reason string) ([]int64, error) {
 	var ids []int64
 	if err := q.Model(&models.Session{}).Where("user_id = ? AND revoked_at IS NULL AND id <> ?", userID, keep).
 		Pluck("id", &ids).Error; err != nil {
@@ -102,8 +124,10 @@ func (s *Store) revokeSessions(q *gorm.DB, userID, keep int64) ([]int64, error) 
 	if len(ids) == 0 {
 		return nil, nil
 	}
-	err := q.Model(&models.Session{}).Where("id IN ? AND revoked_at IS NULL", ids).Update("revoked_at", s.Now()).Error
-	return ids, translate(err)
+	if err := q.Model(&models.Session{}).Where("id IN ? AND revoked_at IS NULL", ids).Update("revoked_at", s.Now()).Error; err != nil {
+		return nil, translate(err)
+	}
+	return ids, s.raiseSessionEvent(q, userID, models.WebhookSessionSignedOut, ids, "", reason)
 }
 
 // sessionsReplaced tells every node that revoked sessions ended and that

@@ -32,6 +32,19 @@ type Options struct {
 	// OnMailQueued is called after a transaction that queued mail commits.
 	OnMailQueued func()
 	Logger       *slog.Logger
+
+	// WebhooksAllowPrivate accepts webhook URLs on loopback, private and
+	// link-local addresses, and plain http (WEBHOOKS_ALLOW_PRIVATE).
+	WebhooksAllowPrivate bool
+	// WebhookURLCheck, when set, checks a webhook URL being saved beyond its
+	// form (the webhook package resolves its host).
+	WebhookURLCheck func(ctx context.Context, u *url.URL) error
+	// WebhookRetryFor is how long a failing delivery is retried before it
+	// is given up (default 24h).
+	WebhookRetryFor time.Duration
+	// OnWebhookQueued is called after a transaction that queued or
+	// replayed deliveries commits.
+	OnWebhookQueued func()
 }
 
 // Store implements the domain services on a DB.
@@ -62,6 +75,12 @@ func NewStore(d *DB, opt Options) *Store {
 	}
 	if opt.OnMailQueued == nil {
 		opt.OnMailQueued = func() {}
+	}
+	if opt.OnWebhookQueued == nil {
+		opt.OnWebhookQueued = func() {}
+	}
+	if opt.WebhookRetryFor <= 0 {
+		opt.WebhookRetryFor = 24 * time.Hour
 	}
 	sessions := newSessionCache(SessionCacheTTL, sessionCacheSize)
 	opt.Notifier = sessionForgetter{Notifier: opt.Notifier, cache: sessions}
@@ -97,6 +116,30 @@ func (s *Store) enqueueMail(tx *gorm.DB, e models.Email) error {
 	}).Error
 }
 
+// tx runs fn in one transaction (DB.tx) and, once it committed, wakes the
+// webhook worker if fn queued a delivery (queueWebhook marks the
+// transaction's context).
+func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	queued := new(bool)
+	err := s.DB.tx(context.WithValue(ctx, webhooksQueuedKey{}, queued), fn)
+	if err == nil && *queued {
+		s.opt.OnWebhookQueued()
+	}
+	return err
+}
+
+type webhooksQueuedKey struct{}
+
+// markWebhooksQueued records in tx's context that it queued deliveries; a
+// transaction not begun by Store.tx wakes the worker at once.
+func (s *Store) markWebhooksQueued(tx *gorm.DB) {
+	if q, ok := tx.Statement.Context.Value(webhooksQueuedKey{}).(*bool); ok {
+		*q = true
+		return
+	}
+	s.opt.OnWebhookQueued()
+}
+
 // audit writes an audit event inside tx.
 func (s *Store) audit(ctx context.Context, tx *gorm.DB, ev *models.AuditEvent) error {
 	if ev.ActorID == nil {
@@ -115,7 +158,15 @@ func (s *Store) audit(ctx context.Context, tx *gorm.DB, ev *models.AuditEvent) e
 		ev.Details = `{"truncated":true}` // details() bounds them; a guard for any other writer
 	}
 	ev.CreatedAt = s.Now()
-	return tx.Create(ev).Error
+	if err := tx.Create(ev).Error; err != nil {
+		return err
+	}
+	for _, e := range models.WebhookEventsForAudit(ev.Action) {
+		if err := s.raiseWebhook(tx, ev.OrganizationID, e.Type, webhookData(ev, e.Reason)); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 type nopNotifier struct{}

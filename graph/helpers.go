@@ -61,6 +61,10 @@ func (r *Resolver) node(ctx context.Context, id string) (models.Node, error) {
 		return r.Store.FindInvitationByID(ctx, n)
 	case models.KindContact:
 		return r.Store.FindContactByID(ctx, n)
+	case models.KindWebhookEndpoint:
+		return r.Store.WebhookEndpoint(ctx, n)
+	case models.KindWebhookDelivery:
+		return r.Store.WebhookDelivery(ctx, n)
 	case models.KindSession:
 		sessions, err := r.Store.FindSessionsOfUser(ctx, v.UserID)
 		if err != nil {

@@ -22,6 +22,7 @@ type Store interface {
 	models.Organizations
 	models.Invitations
 	models.Directory
+	models.Webhooks
 }
 
 // Resolver is the root resolver; one per server, shared by every request.

@@ -50,6 +50,7 @@ var kinds = []models.MailKind{
 	models.MailCommunicationEmailConfirm,
 	models.MailCommunicationEmailNotice,
 	models.MailEmailClaim,
+	models.MailWebhookDisabled,
 }
 
 type templateSet struct {
@@ -114,6 +115,8 @@ type view struct {
 	ByAdmin      bool
 	OldEmail     string
 	NewEmail     string
+	Endpoint     string
+	FailingSince string // FailingSince in UTC, formatted for Lang
 }
 
 // Render renders e in the language that best matches e.Language.
@@ -141,6 +144,10 @@ func (r *Renderer) Render(e models.Email) (models.RenderedMail, error) {
 		ByAdmin:      d.RequestedByAdmin,
 		OldEmail:     oneLine(d.OldEmail),
 		NewEmail:     oneLine(d.NewEmail),
+		Endpoint:     oneLine(d.Endpoint),
+	}
+	if !d.FailingSince.IsZero() {
+		v.FailingSince = formatTime(lang, d.FailingSince)
 	}
 	if !d.ExpiresAt.IsZero() {
 		v.Expires = formatTime(lang, d.ExpiresAt)
@@ -197,6 +204,10 @@ func validate(e models.Email) error {
 		need(link, "Link (an absolute http(s) URL)")
 		need(oneLine(d.OrganizationName) != "", "OrganizationName")
 		need(!d.ExpiresAt.IsZero(), "ExpiresAt")
+	case models.MailWebhookDisabled:
+		need(oneLine(d.OrganizationName) != "", "OrganizationName")
+		need(oneLine(d.Endpoint) != "", "Endpoint")
+		need(!d.FailingSince.IsZero(), "FailingSince")
 	default:
 		return fmt.Errorf("mail: unknown mail kind %q", e.Kind)
 	}

@@ -29,6 +29,8 @@ func hostileData(link string) models.MailData {
 		InviterName:      `Eve <eve@evil.example>`,
 		OldEmail:         "ana@old.example",
 		NewEmail:         "ana+new@new.example",
+		Endpoint:         "hooks.example.com",
+		FailingSince:     expires,
 	}
 }
 
@@ -46,6 +48,7 @@ func TestRender(t *testing.T) {
 		models.MailCommunicationEmailConfirm: {"notifications", "ana+new@new.example", "ana@old.example", "24 hours", "always goes to your sign-in address"},
 		models.MailCommunicationEmailNotice:  {"ana+new@new.example", "ana@old.example", "If this was not you", "reset your password"},
 		models.MailEmailClaim:                {"Finish creating your Rollcall account", "ana+new@new.example", "30 minutes", "never proved"},
+		models.MailWebhookDisabled:           {"webhook endpoint was disabled", "hooks.example.com", hostileOrg, "Wednesday, March 5, 2025 at 14:30 UTC", "enabled again"},
 		models.MailInvitation: {"Eve <eve@evil.example> invited you to join " + hostileOrg + " on Rollcall",
 			"Sales EMEA", hostileAcct, "Wednesday, March 5, 2025 at 14:30 UTC", "works only once"},
 	}
@@ -57,6 +60,7 @@ func TestRender(t *testing.T) {
 		models.MailCommunicationEmailConfirm: {"notifications", "ana+new@new.example", "ana@old.example", "24 heures"},
 		models.MailCommunicationEmailNotice:  {"ana+new@new.example", "ana@old.example", "Si ce n'est pas vous", "réinitialisez votre mot de passe"},
 		models.MailEmailClaim:                {"Terminez la création", "ana+new@new.example", "30 minutes", "une seule fois"},
+		models.MailWebhookDisabled:           {"point de terminaison webhook", "a été désactivé", "hooks.example.com", hostileOrg, "mercredi 5 mars 2025 à 14\u00a0h\u00a030 UTC", "réactivez-le"},
 		models.MailInvitation: {"Eve <eve@evil.example> vous invite à rejoindre " + hostileOrg + " sur Rollcall",
 			"Sales EMEA", hostileAcct, "mercredi 5 mars 2025 à 14\u00a0h\u00a030 UTC", "une seule fois"},
 	}

@@ -199,6 +199,14 @@ const (
 	AuditMemberSignedOut      AuditAction = "MEMBER_SIGNED_OUT"
 	AuditContactsReassigned   AuditAction = "CONTACTS_REASSIGNED"
 	AuditMembersExported      AuditAction = "MEMBERS_EXPORTED"
+	AuditMemberSuspended      AuditAction = "MEMBER_SUSPENDED"
+	AuditMemberReactivated    AuditAction = "MEMBER_REACTIVATED"
+	AuditAccountDeleted       AuditAction = "ACCOUNT_DELETED"
+	AuditWebhookCreated       AuditAction = "WEBHOOK_ENDPOINT_CREATED"
+	AuditWebhookUpdated       AuditAction = "WEBHOOK_ENDPOINT_UPDATED"
+	AuditWebhookDeleted       AuditAction = "WEBHOOK_ENDPOINT_DELETED"
+	AuditWebhookSecretRotated AuditAction = "WEBHOOK_SECRET_ROTATED"
+	AuditWebhookDisabled      AuditAction = "WEBHOOK_ENDPOINT_DISABLED"
 )
 
 // AuditEvent records who did what to whom, written in the same transaction
@@ -252,6 +260,9 @@ type Invitation struct {
 	SendCount          int
 	AcceptedAt         *time.Time
 	RevokedAt          *time.Time
+	// ExpiredEventAt is when invitation.expired was raised for the current
+	// expiry (cleared when a resend extends it).
+	ExpiredEventAt *time.Time
 
 	// AccountIDs are the accounts it grants (loaded, not a column).
 	AccountIDs []int64 `gorm:"-"`

@@ -18,6 +18,10 @@ const (
 	KindSession      Kind = "Session"
 	KindContact      Kind = "Contact"
 	KindAuditEvent   Kind = "AuditEvent"
+	// KindWebhookEndpoint and KindWebhookDelivery name an organization's
+	// webhook endpoints and the deliveries queued for them.
+	KindWebhookEndpoint Kind = "WebhookEndpoint"
+	KindWebhookDelivery Kind = "WebhookDelivery"
 )
 
 // GlobalID encodes a row id and its type as an opaque string: base64url of

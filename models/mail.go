@@ -23,12 +23,16 @@ const (
 	// MailEmailClaim asks the owner of an address held unproven by another
 	// identity whether they want it (link to /verify-email).
 	MailEmailClaim MailKind = "email_claim"
+	// MailWebhookDisabled tells an organization's owners that one of its
+	// webhook endpoints was disabled after a day of failed deliveries.
+	MailWebhookDisabled MailKind = "webhook_disabled"
 )
 
 // MailKinds lists every kind (metrics list each from the start).
 var MailKinds = []MailKind{
 	MailPasswordReset, MailEmailChangeConfirm, MailEmailChangeNotice, MailInvitation,
 	MailEmailVerify, MailCommunicationEmailConfirm, MailCommunicationEmailNotice, MailEmailClaim,
+	MailWebhookDisabled,
 }
 
 // The paths, under PUBLIC_URL, of the links the emails carry, each with a
@@ -66,6 +70,10 @@ type MailData struct {
 	RequestedByAdmin bool
 	OldEmail         string
 	NewEmail         string
+	// Endpoint is the host of a disabled webhook endpoint, FailingSince
+	// when its deliveries started to fail.
+	Endpoint     string
+	FailingSince time.Time
 }
 
 // RenderedMail is a rendered message, ready for the outbox.

@@ -84,6 +84,19 @@ type CreateContactInput struct {
 	AssigneeID *string `json:"assigneeId,omitempty"`
 }
 
+// url: https only, and not to loopback, private, link-local or metadata
+// addresses (checked again at every delivery) unless the server allows it
+// (WEBHOOKS_ALLOW_PRIVATE). At most 10 endpoints per organization.
+type CreateWebhookEndpointInput struct {
+	OrganizationID string             `json:"organizationId"`
+	URL            string             `json:"url"`
+	EventTypes     []WebhookEventType `json:"eventTypes"`
+	// At most 200 characters.
+	Description *string `json:"description,omitempty"`
+	// Default true.
+	Enabled *bool `json:"enabled,omitempty"`
+}
+
 type GrantAccessInput struct {
 	UserID       string              `json:"userId"`
 	AccountIds   []string            `json:"accountIds"`
@@ -311,6 +324,14 @@ type UpdateProfileInput struct {
 	CurrentPassword *string `json:"currentPassword,omitempty"`
 }
 
+// Fields left out are unchanged. Enabling a disabled endpoint clears its failures and sends what waited for it.
+type UpdateWebhookEndpointInput struct {
+	URL         *string            `json:"url,omitempty"`
+	EventTypes  []WebhookEventType `json:"eventTypes,omitempty"`
+	Description *string            `json:"description,omitempty"`
+	Enabled     *bool              `json:"enabled,omitempty"`
+}
+
 type UserConnection struct {
 	Edges      []*UserEdge `json:"edges"`
 	PageInfo   *PageInfo   `json:"pageInfo"`
@@ -320,6 +341,23 @@ type UserConnection struct {
 type UserEdge struct {
 	Node   *models.User `json:"node"`
 	Cursor string       `json:"cursor"`
+}
+
+type WebhookDeliveryConnection struct {
+	Edges      []*WebhookDeliveryEdge `json:"edges"`
+	PageInfo   *PageInfo              `json:"pageInfo"`
+	TotalCount int                    `json:"totalCount"`
+}
+
+type WebhookDeliveryEdge struct {
+	Node   *models.WebhookDelivery `json:"node"`
+	Cursor string                  `json:"cursor"`
+}
+
+type WebhookEndpointSecretPayload struct {
+	Endpoint *models.WebhookEndpoint `json:"endpoint"`
+	// The signing secret (whsec_…). Shown only here: store it now.
+	Secret string `json:"secret"`
 }
 
 type InviteOutcome string
@@ -496,6 +534,108 @@ func (e *OrderDirection) UnmarshalJSON(b []byte) error {
 }
 
 func (e OrderDirection) MarshalJSON() ([]byte, error) {
+	var buf bytes.Buffer
+	e.MarshalGQL(&buf)
+	return buf.Bytes(), nil
+}
+
+// What a webhook endpoint can subscribe to. The payload's "type" is the
+// lower-case dotted name given with each (member.added, ...). See the README's
+// event catalogue for each payload.
+type WebhookEventType string
+
+const (
+	// member.added: someone gained access to an account (an invitation accepted, grantAccess).
+	WebhookEventTypeMemberAdded WebhookEventType = "MEMBER_ADDED"
+	// member.updated: a member's role, permissions, products or restrictions on an account changed; data.changes lists which.
+	WebhookEventTypeMemberUpdated WebhookEventType = "MEMBER_UPDATED"
+	// member.profile_updated: a member's name or phone changed.
+	WebhookEventTypeMemberProfileUpdated WebhookEventType = "MEMBER_PROFILE_UPDATED"
+	// member.access_revoked: a member lost their access to one account.
+	WebhookEventTypeMemberAccessRevoked WebhookEventType = "MEMBER_ACCESS_REVOKED"
+	// member.removed: a person left the organization; data.reason is removed, left or account_deleted.
+	WebhookEventTypeMemberRemoved WebhookEventType = "MEMBER_REMOVED"
+	// member.suspended
+	WebhookEventTypeMemberSuspended WebhookEventType = "MEMBER_SUSPENDED"
+	// member.reactivated
+	WebhookEventTypeMemberReactivated WebhookEventType = "MEMBER_REACTIVATED"
+	// invitation.sent
+	WebhookEventTypeInvitationSent WebhookEventType = "INVITATION_SENT"
+	// invitation.resent
+	WebhookEventTypeInvitationResent WebhookEventType = "INVITATION_RESENT"
+	// invitation.updated
+	WebhookEventTypeInvitationUpdated WebhookEventType = "INVITATION_UPDATED"
+	// invitation.revoked
+	WebhookEventTypeInvitationRevoked WebhookEventType = "INVITATION_REVOKED"
+	// invitation.accepted
+	WebhookEventTypeInvitationAccepted WebhookEventType = "INVITATION_ACCEPTED"
+	// invitation.expired: raised once, within a minute of the expiry.
+	WebhookEventTypeInvitationExpired WebhookEventType = "INVITATION_EXPIRED"
+	// session.signed_in: a member of the organization signed in on a device.
+	WebhookEventTypeSessionSignedIn WebhookEventType = "SESSION_SIGNED_IN"
+	// session.signed_out: sessions of a member ended (sign-out, sign-out everywhere, a password reset); data.reason says which.
+	WebhookEventTypeSessionSignedOut WebhookEventType = "SESSION_SIGNED_OUT"
+	// presence.changed: a member's live status changed; at most one per person every few seconds.
+	WebhookEventTypePresenceChanged WebhookEventType = "PRESENCE_CHANGED"
+)
+
+var AllWebhookEventType = []WebhookEventType{
+	WebhookEventTypeMemberAdded,
+	WebhookEventTypeMemberUpdated,
+	WebhookEventTypeMemberProfileUpdated,
+	WebhookEventTypeMemberAccessRevoked,
+	WebhookEventTypeMemberRemoved,
+	WebhookEventTypeMemberSuspended,
+	WebhookEventTypeMemberReactivated,
+	WebhookEventTypeInvitationSent,
+	WebhookEventTypeInvitationResent,
+	WebhookEventTypeInvitationUpdated,
+	WebhookEventTypeInvitationRevoked,
+	WebhookEventTypeInvitationAccepted,
+	WebhookEventTypeInvitationExpired,
+	WebhookEventTypeSessionSignedIn,
+	WebhookEventTypeSessionSignedOut,
+	WebhookEventTypePresenceChanged,
+}
+
+func (e WebhookEventType) IsValid() bool {
+	switch e {
+	case WebhookEventTypeMemberAdded, WebhookEventTypeMemberUpdated, WebhookEventTypeMemberProfileUpdated, WebhookEventTypeMemberAccessRevoked, WebhookEventTypeMemberRemoved, WebhookEventTypeMemberSuspended, WebhookEventTypeMemberReactivated, WebhookEventTypeInvitationSent, WebhookEventTypeInvitationResent, WebhookEventTypeInvitationUpdated, WebhookEventTypeInvitationRevoked, WebhookEventTypeInvitationAccepted, WebhookEventTypeInvitationExpired, WebhookEventTypeSessionSignedIn, WebhookEventTypeSessionSignedOut, WebhookEventTypePresenceChanged:
+		return true
+	}
+	return false
+}
+
+func (e WebhookEventType) String() string {
+	return string(e)
+}
+
+func (e *WebhookEventType) UnmarshalGQL(v any) error {
+	str, ok := v.(string)
+	if !ok {
+		return fmt.Errorf("enums must be strings")
+	}
+
+	*e = WebhookEventType(str)
+	if !e.IsValid() {
+		return fmt.Errorf("%s is not a valid WebhookEventType", str)
+	}
+	return nil
+}
+
+func (e WebhookEventType) MarshalGQL(w io.Writer) {
+	_, _ = fmt.Fprint(w, strconv.Quote(e.String()))
+}
+
+func (e *WebhookEventType) UnmarshalJSON(b []byte) error {
+	s, err := strconv.Unquote(string(b))
+	if err != nil {
+		return err
+	}
+	return e.UnmarshalGQL(s)
+}
+
+func (e WebhookEventType) MarshalJSON() ([]byte, error) {
 	var buf bytes.Buffer
 	e.MarshalGQL(&buf)
 	return buf.Bytes(), nil

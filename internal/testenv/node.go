@@ -2,6 +2,7 @@ package testenv
 
 import (
 	"bytes"
+	"cmp"
 	"context"
 	"encoding/json"
 	"io"
@@ -21,6 +22,7 @@ import (
 	"github.com/rollcall/rollcall/mailer"
 	"github.com/rollcall/rollcall/models"
 	"github.com/rollcall/rollcall/presence"
+	"github.com/rollcall/rollcall/webhook"
 )
 
 // Node is a running Rollcall node on a real HTTP listener.
@@ -50,6 +52,11 @@ type NodeOptions struct {
 	// it mails and the URLs it hands out (the CSV export) lead back to it,
 	// as a browser test needs.
 	OwnPublicURL bool
+	// Webhooks tunes the webhook worker; zero fields take the test
+	// defaults (20ms poll and sweep, 20ms to 200ms backoff).
+	Webhooks webhook.WorkerOptions
+	// WebhookRetryFor replaces the day a failing delivery is retried for.
+	WebhookRetryFor time.Duration
 }
 
 // StartNode starts a node on store with its own mail folder.
@@ -60,6 +67,9 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		"DATABASE_URL": store.URL,
 		"MAIL_URL":     "file:" + mailDir,
 		"HTTP_ADDR":    "127.0.0.1:0",
+		// Test receivers listen on loopback (the refusal is tested with
+		// this set to false).
+		"WEBHOOKS_ALLOW_PRIVATE": "true",
 	}
 	prefix := opt.RedisPrefix
 	if opt.Redis {
@@ -93,13 +103,18 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 	if opt.MailPollInterval == 0 {
 		opt.MailPollInterval = 20 * time.Millisecond
 	}
+	wh := opt.Webhooks
+	wh.PollInterval = cmp.Or(wh.PollInterval, 20*time.Millisecond)
+	wh.SweepInterval = cmp.Or(wh.SweepInterval, 20*time.Millisecond)
+	wh.MinBackoff = cmp.Or(wh.MinBackoff, 20*time.Millisecond)
+	wh.MaxBackoff = cmp.Or(wh.MaxBackoff, 200*time.Millisecond)
 	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: opt.MailPollInterval,
 		MailMinBackoff: 20 * time.Millisecond, MailMaxBackoff: 200 * time.Millisecond,
 		Presence: presence.Options{OfflineGrace: 200 * time.Millisecond, SweepInterval: 50 * time.Millisecond},
 		// Test clients read their sockets only when they expect a message,
 		// so they answer pings late; liveness itself is tested in wstransport.
 		WebsocketPing: 20 * time.Second, WebsocketPongTimeout: time.Minute, Tracing: opt.Tracing,
-		LivePerWatcher: opt.LivePerWatcher})
+		LivePerWatcher: opt.LivePerWatcher, Webhooks: wh, WebhookRetryFor: opt.WebhookRetryFor})
 	if err != nil {
 		t.Fatal(err)
 	}

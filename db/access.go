@@ -32,7 +32,8 @@ type scope struct {
 }
 
 // loadScope loads the organization orgID as seen by the viewer, or
-// NOT_FOUND when the viewer is not in its directory.
+// NOT_FOUND when the viewer is not in its directory or is suspended there
+// (a suspended person is answered as if they were not a member).
 func (s *Store) loadScope(ctx context.Context, q *gorm.DB, orgID int64) (*scope, error) {
 	v, err := models.RequireViewer(ctx)
 	if err != nil {
@@ -75,9 +76,10 @@ type scopeRow struct {
 
 // viewerScope reads a scope in one statement: the organization that from
 // and where name (from names it o), only if the viewer is in its
-// directory, each of its accounts, and the viewer's membership on each. It
-// returns nil when there is no such organization or the viewer is not in
-// it, which callers answer as NOT_FOUND. A memberships row counts only in
+// directory (and not suspended there), each of its accounts, and the
+// viewer's membership on each. It returns nil when there is no such
+// organization or the viewer is not in it, which callers answer as
+// NOT_FOUND. A memberships row counts only in
 // its own organization, as when they were read by organization_id.
 func viewerScope(q *gorm.DB, v *models.Viewer, from, where string, arg int64) (*scope, error) {
 	cols, err := scopeColumns(q)
@@ -85,7 +87,7 @@ func viewerScope(q *gorm.DB, v *models.Viewer, from, where string, arg int64) (*
 		return nil, err
 	}
 	sql := "SELECT " + cols + " " + from +
-		" JOIN organization_members om ON om.organization_id = o.id AND om.user_id = ?" +
+		" JOIN organization_members om ON om.organization_id = o.id AND om.user_id = ? AND om.suspended_at IS NULL" +
 		" LEFT JOIN accounts a ON a.organization_id = o.id" +
 		" LEFT JOIN memberships m ON m.account_id = a.id AND m.user_id = ? AND m.organization_id = o.id" +
 		" WHERE " + where
@@ -267,7 +269,8 @@ func (sc *scope) accessOf(q *gorm.DB, userID, accountID int64) (models.Access, *
 	return models.AccessOf(m), m, inherited, nil
 }
 
-// isOrgMember reports whether userID is in the organization's directory.
+// isOrgMember reports whether userID is in the organization's directory
+// (suspended or not).
 func (sc *scope) isOrgMember(q *gorm.DB, userID int64) (bool, error) {
 	var n int64
 	err := q.Model(&models.OrganizationMember{}).Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Count(&n).Error
@@ -280,6 +283,13 @@ func (sc *scope) account(id int64) (*models.Account, error) {
 		return a, nil
 	}
 	return nil, models.NotFound("account")
+}
+
+// suspendedOrgs is the subquery of the organizations where userID is
+// suspended.
+func suspendedOrgs(q *gorm.DB, userID int64) *gorm.DB {
+	return q.Session(&gorm.Session{NewDB: true}).Model(&models.OrganizationMember{}).Select("organization_id").
+		Where("user_id = ? AND suspended_at IS NOT NULL", userID)
 }
 
 // countOwners counts the distinct OWNERs of the organization, locking the
@@ -399,7 +409,12 @@ func (s *Store) FindUserMemberships(ctx context.Context, userID int64) ([]*model
 	}
 	q := s.conn(ctx)
 	var ms []*models.Membership
-	if err := q.Where("user_id = ?", userID).Order("organization_id, account_id").Find(&ms).Error; err != nil {
+	mine := q.Where("user_id = ?", userID)
+	if userID == v.UserID {
+		// The viewer's own, but none where they are suspended.
+		mine = mine.Where("organization_id NOT IN (?)", suspendedOrgs(q, userID))
+	}
+	if err := mine.Order("organization_id, account_id").Find(&ms).Error; err != nil {
 		return nil, translate(err)
 	}
 	if userID == v.UserID {

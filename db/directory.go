@@ -26,8 +26,18 @@ type memberRow struct {
 	K2     string
 	KT     *time.Time
 	KN     int64
+	KS     *time.Time  // when the person was suspended (suspensionJoin); nil: active
 	Person models.User `gorm:"embedded;embeddedPrefix:u__"`
 }
+
+// suspensionJoin reads, beside each membership m of a page, the person's
+// row of the organization's directory (oms), for its suspended_at: one
+// primary-key lookup per row of the page, in the page's own statement.
+const suspensionJoin = " LEFT JOIN organization_members oms ON oms.organization_id = m.organization_id AND oms.user_id = m.user_id"
+
+// notSuspended keeps the memberships of people not suspended in their
+// organization.
+const notSuspended = "NOT EXISTS (SELECT 1 FROM organization_members oh WHERE oh.organization_id = m.organization_id AND oh.user_id = m.user_id AND oh.suspended_at IS NOT NULL)"
 
 // orderSpec is the SQL of one member order: the keys it sorts by (the last
 // one is the person's id, the tiebreak), the keys its cursor compares
@@ -196,6 +206,7 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if !sc.viewerCanSee(acct.ID) {
 		return page, models.ErrNoAccess
 	}
+	q.HideSuspended = !models.CanSeeSuspended(sc.viewerAccess(acct.ID))
 	st, err := s.membersStatements(sc.org.ID, sc.chain(acct.ID), q, p)
 	if err != nil {
 		return page, err
@@ -216,6 +227,7 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 		m.Inherited = m.AccountID != acct.ID
 		m.EffectiveAccountID = acct.ID
 		m.Person = &r.Person
+		m.SetSuspension(r.KS)
 		page.Rows = append(page.Rows, models.Edge[*models.Membership]{Node: &m, Cursor: encodeMemberCursor(q.Order, q.Desc, r, st.spec)})
 	}
 	return page, nil
@@ -294,13 +306,13 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	// The NAME order of a search with a keyed word is the index's own order
 	// under that word: the page is read in order and stops after a page.
 	// Other searches test each member.
-	from := "memberships m JOIN users u ON u.id = m.user_id WHERE "
+	from := "memberships m JOIN users u ON u.id = m.user_id" + suspensionJoin + " WHERE "
 	var fromArgs []any
 	indexDriven := search.keyed && (q.Order == models.MemberOrderName || q.Order == "")
 	switch {
 	case indexDriven:
 		spec = searchNameOrder(spec)
-		from = "directory_search s JOIN memberships m ON m.user_id = s.user_id JOIN users u ON u.id = m.user_id WHERE " + search.driven + " AND "
+		from = "directory_search s JOIN memberships m ON m.user_id = s.user_id JOIN users u ON u.id = m.user_id" + suspensionJoin + " WHERE " + search.driven + " AND "
 		fromArgs = search.drivenArgs
 	case search.any():
 		filter, filterArgs := searchFilter(orgID, "m.user_id", search.SearchQuery)
@@ -317,7 +329,7 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	if err != nil {
 		return st, err
 	}
-	selects := "m.*, " + spec.selects + ", " + people
+	selects := "m.*, " + spec.selects + ", oms.suspended_at AS ks, " + people
 	if indexDriven {
 		st.page = "SELECT " + straight + selects + " FROM " + from + where + tail
 		return st, nil
@@ -328,9 +340,9 @@ func (s *Store) membersStatements(orgID int64, chain []int64, q models.MemberQue
 	// most of the account to fill a page). Each store is told the join
 	// order and the index (SQLite: CROSS JOIN keeps users outside).
 	if spec.userIndex != "" && !search.keyed {
-		st.bigPage = "SELECT STRAIGHT_JOIN " + selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+		st.bigPage = "SELECT STRAIGHT_JOIN " + selects + " FROM users u FORCE INDEX (" + spec.userIndex + ") JOIN memberships m ON m.user_id = u.id" + suspensionJoin + " WHERE " + where + tail
 		if s.Dialect == SQLite {
-			st.bigPage = "SELECT " + selects + " FROM users u INDEXED BY " + spec.userIndex + " CROSS JOIN memberships m ON m.user_id = u.id WHERE " + where + tail
+			st.bigPage = "SELECT " + selects + " FROM users u INDEXED BY " + spec.userIndex + " CROSS JOIN memberships m ON m.user_id = u.id" + suspensionJoin + " WHERE " + where + tail
 		}
 		if q.NoTotal { // size unknown: the users index, whose worst case is bounded
 			st.page, st.bigPage = st.bigPage, ""
@@ -490,6 +502,9 @@ func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error
 	if len(q.UserIDsNotIn) > 0 {
 		where += " AND m.user_id NOT IN (" + joinIDs(q.UserIDsNotIn) + ")"
 	}
+	if q.HideSuspended {
+		where += " AND " + notSuspended
+	}
 	return where, args, nil
 }
 
@@ -497,18 +512,25 @@ func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error
 // (any member of it may look), by email, with keyset pagination on (email,
 // user id) either way; p.AfterKey and p.BeforeKey are cursors of the EMAIL
 // ASC member order.
-func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest) (models.Page[models.Edge[*models.User]], error) {
-	var page models.Page[models.Edge[*models.User]]
+func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest) (models.Page[models.Edge[*models.DirectoryMember]], error) {
+	var page models.Page[models.Edge[*models.DirectoryMember]]
 	db := s.conn(ctx)
-	if _, err := s.loadScope(ctx, db, orgID); err != nil {
+	sc, err := s.loadScope(ctx, db, orgID)
+	if err != nil {
 		return page, translate(err)
 	}
+	// Owners and admins (at the root) see the suspended, marked; others
+	// see the directory without them.
+	hide := !models.CanSeeSuspended(sc.viewerAccess(sc.rootID()))
 	sq, err := parseMemberSearch(orgID, search)
 	if err != nil {
 		return page, err
 	}
 	base := func() *gorm.DB {
 		q := db.Model(&models.User{}).Joins("JOIN organization_members om ON om.user_id = users.id AND om.organization_id = ?", orgID)
+		if hide {
+			q = q.Where("om.suspended_at IS NULL")
+		}
 		if sq.Nobody {
 			q = q.Where("1 = 0")
 		}
@@ -535,21 +557,26 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	if p.Backward {
 		order = "users.email_lower DESC"
 	}
-	var users []*models.User
-	if err := q.Order(order).Limit(p.First + 1).Find(&users).Error; err != nil {
+	var rows []*struct {
+		models.User
+		KS *time.Time
+	}
+	if err := q.Select("users.*, om.suspended_at AS ks").Order(order).Limit(p.First + 1).Scan(&rows).Error; err != nil {
 		return page, translate(err)
 	}
-	users, page.HasPrevious, page.HasNext = models.Cut(p, users)
+	rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)
 	spec, _ := memberOrder(s.Dialect, models.MemberOrderEmail)
-	for _, u := range users {
-		page.Rows = append(page.Rows, models.Edge[*models.User]{Node: u,
+	for _, r := range rows {
+		u := &r.User
+		page.Rows = append(page.Rows, models.Edge[*models.DirectoryMember]{Node: &models.DirectoryMember{User: u, SuspendedAt: r.KS},
 			Cursor: encodeMemberCursor(models.MemberOrderEmail, false, &memberRow{Membership: models.Membership{UserID: u.ID}, K1: u.EmailLower}, spec)})
 	}
 	return page, nil
 }
 
 // EffectiveMemberIDs lists the people with access (direct or inherited) to
-// an account the viewer can see: the people a presence subscription watches.
+// an account the viewer can see, but those suspended in the organization:
+// the people a presence subscription watches.
 func (s *Store) EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error) {
 	sc, acct, err := s.readScopeOfAccount(ctx, accountID)
 	if err != nil {
@@ -558,7 +585,7 @@ func (s *Store) EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int6
 	if !sc.viewerCanSee(acct.ID) {
 		return nil, models.ErrNoAccess
 	}
-	where, args, err := memberConditions(sc.chain(acct.ID), models.MemberQuery{})
+	where, args, err := memberConditions(sc.chain(acct.ID), models.MemberQuery{HideSuspended: true})
 	if err != nil {
 		return nil, err
 	}

@@ -59,7 +59,8 @@ func (s *Store) ExportMembers(ctx context.Context, accountID int64, write func(r
 // conditions) in the email order of the members list.
 func (s *Store) exportMemberRows(ctx context.Context, sc *scope, acct *models.Account, write func(row []string) error) error {
 	q := s.conn(ctx)
-	where, args, err := memberConditions(sc.chain(acct.ID), models.MemberQuery{})
+	// Owners and admins export the suspended too (status SUSPENDED).
+	where, args, err := memberConditions(sc.chain(acct.ID), models.MemberQuery{HideSuspended: !models.CanSeeSuspended(sc.viewerAccess(acct.ID))})
 	if err != nil {
 		return err
 	}
@@ -72,8 +73,8 @@ func (s *Store) exportMemberRows(ctx context.Context, sc *scope, acct *models.Ac
 	// sort_buffer_size and spills to disk. email_lower is unique, so it
 	// alone is the members list's (email_lower, id) order.
 	rows, err := q.Raw("SELECT m.account_id, m.role, m.permissions, m.products, m.created_at,"+
-		" u.email, u.first_name, u.last_name, u.display_name, u.last_active_at"+
-		" FROM memberships m JOIN users u ON u.id = m.user_id WHERE "+where+" ORDER BY u.email_lower", args...).Rows()
+		" u.email, u.first_name, u.last_name, u.display_name, u.last_active_at, oms.suspended_at IS NOT NULL"+
+		" FROM memberships m JOIN users u ON u.id = m.user_id"+suspensionJoin+" WHERE "+where+" ORDER BY u.email_lower", args...).Rows()
 	if err != nil {
 		return translate(err)
 	}
@@ -82,11 +83,12 @@ func (s *Store) exportMemberRows(ctx context.Context, sc *scope, acct *models.Ac
 		m          models.Membership
 		u          models.User
 		lastActive sql.NullTime
+		suspended  bool
 	)
 	for rows.Next() {
 		m.Permissions, m.Products = nil, nil
 		if err := rows.Scan(&m.AccountID, &m.Role, &m.Permissions, &m.Products, &m.CreatedAt,
-			&u.Email, &u.FirstName, &u.LastName, &u.DisplayName, &lastActive); err != nil {
+			&u.Email, &u.FirstName, &u.LastName, &u.DisplayName, &lastActive, &suspended); err != nil {
 			return translate(err)
 		}
 		u.LastActiveAt = nil
@@ -97,9 +99,13 @@ func (s *Store) exportMemberRows(ctx context.Context, sc *scope, acct *models.Ac
 		if m.AccountID != acct.ID {
 			access = "inherited"
 		}
+		status := "ACTIVE"
+		if suspended {
+			status = "SUSPENDED"
+		}
 		perms, _ := m.Permissions.Value()
 		if err := write([]string{u.Email, u.FirstName, u.LastName, u.Name(), string(m.Role), perms.(string),
-			strings.Join(m.Products, ","), access, "ACTIVE", formatTime(u.LastActiveAt), formatTime(&m.CreatedAt)}); err != nil {
+			strings.Join(m.Products, ","), access, status, formatTime(u.LastActiveAt), formatTime(&m.CreatedAt)}); err != nil {
 			return err
 		}
 	}

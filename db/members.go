@@ -21,12 +21,15 @@ func (s *Store) txRetry(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	return err
 }
 
-// lockOwners locks the organization's OWNER memberships in id order and
-// returns who holds them, so concurrent demotions and removals serialise and
-// the last OWNER can never be taken away.
+// lockOwners locks the organization's OWNER memberships of active (not
+// suspended) owners in id order and returns who holds them, so concurrent
+// demotions, removals and suspensions serialise and the last active OWNER
+// can never be taken away: a suspended owner does not count.
 func (s *Store) lockOwners(tx *gorm.DB, orgID int64) ([]*models.Membership, error) {
 	var owners []*models.Membership
-	err := s.forUpdate(tx.Where("organization_id = ? AND role = ?", orgID, models.RoleOwner).Order("id")).Find(&owners).Error
+	suspended := tx.Session(&gorm.Session{NewDB: true}).Model(&models.OrganizationMember{}).Select("user_id").
+		Where("organization_id = ? AND suspended_at IS NOT NULL", orgID)
+	err := s.forUpdate(tx.Where("organization_id = ? AND role = ? AND user_id NOT IN (?)", orgID, models.RoleOwner, suspended).Order("id")).Find(&owners).Error
 	return owners, err
 }
 
@@ -400,6 +403,103 @@ func (s *Store) leave(ctx context.Context, orgID, userID int64, reassignTo *int6
 	return nil
 }
 
+// SuspendMember suspends a person in an organization: they keep their
+// memberships and data but have no access there — every read answers as if
+// they were not a member, their subscriptions there end on every node and
+// they leave its presence streams — until ReactivateMember. OWNER and ADMIN
+// on a person they manage, never themselves (models.CanSuspendMember); an
+// active owner must remain. It answers false, and changes and logs
+// nothing, when the person already is suspended.
+func (s *Store) SuspendMember(ctx context.Context, orgID, userID int64) (bool, error) {
+	return s.setSuspended(ctx, orgID, userID, true)
+}
+
+// ReactivateMember ends a person's suspension in an organization, under
+// the same rule as SuspendMember; false when they were not suspended.
+func (s *Store) ReactivateMember(ctx context.Context, orgID, userID int64) (bool, error) {
+	return s.setSuspended(ctx, orgID, userID, false)
+}
+
+// setSuspended suspends (or reactivates) userID in orgID and logs it as
+// MEMBER_SUSPENDED (MEMBER_REACTIVATED); the organization's streams
+// re-check their subscribers and their member lists after the commit.
+func (s *Store) setSuspended(ctx context.Context, orgID, userID int64, suspend bool) (bool, error) {
+	changed := false
+	err := s.txRetry(ctx, func(tx *gorm.DB) error {
+		changed = false
+		sc, err := s.loadScope(ctx, tx, orgID)
+		if err != nil {
+			return err
+		}
+		// Owners first, then the person's row: the order of leave.
+		owners, err := s.lockOwners(tx, sc.org.ID)
+		if err != nil {
+			return err
+		}
+		var om models.OrganizationMember
+		if err := s.forUpdate(tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID)).Take(&om).Error; err != nil {
+			return notFoundAs(err, "member")
+		}
+		byAccount, err := sc.membershipsOf(tx, userID)
+		if err != nil {
+			return err
+		}
+		highest := models.RoleAgent
+		var owned []int64
+		for _, m := range byAccount {
+			if m.Role.Rank() > highest.Rank() {
+				highest = m.Role
+			}
+			if m.Role == models.RoleOwner {
+				owned = append(owned, m.ID)
+			}
+		}
+		owner := len(owned) > 0
+		root := sc.rootID()
+		if err := models.CanSuspendMember(sc.viewer.UserID, userID, sc.viewerAccess(root), highest, owner); err != nil {
+			return err
+		}
+		if (om.SuspendedAt != nil) == suspend {
+			return nil // already so: nothing to change or log
+		}
+		action := models.AuditMemberReactivated
+		changes := map[string]any{"suspended_at": nil, "suspended_by": nil}
+		if suspend {
+			if err := ownersRemain(owners, owned...); err != nil {
+				return err
+			}
+			action = models.AuditMemberSuspended
+			changes = map[string]any{"suspended_at": s.Now(), "suspended_by": sc.viewer.UserID}
+		}
+		if err := tx.Model(&models.OrganizationMember{}).Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).
+			Updates(changes).Error; err != nil {
+			return err
+		}
+		email, err := userEmail(tx, userID)
+		if err != nil {
+			return err
+		}
+		d := map[string]any{"before": map[string]any{"suspended": !suspend}, "after": map[string]any{"suspended": suspend},
+			"highestRole": highest, "memberships": len(byAccount)}
+		if !suspend {
+			d["suspendedAt"] = models.FormatTime(*om.SuspendedAt)
+			if om.SuspendedByID != nil {
+				d["suspendedBy"] = models.GlobalID(models.KindUser, *om.SuspendedByID)
+			}
+		}
+		changed = true
+		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: action, TargetUserID: &userID,
+			TargetEmail: &email, AccountID: &root, Details: details(d)})
+	})
+	if err != nil {
+		return false, err
+	}
+	if changed {
+		s.opt.Notifier.AccessChanged(ctx, orgID)
+	}
+	return changed, nil
+}
+
 // identityOrg is an organization a person belongs to, as an action on
 // their identity records it: its id and root account (for the audit event).
 type identityOrg struct {
@@ -426,8 +526,11 @@ func (s *Store) identityScope(ctx context.Context, tx *gorm.DB, userID int64,
 		Order("organization_id, id").Find(&accounts).Error; err != nil {
 		return nil, nil, err
 	}
+	// The viewer's memberships where they are suspended give them no
+	// standing: they count as an outsider there.
 	var ms []*models.Membership
-	if err := tx.Where("user_id IN ? AND organization_id IN (?)", []int64{v.UserID, userID}, orgsOfTarget).Find(&ms).Error; err != nil {
+	if err := tx.Where("user_id IN ? AND organization_id IN (?)", []int64{v.UserID, userID}, orgsOfTarget).
+		Where("NOT (user_id = ? AND organization_id IN (?))", v.UserID, suspendedOrgs(tx, v.UserID)).Find(&ms).Error; err != nil {
 		return nil, nil, err
 	}
 	type org struct {

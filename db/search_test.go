@@ -92,7 +92,7 @@ func TestDirectorySearchFollowsTheRule(t *testing.T) {
 					t.Fatal(err)
 				}
 				for _, e := range page.Rows {
-					got = append(got, e.Node.ID)
+					got = append(got, e.Node.User.ID)
 				}
 				if page.Total != int64(len(want)) {
 					t.Fatalf("directory %q: total %d, want %d", text, page.Total, len(want))

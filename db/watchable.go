@@ -85,16 +85,16 @@ func (s *Store) WatchableAccount(ctx context.Context, accountID int64) (int64, e
 		return 0, err
 	}
 	var ms []*models.Membership
-	err = s.conn(ctx).Select("account_id", "role").Where("user_id = ? AND account_id IN ? AND EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = ? AND om.user_id = ?)",
+	err = s.conn(ctx).Select("account_id", "role").Where("user_id = ? AND account_id IN ? AND EXISTS (SELECT 1 FROM organization_members om WHERE om.organization_id = ? AND om.user_id = ? AND om.suspended_at IS NULL)",
 		v.UserID, ac.chain, ac.org, v.UserID).Find(&ms).Error
 	if err != nil {
 		return 0, translate(err)
 	}
 	if len(ms) == 0 {
-		// Not in the organization's directory, or in it without access
-		// here: FindAccount tells the two apart.
+		// Not in the organization's directory (or suspended there), or in
+		// it without access here: FindAccount tells the two apart.
 		var member int64
-		if err := s.conn(ctx).Model(&models.OrganizationMember{}).Where("organization_id = ? AND user_id = ?", ac.org, v.UserID).Count(&member).Error; err != nil {
+		if err := s.conn(ctx).Model(&models.OrganizationMember{}).Where("organization_id = ? AND user_id = ? AND suspended_at IS NULL", ac.org, v.UserID).Count(&member).Error; err != nil {
 			return 0, translate(err)
 		}
 		if member == 0 {

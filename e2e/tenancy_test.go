@@ -71,6 +71,8 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 			{"revokeAccess", `mutation($a: ID!, $u: ID!) { revokeAccess(input: {accountId: $a, userId: $u}) { reassignedContacts } }`, map[string]any{"a": b.rootID, "u": memberID}},
 			{"removeFromOrganization", `mutation($o: ID!, $u: ID!) { removeFromOrganization(input: {organizationId: $o, userId: $u}) }`, map[string]any{"o": b.orgID, "u": memberID}},
 			{"leaveOrganization", leaveMutation, map[string]any{"o": b.orgID}},
+			{"suspendMember", suspendMutation, map[string]any{"o": b.orgID, "u": memberID}},
+			{"reactivateMember", reactivateMutation, map[string]any{"o": b.orgID, "u": memberID}},
 			{"sendPasswordReset", `mutation($u: ID!) { sendPasswordReset(userId: $u) }`, map[string]any{"u": memberID}},
 			{"signOutMember", signOutMemberMutation, map[string]any{"u": memberID}},
 			{"createContact", `mutation($a: ID!) { createContact(input: {accountId: $a, name: "x"}) { id } }`, map[string]any{"a": b.rootID}},

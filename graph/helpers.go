@@ -5,6 +5,7 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
+	"time"
 
 	"github.com/99designs/gqlgen/graphql"
 	"github.com/vikstrous/dataloadgen"
@@ -105,7 +106,8 @@ func (r *Resolver) sharesOrganization(ctx context.Context, a, b int64) (bool, er
 	if err != nil {
 		return false, err
 	}
-	theirs, err := r.Store.FindOrganizationsOfUser(ctx, b)
+	// Where b is suspended counts: their managers there still find them.
+	theirs, err := r.Store.FindDirectoriesOfUser(ctx, b)
 	if err != nil {
 		return false, err
 	}
@@ -117,6 +119,29 @@ func (r *Resolver) sharesOrganization(ctx context.Context, a, b int64) (bool, er
 		}
 	}
 	return false, nil
+}
+
+// suspension is when the person of a membership was suspended in its
+// organization (nil: active), as read with the membership or batched by
+// the response's loader.
+func suspension(ctx context.Context, m *models.Membership) (*time.Time, error) {
+	if at, ok := m.Suspension(); ok {
+		return at, nil
+	}
+	return LoadersFrom(ctx).Suspension().Load(ctx, models.MemberRef{OrganizationID: m.OrganizationID, UserID: m.UserID})
+}
+
+// suspension runs suspendMember or reactivateMember (set) on the ids.
+func (r *mutationResolver) suspension(ctx context.Context, organizationID, userID string, set func(ctx context.Context, orgID, userID int64) (bool, error)) (bool, error) {
+	org, err := models.ParseID(models.KindOrganization, organizationID)
+	if err != nil {
+		return false, err
+	}
+	user, err := models.ParseID(models.KindUser, userID)
+	if err != nil {
+		return false, err
+	}
+	return set(ctx, org, user)
 }
 
 // products maps product keys to catalogue entries, skipping keys the

@@ -27,6 +27,7 @@ type Loaders struct {
 	session          *dataloadgen.Loader[int64, *models.Session]
 	sessionConnected *dataloadgen.Loader[models.SessionRef, bool]
 	userPresence     *dataloadgen.Loader[int64, models.Presence]
+	suspension       *dataloadgen.Loader[models.MemberRef, *time.Time]
 }
 
 const loaderWait = 500 * time.Microsecond
@@ -69,6 +70,12 @@ func (l *Loaders) RootAccount() *dataloadgen.Loader[int64, *models.Account] {
 // Session loads sessions by id.
 func (l *Loaders) Session() *dataloadgen.Loader[int64, *models.Session] {
 	return lazy(l, &l.session, mapped(l.f.FindSessionsByIDs, func(s *models.Session) int64 { return s.ID }))
+}
+
+// Suspension loads when people were suspended in organizations (nil:
+// active), for the memberships a response did not read it with.
+func (l *Loaders) Suspension() *dataloadgen.Loader[models.MemberRef, *time.Time] {
+	return lazy(l, &l.suspension, l.f.FindSuspensions)
 }
 
 // SessionConnected asks presence about every session of a response in one

@@ -71,7 +71,7 @@ func (r *organizationResolver) Members(ctx context.Context, obj *models.Organiza
 	}
 	conn := &model.UserConnection{PageInfo: edgePageInfo(page), TotalCount: int(page.Total), Edges: []*model.UserEdge{}}
 	for _, e := range page.Rows {
-		conn.Edges = append(conn.Edges, &model.UserEdge{Node: e.Node, Cursor: e.Cursor})
+		conn.Edges = append(conn.Edges, &model.UserEdge{Node: e.Node.User, Cursor: e.Cursor, Suspended: e.Node.SuspendedAt != nil, SuspendedAt: e.Node.SuspendedAt})
 	}
 	return conn, nil
 }

@@ -7,6 +7,7 @@ package graph
 
 import (
 	"context"
+	"time"
 
 	"github.com/rollcall/rollcall/graph/generated"
 	"github.com/rollcall/rollcall/graph/model"
@@ -101,6 +102,15 @@ func (r *membershipResolver) InvitedBy(ctx context.Context, obj *models.Membersh
 		return nil, nil
 	}
 	return optionalLoad(ctx, LoadersFrom(ctx).User(), *obj.InvitedByID)
+}
+
+func (r *membershipResolver) Suspended(ctx context.Context, obj *models.Membership) (bool, error) {
+	at, err := suspension(ctx, obj)
+	return at != nil, err
+}
+
+func (r *membershipResolver) SuspendedAt(ctx context.Context, obj *models.Membership) (*time.Time, error) {
+	return suspension(ctx, obj)
 }
 
 func (r *mutationResolver) CreateAccount(ctx context.Context, input model.CreateAccountInput) (*models.Account, error) {
@@ -208,6 +218,14 @@ func (r *mutationResolver) LeaveOrganization(ctx context.Context, organizationID
 		return false, err
 	}
 	return true, nil
+}
+
+func (r *mutationResolver) SuspendMember(ctx context.Context, organizationID string, userID string) (bool, error) {
+	return r.suspension(ctx, organizationID, userID, r.Store.SuspendMember)
+}
+
+func (r *mutationResolver) ReactivateMember(ctx context.Context, organizationID string, userID string) (bool, error) {
+	return r.suspension(ctx, organizationID, userID, r.Store.ReactivateMember)
 }
 
 func (r *mutationResolver) SendPasswordReset(ctx context.Context, userID string) (bool, error) {

@@ -61,9 +61,13 @@ func (r *userResolver) Organizations(ctx context.Context, obj *models.User) ([]*
 	if err != nil {
 		return nil, err
 	}
-	theirs, err := r.Store.FindOrganizationsOfUser(ctx, obj.ID)
-	if err != nil || obj.ID == v.UserID {
-		return theirs, err
+	if obj.ID == v.UserID {
+		return r.Store.FindOrganizationsOfUser(ctx, obj.ID)
+	}
+	// Where the person is suspended counts: their managers there see it.
+	theirs, err := r.Store.FindDirectoriesOfUser(ctx, obj.ID)
+	if err != nil {
+		return nil, err
 	}
 	// Another person's organizations: only those the viewer shares.
 	mine, err := r.Store.FindOrganizationsOfUser(ctx, v.UserID)

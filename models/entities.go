@@ -118,6 +118,26 @@ type Membership struct {
 	// Person is the member's user row when the read that found the
 	// membership read it too (a members page), so it costs no second read.
 	Person *User `gorm:"-"`
+
+	// suspendedAt and suspensionRead carry the person's suspension in the
+	// organization when the read that found the membership read it too (a
+	// members page); see SetSuspension.
+	suspendedAt    *time.Time
+	suspensionRead bool
+}
+
+// SetSuspension records the person's suspension in the organization (nil:
+// active), as read with the membership.
+func (m *Membership) SetSuspension(at *time.Time) { m.suspendedAt, m.suspensionRead = at, true }
+
+// Suspension is the person's suspension in the organization when it was
+// read with the membership (ok false: not read, ask the store).
+func (m *Membership) Suspension() (at *time.Time, ok bool) { return m.suspendedAt, m.suspensionRead }
+
+// MemberRef names one person in one organization's directory.
+type MemberRef struct {
+	OrganizationID int64
+	UserID         int64
 }
 
 // OrganizationMember places a person in an organization's directory.
@@ -125,6 +145,18 @@ type OrganizationMember struct {
 	OrganizationID int64 `gorm:"primaryKey;autoIncrement:false"`
 	UserID         int64 `gorm:"primaryKey;autoIncrement:false"`
 	CreatedAt      time.Time
+	// SuspendedAt is set while the person is suspended in the organization
+	// (suspendMember): they keep their memberships and data but have no
+	// access there until reactivated. SuspendedByID is who suspended them.
+	SuspendedAt   *time.Time
+	SuspendedByID *int64 `gorm:"column:suspended_by"`
+}
+
+// DirectoryMember is a person of an organization's directory as its
+// members list shows them: with their suspension there (nil: active).
+type DirectoryMember struct {
+	User        *User
+	SuspendedAt *time.Time
 }
 
 // Session is one signed-in device. Only the hash of its token is stored.
@@ -197,6 +229,8 @@ const (
 	AuditLeftOrganization     AuditAction = "LEFT_ORGANIZATION"
 	AuditPasswordResetSent    AuditAction = "PASSWORD_RESET_SENT"
 	AuditMemberSignedOut      AuditAction = "MEMBER_SIGNED_OUT"
+	AuditMemberSuspended      AuditAction = "MEMBER_SUSPENDED"
+	AuditMemberReactivated    AuditAction = "MEMBER_REACTIVATED"
 	AuditContactsReassigned   AuditAction = "CONTACTS_REASSIGNED"
 	AuditMembersExported      AuditAction = "MEMBERS_EXPORTED"
 	AuditMemberSuspended      AuditAction = "MEMBER_SUSPENDED"

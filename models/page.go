@@ -164,6 +164,9 @@ type MemberQuery struct {
 	// NoTotal skips counting (Total is then -1), for walks that do not
 	// show a total, such as the CSV export.
 	NoTotal bool
+	// HideSuspended drops the people suspended in the organization: the
+	// store sets it for viewers who may not see them (CanSeeSuspended).
+	HideSuspended bool
 }
 
 // Directory is the members directory of accounts and organizations.
@@ -171,7 +174,7 @@ type Directory interface {
 	FindMembers(ctx context.Context, accountID int64, q MemberQuery, p PageRequest) (Page[Edge[*Membership]], error)
 	// EffectiveMemberIDs lists the people with access to an account.
 	EffectiveMemberIDs(ctx context.Context, accountID int64) ([]int64, error)
-	FindOrganizationMembers(ctx context.Context, orgID int64, search string, p PageRequest) (Page[Edge[*User]], error)
+	FindOrganizationMembers(ctx context.Context, orgID int64, search string, p PageRequest) (Page[Edge[*DirectoryMember]], error)
 }
 
 // MemberExporter streams an account's members as rows.

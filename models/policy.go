@@ -439,6 +439,31 @@ func CanSignOutMember(actor Access, targetRole Role) error {
 	return adminOver(actor, targetRole, "only owners and admins can sign a member out")
 }
 
+// CanSuspendMember decides whether actor, the user actorUserID, may
+// suspend or reactivate the person targetUserID in an organization
+// (suspendMember, reactivateMember): OWNER and ADMIN, acting with their
+// access on the root account, on a person whose role they manage, never
+// on themselves. targetRole is the person's highest role there and
+// targetOwner whether they own the organization (an owner counts as OWNER
+// whatever they hold, see OrganizationRole): an ADMIN never suspends an
+// OWNER. The caller also checks that an active owner remains
+// (CheckOwnersRemain counting owners who are not suspended) before
+// suspending an owner.
+func CanSuspendMember(actorUserID, targetUserID int64, actor Access, targetRole Role, targetOwner bool) error {
+	if err := atLeast(actor, RoleAdmin, "only owners and admins can suspend or reactivate a member"); err != nil {
+		return err
+	}
+	if actorUserID == targetUserID {
+		return Forbidden("you cannot suspend or reactivate yourself")
+	}
+	return CanManage(actor, OrganizationRole(targetRole, targetOwner))
+}
+
+// CanSeeSuspended reports whether actor sees the people suspended in the
+// organization in its members lists (marked as suspended): OWNER and
+// ADMIN. Everyone else sees the directory without them.
+func CanSeeSuspended(actor Access) bool { return actor.Role.AtLeast(RoleAdmin) }
+
 // CanSeeContact reports whether actor, the user viewerID, may see a contact
 // assigned to assigneeID (nil when unassigned). Under assignedContactsOnly a
 // person sees only the contacts assigned to them; list queries filter on

@@ -443,3 +443,47 @@ func TestAccessOf(t *testing.T) {
 		t.Errorf("AccessOf(%+v) = %+v", m, a)
 	}
 }
+
+// TestCanSuspendMember walks suspension and reactivation: OWNER and ADMIN,
+// on the roles they manage (an owner counts as OWNER whatever role they
+// hold where acted on), never on themselves; and who sees the suspended.
+func TestCanSuspendMember(t *testing.T) {
+	suspends := map[Role][]Role{
+		RoleOwner: {RoleOwner, RoleAdmin, RoleManager, RoleAgent},
+		RoleAdmin: {RoleAdmin, RoleManager, RoleAgent},
+	}
+	for _, ar := range append(slices.Clone(Roles), "") {
+		for _, tr := range Roles {
+			var want Code
+			if !slices.Contains(suspends[ar], tr) {
+				want = CodeForbidden
+			}
+			t.Run(string(ar)+"/"+string(tr), func(t *testing.T) {
+				assertCode(t, CanSuspendMember(1, 2, Access{Role: ar}, tr, tr == RoleOwner), want)
+			})
+		}
+	}
+	tests := []struct {
+		name string
+		err  error
+		want Code
+	}{
+		{"Yourself as owner", CanSuspendMember(1, 1, Access{Role: RoleOwner}, RoleOwner, true), CodeForbidden},
+		{"Yourself as admin", CanSuspendMember(1, 1, Access{Role: RoleAdmin}, RoleAdmin, false), CodeForbidden},
+		// An owner who holds ADMIN here is still an owner to an admin.
+		{"OwnerHoldingAdminByAdmin", CanSuspendMember(1, 2, Access{Role: RoleAdmin}, RoleAdmin, true), CodeForbidden},
+		{"OwnerHoldingAdminByOwner", CanSuspendMember(1, 2, Access{Role: RoleOwner}, RoleAdmin, true), ""},
+		{"UnknownRole", CanSuspendMember(1, 2, Access{Role: RoleOwner}, "BOSS", false), CodeBadUserInput},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) { assertCode(t, tc.err, tc.want) })
+	}
+	for _, r := range Roles {
+		if got, want := CanSeeSuspended(Access{Role: r}), r.AtLeast(RoleAdmin); got != want {
+			t.Errorf("CanSeeSuspended(%s) = %v, want %v", r, got, want)
+		}
+	}
+	if CanSeeSuspended(Access{}) {
+		t.Error("no access sees the suspended")
+	}
+}

@@ -154,6 +154,10 @@ type Organizations interface {
 	UpdateMemberProfile(ctx context.Context, userID int64, first, last, phone *string) (*User, error)
 	SendPasswordReset(ctx context.Context, userID int64) error
 	SignOutMember(ctx context.Context, userID int64) (int, error)
+	// SuspendMember and ReactivateMember answer whether the person's state
+	// changed (false: they already were suspended, or active).
+	SuspendMember(ctx context.Context, orgID, userID int64) (bool, error)
+	ReactivateMember(ctx context.Context, orgID, userID int64) (bool, error)
 }
 
 // Finder is the batched read side the GraphQL loaders use: each finder
@@ -163,6 +167,10 @@ type Finder interface {
 	FindOrganizationsByIDs(ctx context.Context, ids []int64) ([]*Organization, error)
 	FindAccountsByIDs(ctx context.Context, ids []int64) ([]*Account, error)
 	FindRootAccounts(ctx context.Context, orgIDs []int64) ([]*Account, error)
+	// FindOrganizationsOfUser lists the organizations where the person is
+	// active; FindDirectoriesOfUser those where they are suspended too.
 	FindOrganizationsOfUser(ctx context.Context, userID int64) ([]*Organization, error)
+	FindDirectoriesOfUser(ctx context.Context, userID int64) ([]*Organization, error)
 	FindSessionsByIDs(ctx context.Context, ids []int64) ([]*Session, error)
+	FindSuspensions(ctx context.Context, refs []MemberRef) (map[MemberRef]*time.Time, error)
 }

@@ -169,6 +169,8 @@ type ComplexityRoot struct {
 		Products     func(childComplexity int) int
 		Restrictions func(childComplexity int) int
 		Role         func(childComplexity int) int
+		Suspended    func(childComplexity int) int
+		SuspendedAt  func(childComplexity int) int
 		User         func(childComplexity int) int
 	}
 
@@ -195,6 +197,7 @@ type ComplexityRoot struct {
 		GrantAccess                   func(childComplexity int, input model.GrantAccessInput) int
 		InviteUsers                   func(childComplexity int, input model.InviteUsersInput) int
 		LeaveOrganization             func(childComplexity int, organizationID string) int
+		ReactivateMember              func(childComplexity int, organizationID string, userID string) int
 		RemoveFromOrganization        func(childComplexity int, input model.RemoveFromOrganizationInput) int
 		ReplayWebhookDelivery         func(childComplexity int, id string) int
 		RequestEmailChange            func(childComplexity int, input model.RequestEmailChangeInput) int
@@ -213,6 +216,7 @@ type ComplexityRoot struct {
 		SignOutOtherSessions          func(childComplexity int) int
 		SignOutSession                func(childComplexity int, id string) int
 		SignUp                        func(childComplexity int, input model.SignUpInput) int
+		SuspendMember                 func(childComplexity int, organizationID string, userID string) int
 		UpdateInvitation              func(childComplexity int, input model.UpdateInvitationInput) int
 		UpdateMember                  func(childComplexity int, input model.UpdateMemberInput) int
 		UpdateMemberProfile           func(childComplexity int, input model.UpdateMemberProfileInput) int
@@ -336,8 +340,10 @@ type ComplexityRoot struct {
 	}
 
 	UserEdge struct {
-		Cursor func(childComplexity int) int
-		Node   func(childComplexity int) int
+		Cursor      func(childComplexity int) int
+		Node        func(childComplexity int) int
+		Suspended   func(childComplexity int) int
+		SuspendedAt func(childComplexity int) int
 	}
 
 	WebhookAttempt struct {
@@ -932,6 +938,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Membership.Role(childComplexity), true
+	case "Membership.suspended":
+		if e.ComplexityRoot.Membership.Suspended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.Suspended(childComplexity), true
+	case "Membership.suspendedAt":
+		if e.ComplexityRoot.Membership.SuspendedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.Membership.SuspendedAt(childComplexity), true
 	case "Membership.user":
 		if e.ComplexityRoot.Membership.User == nil {
 			break
@@ -1092,6 +1110,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.LeaveOrganization(childComplexity, args["organizationId"].(string)), true
+	case "Mutation.reactivateMember":
+		if e.ComplexityRoot.Mutation.ReactivateMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_reactivateMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.ReactivateMember(childComplexity, args["organizationId"].(string), args["userId"].(string)), true
 	case "Mutation.removeFromOrganization":
 		if e.ComplexityRoot.Mutation.RemoveFromOrganization == nil {
 			break
@@ -1275,6 +1304,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.SignUp(childComplexity, args["input"].(model.SignUpInput)), true
+	case "Mutation.suspendMember":
+		if e.ComplexityRoot.Mutation.SuspendMember == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_suspendMember_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.SuspendMember(childComplexity, args["organizationId"].(string), args["userId"].(string)), true
 	case "Mutation.updateInvitation":
 		if e.ComplexityRoot.Mutation.UpdateInvitation == nil {
 			break
@@ -1846,6 +1886,18 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.UserEdge.Node(childComplexity), true
+	case "UserEdge.suspended":
+		if e.ComplexityRoot.UserEdge.Suspended == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserEdge.Suspended(childComplexity), true
+	case "UserEdge.suspendedAt":
+		if e.ComplexityRoot.UserEdge.SuspendedAt == nil {
+			break
+		}
+
+		return e.ComplexityRoot.UserEdge.SuspendedAt(childComplexity), true
 
 	case "WebhookAttempt.attemptedAt":
 		if e.ComplexityRoot.WebhookAttempt.AttemptedAt == nil {
@@ -2233,6 +2285,10 @@ var sources = []*ast.Source{
   PASSWORD_RESET_SENT
   "An owner or admin signed a member out of every device (details: how many sessions ended)."
   MEMBER_SIGNED_OUT
+  "An owner or admin suspended a member in the organization (details: before/after suspended, highestRole)."
+  MEMBER_SUSPENDED
+  "An owner or admin ended a member's suspension (details: before/after suspended, when and by whom they were suspended)."
+  MEMBER_REACTIVATED
   CONTACTS_REASSIGNED
   "A CSV export of an account's members."
   MEMBERS_EXPORTED
@@ -2532,6 +2588,13 @@ type MembershipConnection {
 type UserEdge {
   node: User!
   cursor: String!
+  """
+  True when the person is suspended in the organization listed
+  (Organization.members); only owners and admins see suspended people.
+  """
+  suspended: Boolean!
+  "When the person was suspended in the organization listed; null while active."
+  suspendedAt: Time
 }
 
 type UserConnection {
@@ -2541,14 +2604,22 @@ type UserConnection {
 }
 
 extend type Account {
-  "People with access here, direct or inherited (inherited: true). Default order: NAME ASC."
+  """
+  People with access here, direct or inherited (inherited: true). Default
+  order: NAME ASC. Owners and admins of the account also see the people
+  suspended in the organization (Membership.suspended); others do not.
+  """
   members(filter: MemberFilter, orderBy: MemberOrder, first: Int, after: String, last: Int, before: String): MembershipConnection!
   "Authenticated GET (Authorization: Bearer) returning text/csv of the members and pending or expired invitations."
   membersCsvUrl: String!
 }
 
 extend type Organization {
-  "People in the company directory, by email; search as in MemberFilter.search."
+  """
+  People in the company directory, by email; search as in MemberFilter.search.
+  Owners and admins also see the people suspended in the organization
+  (UserEdge.suspended); others do not.
+  """
   members(search: String, first: Int, after: String, last: Int, before: String): UserConnection!
 }
 `, BuiltIn: false},
@@ -2615,6 +2686,14 @@ type Membership implements Node {
   inherited: Boolean!
   invitedBy: User
   createdAt: Time!
+  """
+  True while the person is suspended in the organization (suspendMember):
+  they keep this access but cannot use it until reactivated. Only owners and
+  admins see suspended people in members lists.
+  """
+  suspended: Boolean!
+  "When the person was suspended in the organization; null while active."
+  suspendedAt: Time
 }
 
 extend type User {
@@ -2702,6 +2781,25 @@ extend type Mutation {
   owner cannot leave (CONFLICT): they make someone else an owner first.
   """
   leaveOrganization(organizationId: ID!): Boolean!
+  """
+  OWNER and ADMIN (on the root account), on a member whose role they manage,
+  never oneself; an admin never suspends an owner, and an active owner always
+  remains. The person keeps their data, memberships and sessions but has no
+  access to the organization until reactivated: their queries there answer
+  as if they were not a member (NOT_FOUND), their subscriptions there end at
+  once on every node, they leave its presence streams, and its members lists
+  show them, marked suspended, to owners and admins only. Their other
+  organizations are untouched. Logged as MEMBER_SUSPENDED. Returns false,
+  changing and logging nothing, when the person already is suspended.
+  """
+  suspendMember(organizationId: ID!, userId: ID!): Boolean!
+  """
+  Ends a suspension (suspendMember), under the same rules: the person's
+  access to the organization is back as it was. Logged as
+  MEMBER_REACTIVATED. Returns false, changing and logging nothing, when the
+  person is not suspended.
+  """
+  reactivateMember(organizationId: ID!, userId: ID!): Boolean!
   "Mails the member a password reset link (30 minutes, single use)."
   sendPasswordReset(userId: ID!): Boolean!
   """
@@ -3436,6 +3534,10 @@ func (ec *executionContext) childFields_Membership(ctx context.Context, field gr
 		return ec.fieldContext_Membership_invitedBy(ctx, field)
 	case "createdAt":
 		return ec.fieldContext_Membership_createdAt(ctx, field)
+	case "suspended":
+		return ec.fieldContext_Membership_suspended(ctx, field)
+	case "suspendedAt":
+		return ec.fieldContext_Membership_suspendedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type Membership", field.Name)
 }
@@ -3664,6 +3766,10 @@ func (ec *executionContext) childFields_UserEdge(ctx context.Context, field grap
 		return ec.fieldContext_UserEdge_node(ctx, field)
 	case "cursor":
 		return ec.fieldContext_UserEdge_cursor(ctx, field)
+	case "suspended":
+		return ec.fieldContext_UserEdge_suspended(ctx, field)
+	case "suspendedAt":
+		return ec.fieldContext_UserEdge_suspendedAt(ctx, field)
 	}
 	return nil, fmt.Errorf("no field named %q was found under type UserEdge", field.Name)
 }

@@ -341,6 +341,11 @@ type UserConnection struct {
 type UserEdge struct {
 	Node   *models.User `json:"node"`
 	Cursor string       `json:"cursor"`
+	// True when the person is suspended in the organization listed
+	// (Organization.members); only owners and admins see suspended people.
+	Suspended bool `json:"suspended"`
+	// When the person was suspended in the organization listed; null while active.
+	SuspendedAt *time.Time `json:"suspendedAt,omitempty"`
 }
 
 type WebhookDeliveryConnection struct {

@@ -32,6 +32,7 @@ const Directory = graphql(`
             id
             role
             inherited
+            suspended
             user {
               id
               displayName
@@ -93,6 +94,7 @@ const m = defineMessages({
     exporting: 'Exporting…',
     invite: 'Invite people',
     inherited: 'from a parent account',
+    suspended: 'Suspended',
     empty: 'Nobody matches.',
     pending: 'Pending invitations',
     pendingBadge: 'Pending',
@@ -119,6 +121,7 @@ const m = defineMessages({
     exporting: 'Export en cours…',
     invite: 'Inviter des personnes',
     inherited: "depuis un compte parent",
+    suspended: 'Suspendu',
     empty: 'Personne ne correspond.',
     pending: 'Invitations en attente',
     pendingBadge: 'En attente',
@@ -248,7 +251,7 @@ export function DirectoryPage() {
       <ErrorText error={error} />
       <ul className="members" aria-label={t('listLabel', { account: account.name })} aria-busy={loading}>
         {members?.edges.map(({ node }) => (
-          <li key={node.id} className="member-row" data-email={node.user.email} data-presence={node.user.presence.status}>
+          <li key={node.id} className="member-row" data-email={node.user.email} data-presence={node.user.presence.status} data-suspended={node.suspended ? 'true' : undefined}>
             <Avatar name={node.user.displayName} url={node.user.avatarUrl} status={node.user.presence.status} />
             <div className="who">
               <Link to={`/members/${encodeURIComponent(node.user.id)}?account=${encodeURIComponent(account.id)}`} className="name">
@@ -259,6 +262,7 @@ export function DirectoryPage() {
             <div className="role">
               <span className={`badge role-${node.role.toLowerCase()}`}>{tc(`role.${node.role}`)}</span>
               {node.inherited && <span className="muted small"> {t('inherited')}</span>}
+              {node.suspended && <span className="badge suspended">{t('suspended')}</span>}
             </div>
             <div className="last-active">
               <LastActive status={node.user.presence.status} at={node.user.presence.lastActiveAt} />

@@ -4,7 +4,8 @@
 // someone with the privilege may do about it: change an access, edit the
 // person's name and phone, mail them a password reset link, revoke an
 // access (optionally handing their contacts to another member), sign them
-// out of every device, or remove them from the organization. Nobody changes their own access here: that
+// out of every device, suspend or reactivate them in the organization, or
+// remove them from the organization. Nobody changes their own access here: that
 // takes another person with the privilege.
 import type { ApolloCache } from '@apollo/client';
 import { useMutation, useQuery } from '@apollo/client/react';
@@ -70,6 +71,8 @@ export const MemberAccessFragment = graphql(`
     }
     inherited
     createdAt
+    suspended
+    suspendedAt
     account {
       id
       name
@@ -113,6 +116,18 @@ const SendPasswordResetDoc = graphql(`
 const SignOutMemberDoc = graphql(`
   mutation SignOutMember($userId: ID!) {
     signOutMember(userId: $userId)
+  }
+`);
+
+const SuspendMemberDoc = graphql(`
+  mutation SuspendMember($orgId: ID!, $userId: ID!) {
+    suspendMember(organizationId: $orgId, userId: $userId)
+  }
+`);
+
+const ReactivateMemberDoc = graphql(`
+  mutation ReactivateMember($orgId: ID!, $userId: ID!) {
+    reactivateMember(organizationId: $orgId, userId: $userId)
   }
 `);
 
@@ -195,6 +210,17 @@ const m = defineMessages({
     'signedOut.none': '{name} was not signed in on any device.',
     'signedOut.one': '{name} was signed out of 1 device.',
     'signedOut.other': '{name} was signed out of {n} devices.',
+    // Suspension
+    suspendedBadge: 'Suspended',
+    suspendedSince: 'Suspended since {date}: no access to {org} until reactivated.',
+    suspendSection: 'Suspension',
+    suspendIntro: '{name} keeps their access and data, but cannot use {org} until reactivated. Their other organizations are not affected.',
+    suspend: 'Suspend',
+    reactivate: 'Reactivate',
+    suspendTitle: 'Suspend {name}?',
+    suspendBody: '{name} loses access to {org} at once: what they have open there closes, and they leave its directory and live presence for everyone but owners and admins. Nothing is deleted; reactivate them to give it all back.',
+    reactivateTitle: 'Reactivate {name}?',
+    reactivateBody: '{name} gets their access to {org} back, as it was before the suspension.',
     // Access table
     access: 'Access',
     accessIntro: 'Only the access level can be changed. Access given on an account also reaches its sub-accounts.',
@@ -292,6 +318,16 @@ const m = defineMessages({
     'signedOut.none': "{name} n'était connecté sur aucun appareil.",
     'signedOut.one': '{name} a été déconnecté de 1 appareil.',
     'signedOut.other': '{name} a été déconnecté de {n} appareils.',
+    suspendedBadge: 'Suspendu',
+    suspendedSince: "Suspendu depuis le {date} : aucun accès à {org} jusqu'à sa réactivation.",
+    suspendSection: 'Suspension',
+    suspendIntro: "{name} garde ses accès et ses données, mais ne peut plus utiliser {org} jusqu'à sa réactivation. Ses autres organisations ne changent pas.",
+    suspend: 'Suspendre',
+    reactivate: 'Réactiver',
+    suspendTitle: 'Suspendre {name} ?',
+    suspendBody: "{name} perd aussitôt l'accès à {org} : ce qui y est ouvert se ferme, et cette personne quitte son annuaire et sa présence en direct pour tous sauf les propriétaires et administrateurs. Rien n'est supprimé ; la réactiver lui rend tout.",
+    reactivateTitle: 'Réactiver {name} ?',
+    reactivateBody: "{name} retrouve ses accès à {org}, tels qu'ils étaient avant la suspension.",
     access: 'Accès',
     accessIntro: "Seul le niveau d'accès peut être modifié. Un accès donné sur un compte s'étend à ses sous-comptes.",
     accessLabel: 'Accès de {name} par compte',
@@ -433,6 +469,9 @@ export function MemberPage() {
   const [sendReset, reset] = useMutation(SendPasswordResetDoc);
   const [signOutOpen, setSignOutOpen] = useState(false);
   const [signOutMember, signedOut] = useMutation(SignOutMemberDoc);
+  const [suspendOpen, setSuspendOpen] = useState(false);
+  const [suspendMember, suspending] = useMutation(SuspendMemberDoc);
+  const [reactivateMember, reactivating] = useMutation(ReactivateMemberDoc);
 
   const node = data?.node;
   const person: Person | null = node?.__typename === 'User' ? node : null;
@@ -452,6 +491,9 @@ export function MemberPage() {
   // Removal is judged on the viewer's role on the root account against the
   // person's highest role (owner when they own the organization).
   const mayRemove = !self && manages(rootRole, ownsOrg ? 'OWNER' : highest);
+  // Suspension: owners and admins on the root account, judged like a removal.
+  const maySuspend = mayRemove && (rootRole === 'OWNER' || rootRole === 'ADMIN');
+  const suspendedAt = person?.memberships.find((a) => a.account.organization.id === org.id && a.suspended)?.suspendedAt ?? null;
   const viewerManagesHere = (accountId: string) => {
     const r = roleOn(accountId);
     return r === 'OWNER' || r === 'ADMIN' || r === 'MANAGER';
@@ -484,6 +526,7 @@ export function MemberPage() {
           <h1 id="member-name">
             {person.displayName}
             {self && <span className="badge current">{t('you')}</span>}
+            {suspendedAt && <span className="badge suspended">{t('suspendedBadge')}</span>}
           </h1>
           <p className="member-email">
             <a href={`mailto:${person.email}`}>{person.email}</a>
@@ -668,6 +711,23 @@ export function MemberPage() {
         />
       )}
 
+      {suspendedAt && (
+        <p className="notice" role="status" data-suspended="true">
+          {t('suspendedSince', { date: shortDate(lang, suspendedAt), org: org.name })}
+        </p>
+      )}
+      <ErrorText error={suspending.error ?? reactivating.error} />
+
+      {maySuspend && (
+        <section aria-labelledby="suspend-title" className="danger-zone">
+          <h2 id="suspend-title">{t('suspendSection')}</h2>
+          <p>{t('suspendIntro', { name: person.displayName, org: org.name })}</p>
+          <button type="button" className={suspendedAt ? undefined : 'danger-outline'} onClick={() => setSuspendOpen(true)}>
+            {suspendedAt ? t('reactivate') : t('suspend')}
+          </button>
+        </section>
+      )}
+
       {mayRemove && (
         <section aria-labelledby="remove-title" className="danger-zone">
           <h2 id="remove-title">{t('removeSection')}</h2>
@@ -713,6 +773,27 @@ export function MemberPage() {
         }}
       >
         <p>{t('signOutBody', { name: person.displayName })}</p>
+      </Confirm>
+
+      <Confirm
+        open={suspendOpen}
+        title={t(suspendedAt ? 'reactivateTitle' : 'suspendTitle', { name: person.displayName })}
+        confirmLabel={suspendedAt ? t('reactivate') : t('suspend')}
+        danger={!suspendedAt}
+        busy={suspending.loading || reactivating.loading}
+        onCancel={() => setSuspendOpen(false)}
+        onConfirm={async () => {
+          const variables = { orgId: org.id, userId: person.id };
+          try {
+            await (suspendedAt ? reactivateMember({ variables }) : suspendMember({ variables }));
+            await refetch();
+          } catch {
+            // shown on the page
+          }
+          setSuspendOpen(false);
+        }}
+      >
+        <p>{t(suspendedAt ? 'reactivateBody' : 'suspendBody', { name: person.displayName, org: org.name })}</p>
       </Confirm>
 
       {revoking && (

@@ -233,8 +233,6 @@ const (
 	AuditMemberReactivated    AuditAction = "MEMBER_REACTIVATED"
 	AuditContactsReassigned   AuditAction = "CONTACTS_REASSIGNED"
 	AuditMembersExported      AuditAction = "MEMBERS_EXPORTED"
-	AuditMemberSuspended      AuditAction = "MEMBER_SUSPENDED"
-	AuditMemberReactivated    AuditAction = "MEMBER_REACTIVATED"
 	AuditAccountDeleted       AuditAction = "ACCOUNT_DELETED"
 	AuditWebhookCreated       AuditAction = "WEBHOOK_ENDPOINT_CREATED"
 	AuditWebhookUpdated       AuditAction = "WEBHOOK_ENDPOINT_UPDATED"

@@ -30,11 +30,13 @@ const AuditLog = graphql(`
               id
               displayName
               email
+              deleted
             }
             targetUser {
               id
               displayName
               email
+              deleted
             }
             targetEmail
             account {
@@ -91,6 +93,7 @@ const ACTIONS = [
   'MEMBER_SIGNED_OUT',
   'CONTACTS_REASSIGNED',
   'MEMBERS_EXPORTED',
+  'ACCOUNT_DELETED',
 ] as const satisfies readonly AuditAction[];
 // Every action of the API is offered: a new one fails the build here.
 const everyAction: Exclude<AuditAction, (typeof ACTIONS)[number]> extends never ? true : never = true;
@@ -149,6 +152,9 @@ const m = defineMessages({
     'action.MEMBER_SIGNED_OUT': 'Member signed out of every device',
     'action.CONTACTS_REASSIGNED': 'Contacts reassigned',
     'action.MEMBERS_EXPORTED': 'Members exported',
+    'action.ACCOUNT_DELETED': 'Account deleted',
+    deletedUser: 'Deleted user',
+    'key.redacted': 'Personal data erased',
     'key.role': 'Access level',
     'key.permissions': 'Permissions',
     'key.products': 'Products',
@@ -224,6 +230,9 @@ const m = defineMessages({
     'action.MEMBER_SIGNED_OUT': 'Membre déconnecté de tous ses appareils',
     'action.CONTACTS_REASSIGNED': 'Contacts réattribués',
     'action.MEMBERS_EXPORTED': 'Membres exportés',
+    'action.ACCOUNT_DELETED': 'Compte supprimé',
+    deletedUser: 'Utilisateur supprimé',
+    'key.redacted': 'Données personnelles effacées',
     'key.role': "Niveau d'accès",
     'key.permissions': 'Autorisations',
     'key.products': 'Produits',
@@ -255,6 +264,9 @@ interface Person {
   id: string;
   displayName: string;
   email: string;
+  // A deleted account's tombstone: shown as "Deleted user", without its
+  // pseudonymous address.
+  deleted?: boolean;
 }
 
 // A date input's day as the instant its day starts here (RFC 3339).
@@ -411,6 +423,8 @@ export function AuditPage() {
 }
 
 function PersonCell({ p }: { p: Person }) {
+  const t = useT(m);
+  if (p.deleted) return <span className="who muted">{t('deletedUser')}</span>;
   return (
     <span className="who">
       <span className="name">{p.displayName}</span>

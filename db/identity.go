@@ -119,7 +119,8 @@ func (s *Store) SignIn(ctx context.Context, in models.SignInInput) (*models.Auth
 		return nil, err
 	}
 	var user models.User
-	err = s.conn(ctx).Where("email_lower = ?", key).Take(&user).Error
+	// A deleted account's tombstone is no address: refused as unknown.
+	err = s.conn(ctx).Where("email_lower = ? AND deleted_at IS NULL", key).Take(&user).Error
 	if err != nil {
 		if translate(err) != nil && models.ErrorCode(translate(err)) != models.CodeNotFound {
 			return nil, translate(err)
@@ -224,7 +225,7 @@ type authSession struct {
 // authQuery reads a session by token hash with its user's manual AWAY, as
 // plain SQL: it runs for every socket and every cache miss.
 const authQuery = `SELECT s.id, s.user_id, s.last_seen_at, s.idle_expires_at, s.expires_at, s.revoked_at, u.manual_away
-FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ?`
+FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = ? AND u.deleted_at IS NULL`
 
 // authenticate reads the session of hash and its user's manual AWAY in one
 // statement and, when last-seen is due, writes it (with ip when known)

@@ -325,76 +325,21 @@ func (s *Store) LeaveOrganization(ctx context.Context, orgID int64) error {
 	if err != nil {
 		return err
 	}
-	return s.leave(ctx, orgID, v.UserID, nil, models.AuditLeftOrganization, func(*scope, map[int64]*models.Membership, models.Role) error { return nil })
+	return s.leave(ctx, orgID, v.UserID, nil, models.AuditLeftOrganization, leavingOneself)
 }
+
+// leavingOneself lets anyone leave (only the last owner cannot, which
+// removeMember checks for every removal).
+func leavingOneself(*scope, map[int64]*models.Membership, models.Role) error { return nil }
 
 // leave ends every access userID has in orgID and takes them out of its
 // directory, when allow (given their memberships and highest role there)
 // passes and an owner remains; their contacts in the organization go to
 // reassignTo, or none. Logged as action; the organization's streams
 // re-check their subscribers after the commit.
-func (s *Store) leave(ctx context.Context, orgID, userID int64, reassignTo *int64, action models.AuditAction,
-	allow func(sc *scope, byAccount map[int64]*models.Membership, highest models.Role) error) error {
+func (s *Store) leave(ctx context.Context, orgID, userID int64, reassignTo *int64, action models.AuditAction, allow allowLeave) error {
 	err := s.txRetry(ctx, func(tx *gorm.DB) error {
-		sc, err := s.loadScope(ctx, tx, orgID)
-		if err != nil {
-			return err
-		}
-		ok, err := sc.isOrgMember(tx, userID)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return models.NotFound("member")
-		}
-		owners, err := s.lockOwners(tx, sc.org.ID)
-		if err != nil {
-			return err
-		}
-		byAccount, err := sc.membershipsOf(tx, userID)
-		if err != nil {
-			return err
-		}
-		highest := models.Role("")
-		var dropped []int64
-		for _, m := range byAccount {
-			if m.Role.Rank() > highest.Rank() {
-				highest = m.Role
-			}
-			dropped = append(dropped, m.ID)
-		}
-		root := sc.rootID()
-		if highest == "" {
-			highest = models.RoleAgent
-		}
-		if err := allow(sc, byAccount, highest); err != nil {
-			return err
-		}
-		if err := ownersRemain(owners, dropped...); err != nil {
-			return err
-		}
-		accounts := make([]int64, 0, len(sc.accounts))
-		for id := range sc.accounts {
-			accounts = append(accounts, id)
-		}
-		email, err := userEmail(tx, userID)
-		if err != nil {
-			return err
-		}
-		if err := tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Delete(&models.Membership{}).Error; err != nil {
-			return err
-		}
-		if _, err := s.moveContacts(tx, sc, accounts, userID, reassignTo, root); err != nil {
-			return err
-		}
-		if err := tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Delete(&models.OrganizationMember{}).Error; err != nil {
-			return err
-		}
-		if err := unindexMember(tx, sc.org.ID, userID); err != nil {
-			return err
-		}
-		return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: action, TargetUserID: &userID,
-			TargetEmail: &email, AccountID: &root, Details: details(map[string]any{"highestRole": highest, "memberships": len(dropped)})})
+		return s.removeMember(ctx, tx, orgID, userID, reassignTo, action, allow)
 	})
 	if err != nil {
 		return err
@@ -498,6 +443,74 @@ func (s *Store) setSuspended(ctx context.Context, orgID, userID int64, suspend b
 		s.opt.Notifier.AccessChanged(ctx, orgID)
 	}
 	return changed, nil
+}
+
+// allowLeave decides whether a person may be taken out of an organization,
+// given their memberships there and their highest role.
+type allowLeave func(sc *scope, byAccount map[int64]*models.Membership, highest models.Role) error
+
+// removeMember is leave's work inside tx: the caller tells the
+// organization's streams after the commit (Notifier.AccessChanged).
+func (s *Store) removeMember(ctx context.Context, tx *gorm.DB, orgID, userID int64, reassignTo *int64, action models.AuditAction, allow allowLeave) error {
+	sc, err := s.loadScope(ctx, tx, orgID)
+	if err != nil {
+		return err
+	}
+	ok, err := sc.isOrgMember(tx, userID)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return models.NotFound("member")
+	}
+	owners, err := s.lockOwners(tx, sc.org.ID)
+	if err != nil {
+		return err
+	}
+	byAccount, err := sc.membershipsOf(tx, userID)
+	if err != nil {
+		return err
+	}
+	highest := models.Role("")
+	var dropped []int64
+	for _, m := range byAccount {
+		if m.Role.Rank() > highest.Rank() {
+			highest = m.Role
+		}
+		dropped = append(dropped, m.ID)
+	}
+	root := sc.rootID()
+	if highest == "" {
+		highest = models.RoleAgent
+	}
+	if err := allow(sc, byAccount, highest); err != nil {
+		return err
+	}
+	if err := ownersRemain(owners, dropped...); err != nil {
+		return err
+	}
+	accounts := make([]int64, 0, len(sc.accounts))
+	for id := range sc.accounts {
+		accounts = append(accounts, id)
+	}
+	email, err := userEmail(tx, userID)
+	if err != nil {
+		return err
+	}
+	if err := tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Delete(&models.Membership{}).Error; err != nil {
+		return err
+	}
+	if _, err := s.moveContacts(tx, sc, accounts, userID, reassignTo, root); err != nil {
+		return err
+	}
+	if err := tx.Where("organization_id = ? AND user_id = ?", sc.org.ID, userID).Delete(&models.OrganizationMember{}).Error; err != nil {
+		return err
+	}
+	if err := unindexMember(tx, sc.org.ID, userID); err != nil {
+		return err
+	}
+	return s.audit(ctx, tx, &models.AuditEvent{OrganizationID: sc.org.ID, Action: action, TargetUserID: &userID,
+		TargetEmail: &email, AccountID: &root, Details: details(map[string]any{"highestRole": highest, "memberships": len(dropped)})})
 }
 
 // identityOrg is an organization a person belongs to, as an action on

@@ -242,7 +242,7 @@ func (s *Store) RecordLastActiveMany(ctx context.Context, at map[int64]time.Time
 		when.WriteString(" END")
 		args := append(append(append([]any{}, caseArgs...), chunk), caseArgs...)
 		err := s.conn(ctx).Exec("UPDATE users SET last_active_at = "+when.String()+
-			" WHERE id IN ? AND (last_active_at IS NULL OR last_active_at < "+when.String()+")", args...).Error
+			" WHERE id IN ? AND deleted_at IS NULL AND (last_active_at IS NULL OR last_active_at < "+when.String()+")", args...).Error
 		if err != nil {
 			return translate(err)
 		}

@@ -47,7 +47,7 @@ func (s *Store) RequestPasswordReset(ctx context.Context, email string) error {
 		return err
 	}
 	var user models.User
-	if err := s.conn(ctx).Where("email_lower = ?", key).Take(&user).Error; err != nil {
+	if err := s.conn(ctx).Where("email_lower = ? AND deleted_at IS NULL", key).Take(&user).Error; err != nil {
 		if models.ErrorCode(translate(err)) == models.CodeNotFound {
 			return nil
 		}

@@ -82,6 +82,13 @@ func (r *mutationResolver) RequestEmailVerification(ctx context.Context) (bool, 
 	return true, nil
 }
 
+func (r *mutationResolver) DeleteMyAccount(ctx context.Context, password string) (bool, error) {
+	if err := r.Store.DeleteMyAccount(ctx, password); err != nil {
+		return false, err
+	}
+	return true, nil
+}
+
 func (r *userResolver) NotificationPreferences(ctx context.Context, obj *models.User) (*models.NotificationPreferences, error) {
 	if err := viewerOnly(ctx, obj); err != nil {
 		return nil, err

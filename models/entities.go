@@ -27,11 +27,24 @@ type User struct {
 	LastActiveAt    *time.Time
 	CreatedAt       time.Time
 	UpdatedAt       time.Time
+	// DeletedAt is when the person deleted their account: the row stays as
+	// a tombstone (its id a pseudonymous reference for the audit log), its
+	// personal fields emptied and its email a pseudonym (ErasedEmail).
+	DeletedAt *time.Time
 }
 
+// Deleted reports whether the row is the tombstone of a deleted account.
+func (u *User) Deleted() bool { return u.DeletedAt != nil }
+
+// DeletedUserName is what a deleted account's name shows as.
+const DeletedUserName = "Deleted user"
+
 // Name is the name to show: the display name, else first and last name,
-// else the email.
+// else the email; "Deleted user" for a deleted account.
 func (u *User) Name() string {
+	if u.Deleted() {
+		return DeletedUserName
+	}
 	if u.DisplayName != "" {
 		return u.DisplayName
 	}

@@ -62,6 +62,10 @@ type AccountSecurity interface {
 	// mails one proving the viewer's login email.
 	VerifyEmail(ctx context.Context, token string) (*User, error)
 	RequestEmailVerification(ctx context.Context) error
+	// DeleteMyAccount erases the viewer's identity after checking their
+	// password: they leave every organization, every session ends, their
+	// row stays as a pseudonymous tombstone (see db.Store.DeleteMyAccount).
+	DeleteMyAccount(ctx context.Context, password string) error
 }
 
 // Notifier carries side effects that must reach every node after a change

@@ -193,6 +193,7 @@ type ComplexityRoot struct {
 		CreateAccount                 func(childComplexity int, input model.CreateAccountInput) int
 		CreateContact                 func(childComplexity int, input model.CreateContactInput) int
 		CreateWebhookEndpoint         func(childComplexity int, input model.CreateWebhookEndpointInput) int
+		DeleteMyAccount               func(childComplexity int, password string) int
 		DeleteWebhookEndpoint         func(childComplexity int, id string) int
 		GrantAccess                   func(childComplexity int, input model.GrantAccessInput) int
 		InviteUsers                   func(childComplexity int, input model.InviteUsersInput) int
@@ -317,6 +318,7 @@ type ComplexityRoot struct {
 		CommunicationEmail      func(childComplexity int) int
 		CreatedAt               func(childComplexity int) int
 		DefaultSendingCountry   func(childComplexity int) int
+		Deleted                 func(childComplexity int) int
 		DisplayName             func(childComplexity int) int
 		Email                   func(childComplexity int) int
 		EmailVerified           func(childComplexity int) int
@@ -1066,6 +1068,17 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.Mutation.CreateWebhookEndpoint(childComplexity, args["input"].(model.CreateWebhookEndpointInput)), true
+	case "Mutation.deleteMyAccount":
+		if e.ComplexityRoot.Mutation.DeleteMyAccount == nil {
+			break
+		}
+
+		args, err := ec.field_Mutation_deleteMyAccount_args(ctx, rawArgs)
+		if err != nil {
+			return 0, false
+		}
+
+		return e.ComplexityRoot.Mutation.DeleteMyAccount(childComplexity, args["password"].(string)), true
 	case "Mutation.deleteWebhookEndpoint":
 		if e.ComplexityRoot.Mutation.DeleteWebhookEndpoint == nil {
 			break
@@ -1770,6 +1783,12 @@ func (e *executableSchema) Complexity(ctx context.Context, typeName, field strin
 		}
 
 		return e.ComplexityRoot.User.DefaultSendingCountry(childComplexity), true
+	case "User.deleted":
+		if e.ComplexityRoot.User.Deleted == nil {
+			break
+		}
+
+		return e.ComplexityRoot.User.Deleted(childComplexity), true
 	case "User.displayName":
 		if e.ComplexityRoot.User.DisplayName == nil {
 			break
@@ -2298,14 +2317,24 @@ var sources = []*ast.Source{
   WEBHOOK_SECRET_ROTATED
   "Disabled after every delivery failed for a day; the owners were mailed."
   WEBHOOK_ENDPOINT_DISABLED
+  """
+  The person deleted their account (deleteMyAccount): logged in every organization
+  they belonged to, with their pseudonymous tombstone as actor and target.
+  """
+  ACCOUNT_DELETED
 }
 
+"""
+An audit log entry. The actor or target may be a deleted account: a tombstone
+whose ` + "`" + `deleted` + "`" + ` is true, ` + "`" + `displayName` + "`" + ` "Deleted user" and ` + "`" + `email` + "`" + `
+deleted-<id>@invalid (its id stays a pseudonymous reference).
+"""
 type AuditEvent implements Node {
   id: ID!
   action: AuditAction!
   actor: User
   targetUser: User
-  "The target's email as it was when the action happened."
+  "The target's email as it was when the action happened (the pseudonym once the target deleted their account)."
   targetEmail: String
   account: Account
   "JSON object: what changed (before/after) and counts."
@@ -2916,6 +2945,17 @@ type Subscription {
   verifyEmail(token: String!): User!
   "Mails a link (24 hours, single use) that proves the viewer's login email. Throttled."
   requestEmailVerification: Boolean!
+  """
+  Deletes the viewer's account for good (the right to erasure), after checking
+  their password (BAD_USER_INPUT on password when wrong; throttled like every
+  re-authentication). They leave every organization as leaveOrganization does,
+  each logging ACCOUNT_DELETED; every session ends and its sockets close on
+  every node; their personal data is erased, and the audit log keeps only a
+  pseudonymous reference to them. The address may sign up again, as a new
+  person. The last owner of an organization is refused (CONFLICT, naming it)
+  and nothing changes: they make someone else an owner first.
+  """
+  deleteMyAccount(password: String!): Boolean!
 }
 
 extend type User {
@@ -3088,6 +3128,12 @@ input SignInInput {
   createdAt: Time!
   "Organizations whose directory holds this person (the viewer's own, or shared with the viewer)."
   organizations: [Organization!]!
+  """
+  The person deleted their account: this is its tombstone, met only as an audit
+  event's actor or target. Its personal fields are empty, its email is
+  deleted-<id>@invalid and its displayName "Deleted user".
+  """
+  deleted: Boolean!
 }
 
 type Session implements Node {
@@ -3736,6 +3782,8 @@ func (ec *executionContext) childFields_User(ctx context.Context, field graphql.
 		return ec.fieldContext_User_createdAt(ctx, field)
 	case "organizations":
 		return ec.fieldContext_User_organizations(ctx, field)
+	case "deleted":
+		return ec.fieldContext_User_deleted(ctx, field)
 	case "memberships":
 		return ec.fieldContext_User_memberships(ctx, field)
 	case "presence":

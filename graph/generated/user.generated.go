@@ -32,6 +32,7 @@ type UserResolver interface {
 	LastActiveAt(ctx context.Context, obj *models.User) (*time.Time, error)
 
 	Organizations(ctx context.Context, obj *models.User) ([]*models.Organization, error)
+
 	Memberships(ctx context.Context, obj *models.User) ([]*models.Membership, error)
 	Presence(ctx context.Context, obj *models.User) (*models.Presence, error)
 	NotificationPreferences(ctx context.Context, obj *models.User) (*models.NotificationPreferences, error)
@@ -584,6 +585,29 @@ func (ec *executionContext) fieldContext_User_organizations(_ context.Context, f
 	return fc, nil
 }
 
+func (ec *executionContext) _User_deleted(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
+	return graphql.ResolveField(
+		ctx,
+		ec.OperationContext,
+		field,
+		func(ctx context.Context, field graphql.CollectedField) (*graphql.FieldContext, error) {
+			return ec.fieldContext_User_deleted(ctx, field)
+		},
+		func(ctx context.Context) (any, error) {
+			return obj.Deleted(), nil
+		},
+		nil,
+		func(ctx context.Context, selections ast.SelectionSet, v bool) graphql.Marshaler {
+			return ec.marshalNBoolean2bool(ctx, selections, v)
+		},
+		true,
+		true,
+	)
+}
+func (ec *executionContext) fieldContext_User_deleted(_ context.Context, field graphql.CollectedField) (fc *graphql.FieldContext, err error) {
+	return graphql.NewScalarFieldContext("User", field, true, false, "Boolean")
+}
+
 func (ec *executionContext) _User_memberships(ctx context.Context, field graphql.CollectedField, obj *models.User) (ret graphql.Marshaler) {
 	return graphql.ResolveField(
 		ctx,
@@ -886,6 +910,11 @@ func (ec *executionContext) _User(ctx context.Context, sel ast.SelectionSet, obj
 				func(ctx context.Context) graphql.Marshaler {
 					return ec._User_organizations(ctx, field, obj)
 				})
+		case "deleted":
+			out.Values[i] = ec._User_deleted(ctx, field, obj)
+			if out.Values[i] == graphql.Null {
+				atomic.AddUint32(&out.Invalids, 1)
+			}
 		case "memberships":
 			out.ResolveConcurrently(ec.OperationContext, &deferred, i,
 				true, true,

@@ -30,11 +30,13 @@ const AuditLog = graphql(`
               id
               displayName
               email
+              deleted
             }
             targetUser {
               id
               displayName
               email
+              deleted
             }
             targetEmail
             account {
@@ -93,6 +95,12 @@ const ACTIONS = [
   'MEMBER_REACTIVATED',
   'CONTACTS_REASSIGNED',
   'MEMBERS_EXPORTED',
+  'ACCOUNT_DELETED',
+  'WEBHOOK_ENDPOINT_CREATED',
+  'WEBHOOK_ENDPOINT_UPDATED',
+  'WEBHOOK_ENDPOINT_DELETED',
+  'WEBHOOK_SECRET_ROTATED',
+  'WEBHOOK_ENDPOINT_DISABLED',
 ] as const satisfies readonly AuditAction[];
 // Every action of the API is offered: a new one fails the build here.
 const everyAction: Exclude<AuditAction, (typeof ACTIONS)[number]> extends never ? true : never = true;
@@ -153,6 +161,14 @@ const m = defineMessages({
     'action.MEMBER_REACTIVATED': 'Member reactivated',
     'action.CONTACTS_REASSIGNED': 'Contacts reassigned',
     'action.MEMBERS_EXPORTED': 'Members exported',
+    'action.ACCOUNT_DELETED': 'Account deleted',
+    'action.WEBHOOK_ENDPOINT_CREATED': 'Webhook endpoint added',
+    'action.WEBHOOK_ENDPOINT_UPDATED': 'Webhook endpoint changed',
+    'action.WEBHOOK_ENDPOINT_DELETED': 'Webhook endpoint deleted',
+    'action.WEBHOOK_SECRET_ROTATED': 'Webhook signing secret rotated',
+    'action.WEBHOOK_ENDPOINT_DISABLED': 'Webhook endpoint disabled after failing',
+    deletedUser: 'Deleted user',
+    'key.redacted': 'Personal data erased',
     'key.role': 'Access level',
     'key.permissions': 'Permissions',
     'key.products': 'Products',
@@ -230,6 +246,14 @@ const m = defineMessages({
     'action.MEMBER_REACTIVATED': 'Membre réactivé',
     'action.CONTACTS_REASSIGNED': 'Contacts réattribués',
     'action.MEMBERS_EXPORTED': 'Membres exportés',
+    'action.ACCOUNT_DELETED': 'Compte supprimé',
+    'action.WEBHOOK_ENDPOINT_CREATED': 'Point de terminaison webhook ajouté',
+    'action.WEBHOOK_ENDPOINT_UPDATED': 'Point de terminaison webhook modifié',
+    'action.WEBHOOK_ENDPOINT_DELETED': 'Point de terminaison webhook supprimé',
+    'action.WEBHOOK_SECRET_ROTATED': 'Secret de signature webhook renouvelé',
+    'action.WEBHOOK_ENDPOINT_DISABLED': 'Point de terminaison webhook désactivé après des échecs',
+    deletedUser: 'Utilisateur supprimé',
+    'key.redacted': 'Données personnelles effacées',
     'key.role': "Niveau d'accès",
     'key.permissions': 'Autorisations',
     'key.products': 'Produits',
@@ -261,6 +285,9 @@ interface Person {
   id: string;
   displayName: string;
   email: string;
+  // A deleted account's tombstone: shown as "Deleted user", without its
+  // pseudonymous address.
+  deleted?: boolean;
 }
 
 // A date input's day as the instant its day starts here (RFC 3339).
@@ -417,6 +444,8 @@ export function AuditPage() {
 }
 
 function PersonCell({ p }: { p: Person }) {
+  const t = useT(m);
+  if (p.deleted) return <span className="who muted">{t('deletedUser')}</span>;
   return (
     <span className="who">
       <span className="name">{p.displayName}</span>

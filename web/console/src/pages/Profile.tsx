@@ -11,6 +11,7 @@ import { graphql } from '../gql';
 import type { MyProfileQuery, UpdateProfileInput } from '../gql/graphql';
 import { defineMessages, pickLanguage, useLanguage, useT, type Language } from '../i18n';
 import { common } from '../i18n/common';
+import { DeleteAccount } from './DeleteAccount';
 import { LeaveOrganization } from './LeaveOrganization';
 
 const MyProfile = graphql(`
@@ -218,6 +219,7 @@ export function ProfilePage() {
           <LoginEmail me={me} t={t} />
           <PasswordForm t={t} />
           <LeaveOrganization />
+          <DeleteAccount />
         </div>
       )}
     </section>

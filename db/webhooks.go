@@ -402,7 +402,7 @@ func (s *Store) RotateWebhookSecret(ctx context.Context, id int64, keepPrevious 
 		var prev *string
 		var until *time.Time
 		if keepPrevious > 0 {
-			prev, until = &e.Secret, ptr(now.Add(keepPrevious))
+			prev, until = ptr(e.Secret), ptr(now.Add(keepPrevious)) // a copy: e.Secret changes below
 		}
 		e.Secret, e.PreviousSecret, e.PreviousSecretExpiresAt, e.UpdatedAt = models.NewWebhookSecret(), prev, until, now
 		if err := tx.Model(e).Select("secret", "previous_secret", "previous_secret_expires_at", "updated_at").Updates(e).Error; err != nil {
@@ -517,10 +517,9 @@ func (d *DB) ClaimWebhookDeliveries(ctx context.Context, worker string, limit in
 	now := d.Now()
 	q := d.conn(ctx)
 	var ids []int64
-	err := q.Model(&models.WebhookDelivery{}).
-		Where("status = ? AND next_attempt_at <= ? AND (locked_until IS NULL OR locked_until < ?)", models.WebhookPending, now, now).
-		Where("endpoint_id IN (?)", q.Model(&models.WebhookEndpoint{}).Select("id").Where("enabled = ?", true)).
-		Order("next_attempt_at, id").Limit(limit).Pluck("id", &ids).Error
+	err := q.Table("webhook_deliveries d").Joins("JOIN webhook_endpoints e ON e.id = d.endpoint_id AND e.enabled = ?", true).
+		Where("d.status = ? AND d.next_attempt_at <= ? AND (d.locked_until IS NULL OR d.locked_until < ?)", models.WebhookPending, now, now).
+		Order("d.next_attempt_at, d.id").Limit(limit).Pluck("d.id", &ids).Error
 	if err != nil || len(ids) == 0 {
 		return nil, translate(err)
 	}

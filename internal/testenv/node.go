@@ -42,7 +42,8 @@ type NodeOptions struct {
 	// RedisPrefix shares a key space between nodes of one test.
 	RedisPrefix string
 	// MailPollInterval is the mail worker's poll (default 20ms); tests that
-	// count statements set it long so the worker stays quiet.
+	// count statements set it long so the worker stays quiet, and the
+	// webhook worker then polls and sweeps as seldom.
 	MailPollInterval time.Duration
 	// Tracing instruments the node (tests record spans in memory).
 	Tracing *telemetry.Tracing
@@ -104,8 +105,9 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		opt.MailPollInterval = 20 * time.Millisecond
 	}
 	wh := opt.Webhooks
-	wh.PollInterval = cmp.Or(wh.PollInterval, 20*time.Millisecond)
-	wh.SweepInterval = cmp.Or(wh.SweepInterval, 20*time.Millisecond)
+	quiet := opt.MailPollInterval
+	wh.PollInterval = cmp.Or(wh.PollInterval, quiet)
+	wh.SweepInterval = cmp.Or(wh.SweepInterval, quiet)
 	wh.MinBackoff = cmp.Or(wh.MinBackoff, 20*time.Millisecond)
 	wh.MaxBackoff = cmp.Or(wh.MaxBackoff, 200*time.Millisecond)
 	a, err := app.New(context.Background(), cfg, app.Options{Logger: log, RedisPrefix: prefix, MailPollInterval: opt.MailPollInterval,

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strconv"
 	"sync"
 	"time"
 
@@ -61,6 +62,9 @@ type Options struct {
 	// the day a failing delivery is retried for.
 	Webhooks        webhook.WorkerOptions
 	WebhookRetryFor time.Duration
+	// WebhookPresence tunes the presence.changed relay (tests shorten its
+	// window and refresh).
+	WebhookPresence webhook.RelayOptions
 }
 
 // App is a running Rollcall node.
@@ -78,6 +82,7 @@ type App struct {
 	live     *live.Hub
 	worker   *mailer.Worker
 	webhooks *webhook.Worker
+	relay    *webhook.PresenceRelay
 	cancel   context.CancelFunc
 	wg       sync.WaitGroup
 
@@ -181,17 +186,28 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	}
 	notifier := &live.Notifier{Local: graph.SocketNotifier{WS: ws}, Presence: a.presence, Log: log}
 	hooks := webhook.NewClient(webhook.ClientOptions{AllowPrivate: cfg.WebhooksAllowPrivate})
-	var kickWebhooks func()
+	var kickWebhooks, kickRelay func()
 	a.Store = db.NewStore(store, db.Options{
 		PublicURL: cfg.PublicURL, SignupEnabled: cfg.SignupEnabled, Products: products,
 		Limiter: limiter, Mail: mailer.NewRenderer(), Notifier: notifier, OnMailQueued: a.worker.Kick, Logger: log,
 		WebhooksAllowPrivate: cfg.WebhooksAllowPrivate, WebhookURLCheck: hooks.CheckURL, WebhookRetryFor: opt.WebhookRetryFor,
-		OnWebhookQueued: func() { kickWebhooks() },
+		OnWebhookQueued: func() { kickWebhooks() }, OnWebhookEndpointsChanged: func() { kickRelay() },
 	})
 	wopt := opt.Webhooks
 	wopt.Logger, wopt.Registerer, wopt.Retention, wopt.Now = log, reg, cfg.WebhookRetention, store.Now
 	a.webhooks = webhook.NewWorker(a.Store, hooks, wopt)
 	kickWebhooks = a.webhooks.Kick
+	claim := webhook.LocalClaim()
+	if a.Redis != nil {
+		rdb, key := a.Redis, opt.RedisPrefix+"webhook:presence:"
+		claim = func(ctx context.Context, userID int64, window time.Duration) (bool, error) {
+			return rdb.SetNX(ctx, key+strconv.FormatInt(userID, 10), 1, window).Result()
+		}
+	}
+	ropt := opt.WebhookPresence
+	ropt.Logger = log
+	a.relay = webhook.NewPresenceRelay(a.presence, a.Store, claim, ropt)
+	kickRelay = a.relay.Kick
 	reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "rollcall_webhook_backlog", Help: "Webhook deliveries queued and not yet delivered or given up.",
 	}, func() float64 {
@@ -367,7 +383,11 @@ func (a *App) ConnRefused() { a.connsRefused.Inc() }
 func (a *App) Start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	a.cancel = cancel
-	a.wg.Add(4)
+	a.wg.Add(5)
+	go func() {
+		defer a.wg.Done()
+		a.relay.Run(ctx)
+	}()
 	go func() {
 		defer a.wg.Done()
 		a.guard.Run(ctx)

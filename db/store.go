@@ -45,6 +45,9 @@ type Options struct {
 	// OnWebhookQueued is called after a transaction that queued or
 	// replayed deliveries commits.
 	OnWebhookQueued func()
+	// OnWebhookEndpointsChanged is called after an endpoint was created,
+	// changed or deleted (the presence relay reads whom to watch again).
+	OnWebhookEndpointsChanged func()
 }
 
 // Store implements the domain services on a DB.
@@ -78,6 +81,9 @@ func NewStore(d *DB, opt Options) *Store {
 	}
 	if opt.OnWebhookQueued == nil {
 		opt.OnWebhookQueued = func() {}
+	}
+	if opt.OnWebhookEndpointsChanged == nil {
+		opt.OnWebhookEndpointsChanged = func() {}
 	}
 	if opt.WebhookRetryFor <= 0 {
 		opt.WebhookRetryFor = 24 * time.Hour

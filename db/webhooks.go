@@ -116,6 +116,70 @@ func (s *Store) queueWebhook(tx *gorm.DB, targets []webhookTarget, t models.Webh
 	return nil
 }
 
+// userWebhookTargets are the enabled endpoints wanting t in the
+// organizations where userID is an active (not suspended) member, and the
+// person's email when there is any.
+func userWebhookTargets(tx *gorm.DB, userID int64, t models.WebhookEventType) ([]webhookTarget, string, error) {
+	var targets []webhookTarget
+	err := tx.Table("webhook_endpoints e").Select("e.id, e.organization_id, e.event_types").
+		Joins("JOIN organization_members om ON om.organization_id = e.organization_id").
+		Where("om.user_id = ? AND om.suspended_at IS NULL AND e.enabled = ?", userID, true).Find(&targets).Error
+	if err != nil {
+		return nil, "", err
+	}
+	targets = slices.DeleteFunc(targets, func(e webhookTarget) bool { return !slices.Contains(e.EventTypes, string(t)) })
+	if len(targets) == 0 {
+		return nil, "", nil
+	}
+	email, err := userEmail(tx, userID)
+	return targets, email, err
+}
+
+// PresenceWebhookUsers lists up to limit people, by id, who are active
+// members of an organization with an enabled endpoint wanting
+// presence.changed: the people whose presence the relay watches.
+func (d *DB) PresenceWebhookUsers(ctx context.Context, limit int) ([]int64, error) {
+	q := d.conn(ctx)
+	var eps []webhookTarget
+	pattern := "%" + string(models.WebhookPresenceChanged) + "%"
+	if err := q.Model(&models.WebhookEndpoint{}).Select("id, organization_id, event_types").
+		Where("enabled = ? AND event_types LIKE ?", true, pattern).Find(&eps).Error; err != nil {
+		return nil, translate(err)
+	}
+	var orgs []int64
+	for _, e := range eps {
+		if slices.Contains(e.EventTypes, string(models.WebhookPresenceChanged)) && !slices.Contains(orgs, e.OrganizationID) {
+			orgs = append(orgs, e.OrganizationID)
+		}
+	}
+	if len(orgs) == 0 {
+		return nil, nil
+	}
+	var ids []int64
+	err := q.Model(&models.OrganizationMember{}).Distinct("user_id").
+		Where("organization_id IN ? AND suspended_at IS NULL", orgs).Order("user_id").Limit(limit).Pluck("user_id", &ids).Error
+	return ids, translate(err)
+}
+
+// RaisePresenceChanged queues presence.changed with st for every
+// organization of the person whose endpoints want it.
+func (s *Store) RaisePresenceChanged(ctx context.Context, st models.PresenceState) error {
+	return s.tx(ctx, func(tx *gorm.DB) error {
+		targets, email, err := userWebhookTargets(tx, st.UserID, models.WebhookPresenceChanged)
+		if err != nil || len(targets) == 0 {
+			return err
+		}
+		return s.queueWebhook(tx, targets, models.WebhookPresenceChanged, func(int64) map[string]any {
+			d := map[string]any{"user": map[string]any{"id": models.GlobalID(models.KindUser, st.UserID), "email": email},
+				"status": st.Status, "devices": st.Devices, "lastActiveAt": nil}
+			if !st.LastActiveAt.IsZero() {
+				d["lastActiveAt"] = st.LastActiveAt.UTC()
+			}
+			return d
+		})
+	})
+}
+
 // raiseSessionEvent queues session.signed_in or session.signed_out (t)
 // for sessions of userID in every organization they belong to whose
 // endpoints want it: a person's sessions concern all of them. Sessions
@@ -125,19 +189,8 @@ func (s *Store) raiseSessionEvent(tx *gorm.DB, userID int64, t models.WebhookEve
 	if len(sessionIDs) == 0 {
 		return nil
 	}
-	var targets []webhookTarget
-	err := tx.Table("webhook_endpoints e").Select("e.id, e.organization_id, e.event_types").
-		Joins("JOIN organization_members om ON om.organization_id = e.organization_id").
-		Where("om.user_id = ? AND e.enabled = ?", userID, true).Find(&targets).Error
-	if err != nil {
-		return err
-	}
-	targets = slices.DeleteFunc(targets, func(e webhookTarget) bool { return !slices.Contains(e.EventTypes, string(t)) })
-	if len(targets) == 0 {
-		return nil
-	}
-	email, err := userEmail(tx, userID)
-	if err != nil {
+	targets, email, err := userWebhookTargets(tx, userID, t)
+	if err != nil || len(targets) == 0 {
 		return err
 	}
 	ids := make([]string, len(sessionIDs))
@@ -285,6 +338,7 @@ func (s *Store) CreateWebhookEndpoint(ctx context.Context, orgID int64, in model
 	if err != nil {
 		return nil, "", err
 	}
+	s.opt.OnWebhookEndpointsChanged()
 	return e, e.Secret, nil
 }
 
@@ -357,12 +411,14 @@ func (s *Store) UpdateWebhookEndpoint(ctx context.Context, id int64, in models.W
 	if err != nil {
 		return nil, err
 	}
+	s.opt.OnWebhookEndpointsChanged()
 	return e, nil
 }
 
 // DeleteWebhookEndpoint deletes an endpoint with its delivery log and
 // anything still queued for it.
 func (s *Store) DeleteWebhookEndpoint(ctx context.Context, id int64) error {
+	defer s.opt.OnWebhookEndpointsChanged()
 	return s.tx(ctx, func(tx *gorm.DB) error {
 		sc, e, err := s.managedEndpoint(ctx, tx, id)
 		if err != nil {

@@ -271,3 +271,47 @@ func TestWebhookInvitationExpired(t *testing.T) {
 		}
 	})
 }
+
+// presence.changed is opt-in and debounced: a person's changes within the
+// window make one event with their status when it ends, and of two nodes
+// watching, one sends it.
+func TestWebhookPresenceChanged(t *testing.T) {
+	a, b := twoNodes(t)
+	f := newOrg(t, a, "owner@example.com")
+	rcv := newReceiver(t)
+	quiet := newReceiver(t)
+	createEndpoint(t, f.owner, f.orgID, rcv.srv.URL, []string{"PRESENCE_CHANGED"})
+	createEndpoint(t, f.owner, f.orgID, quiet.srv.URL, []string{"MEMBER_UPDATED"})
+	member := a.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
+	memberID := userID(t, member)
+	waitUntil(t, 5*time.Second, func() bool { // both relays watch her (each reads whom to watch every 100ms)
+		ids, err := b.App.Store.PresenceWebhookUsers(t.Context(), 100)
+		return err == nil && len(ids) == 2
+	})
+	time.Sleep(500 * time.Millisecond) // several refreshes of each relay: they watch her now
+
+	openSocket(t, b, member) // connects on node B, closed when the test ends
+	h := rcv.waitCount(t, 1)[0]
+	user, _ := h.Data["user"].(map[string]any)
+	if h.Type != "presence.changed" || user["id"] != memberID || h.Data["status"] != "ONLINE" || h.Data["devices"] != float64(1) {
+		t.Fatalf("first event %+v", h.Data)
+	}
+	// Away, back, away again within one window: one event, AWAY.
+	onB := &testenv.Client{Node: b, Token: member.Token, UserAgent: member.UserAgent}
+	for _, act := range []string{"AWAY", "ACTIVE", "AWAY"} {
+		onB.MustDo(t, `mutation($a: PresenceActivity!) { setPresence(input: {activity: $a}) { status } }`, map[string]any{"a": act}, &struct{}{})
+	}
+	got := rcv.waitCount(t, 2)
+	time.Sleep(700 * time.Millisecond) // two more windows: nothing else may come
+	got = rcv.hooks()
+	if len(got) != 2 || got[1].Data["status"] != "AWAY" {
+		var st []any
+		for _, h := range got {
+			st = append(st, h.Data["status"])
+		}
+		t.Fatalf("after three changes in one window: %d events %v, want one more, AWAY", len(got)-1, st[1:])
+	}
+	if n := len(quiet.hooks()); n != 0 {
+		t.Fatalf("an endpoint without PRESENCE_CHANGED got %d events", n)
+	}
+}

@@ -116,7 +116,8 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		// Test clients read their sockets only when they expect a message,
 		// so they answer pings late; liveness itself is tested in wstransport.
 		WebsocketPing: 20 * time.Second, WebsocketPongTimeout: time.Minute, Tracing: opt.Tracing,
-		LivePerWatcher: opt.LivePerWatcher, Webhooks: wh, WebhookRetryFor: opt.WebhookRetryFor})
+		LivePerWatcher: opt.LivePerWatcher, Webhooks: wh, WebhookRetryFor: opt.WebhookRetryFor,
+		WebhookPresence: webhook.RelayOptions{Window: 300 * time.Millisecond, Refresh: max(quiet, 100*time.Millisecond)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -56,6 +56,9 @@ func (s *Store) DeleteMyAccount(ctx context.Context, password string) error {
 		if ended, err = s.revokeSessions(tx, user.ID, 0, "account_deleted"); err != nil {
 			return err
 		}
+		if err := eraseWebhookTraces(tx, &user, orgs); err != nil {
+			return err
+		}
 		return s.eraseTraces(tx, &user)
 	})
 	if err != nil {
@@ -116,6 +119,34 @@ func (s *Store) eraseIdentity(tx *gorm.DB, user *models.User) error {
 // eraseTraces removes or pseudonymises, inside tx, what other tables hold
 // of the person whose row eraseIdentity just emptied (user holds its
 // former values).
+// eraseWebhookTraces forgets the person in the webhook deliveries of their
+// organizations: the delivery log drops those about them, and those still
+// to be sent name their pseudonym instead of their addresses (the
+// ACCOUNT_DELETED events queued in this transaction already do).
+func eraseWebhookTraces(tx *gorm.DB, user *models.User, orgs []int64) error {
+	if len(orgs) == 0 {
+		return nil
+	}
+	about := "%\"" + models.GlobalID(models.KindUser, user.ID) + "\"%"
+	done := tx.Model(&models.WebhookDelivery{}).Select("id").
+		Where("organization_id IN ? AND status <> ? AND payload LIKE ?", orgs, models.WebhookPending, about)
+	if err := tx.Where("delivery_id IN (?)", done).Delete(&models.WebhookAttempt{}).Error; err != nil {
+		return err
+	}
+	if err := tx.Where("organization_id IN ? AND status <> ? AND payload LIKE ?", orgs, models.WebhookPending, about).
+		Delete(&models.WebhookDelivery{}).Error; err != nil {
+		return err
+	}
+	pseudonym := models.ErasedEmail(user.ID)
+	for _, addr := range []string{user.Email, user.EmailLower} {
+		if err := tx.Model(&models.WebhookDelivery{}).Where("organization_id IN ? AND status = ? AND payload LIKE ?", orgs, models.WebhookPending, about).
+			Update("payload", gorm.Expr("REPLACE(payload, ?, ?)", "\""+addr+"\"", "\""+pseudonym+"\"")).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
 func (s *Store) eraseTraces(tx *gorm.DB, user *models.User) error {
 	pseudonym := models.ErasedEmail(user.ID)
 	// The addresses they were known by: their login email, their

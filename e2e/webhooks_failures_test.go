@@ -315,3 +315,53 @@ func TestWebhookPresenceChanged(t *testing.T) {
 		t.Fatalf("an endpoint without PRESENCE_CHANGED got %d events", n)
 	}
 }
+
+// Deleting an account raises member.removed (account_deleted) in each of
+// the person's organizations, naming their pseudonym, and the delivery log
+// forgets the deliveries that named them.
+func TestWebhookAccountDeleted(t *testing.T) {
+	testenv.Each(t, func(t *testing.T, store testenv.Store) {
+		n := testenv.StartNode(t, store, testenv.NodeOptions{})
+		f := newOrg(t, n, "owner@example.com")
+		rcv := newReceiver(t)
+		createEndpoint(t, f.owner, f.orgID, rcv.srv.URL, []string{"MEMBER_ADDED", "MEMBER_REMOVED", "SESSION_SIGNED_IN"})
+		member := n.AddMember(t, f.rootID, "leaving@example.com", models.Grant{Role: models.RoleAgent})
+		memberID := userID(t, member)
+		rcv.waitFor(t, "session.signed_in") // seeded, she was added without an event
+		waitUntil(t, 5*time.Second, func() bool {
+			for _, e := range endpoints(t, f.owner, f.orgID)[0].Deliveries.Edges {
+				if e.Node.Status != "SUCCEEDED" {
+					return false
+				}
+			}
+			return true
+		})
+		member.MustDo(t, `mutation { deleteMyAccount(password: "correct horse battery") }`, nil, &struct{}{})
+		h := lastOf(t, rcv.waitFor(t, "member.removed"), "member.removed")
+		user, _ := h.Data["user"].(map[string]any)
+		if h.Data["reason"] != "account_deleted" || user["id"] != memberID || user["email"] == "leaving@example.com" {
+			t.Fatalf("member.removed data %+v", h.Data)
+		}
+		var payloads []string
+		rows, err := testenv.OpenSQL(t, store).Query(`SELECT payload FROM webhook_deliveries`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		for rows.Next() {
+			var p string
+			if err := rows.Scan(&p); err != nil {
+				t.Fatal(err)
+			}
+			payloads = append(payloads, p)
+		}
+		if len(payloads) == 0 {
+			t.Fatal("no delivery left: the removal's should be")
+		}
+		for _, p := range payloads {
+			if strings.Contains(p, "leaving@example.com") {
+				t.Errorf("a delivery still names the deleted person: %s", p)
+			}
+		}
+	})
+}

@@ -20,6 +20,8 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 		member := n.AddMember(t, b.rootID, "b-agent@example.com", models.Grant{Role: models.RoleAgent})
 		memberID := userID(t, member)
 		contact := createContact(t, b.owner, b.rootID, "B contact", &memberID)
+		rcv := newReceiver(t)
+		endpoint, _ := createEndpoint(t, b.owner, b.orgID, rcv.srv.URL, []string{"INVITATION_SENT"})
 		var inv struct {
 			I struct {
 				Invitations []struct{ ID string } `json:"invitations"`
@@ -31,6 +33,7 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 			t.Fatalf("setup: %+v", inv)
 		}
 		invitation := inv.I.Invitations[0].ID
+		delivery := endpoints(t, b.owner, b.orgID)[0].Deliveries.Edges[0].Node.ID
 		var ms struct {
 			Me struct {
 				Memberships []struct{ ID string } `json:"memberships"`
@@ -49,6 +52,7 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 		foreign := map[string]string{
 			"organization": b.orgID, "account": sub, "user": memberID, "contact": contact, "invitation": invitation,
 			"membership": ms.Me.Memberships[0].ID, "session": ms.Me.Sessions[0].ID, "auditEvent": audit.Node.AuditLog.Edges[0].Node.ID,
+			"webhookEndpoint": endpoint, "webhookDelivery": delivery,
 		}
 		for kind, id := range foreign {
 			t.Run("node_"+kind, func(t *testing.T) {
@@ -82,6 +86,11 @@ func TestOtherTenantsIDsAreNotFound(t *testing.T) {
 			{"resendInvitation", `mutation($i: ID!) { resendInvitation(id: $i) { id } }`, map[string]any{"i": invitation}},
 			{"updateInvitation", `mutation($i: ID!) { updateInvitation(input: {id: $i, role: AGENT}) { id } }`, map[string]any{"i": invitation}},
 			{"revokeInvitation", `mutation($i: ID!) { revokeInvitation(id: $i) { id } }`, map[string]any{"i": invitation}},
+			{"createWebhookEndpoint", createEndpointMutation, map[string]any{"in": map[string]any{"organizationId": b.orgID, "url": rcv.srv.URL, "eventTypes": []string{"MEMBER_ADDED"}}}},
+			{"updateWebhookEndpoint", updateEndpointMutation, map[string]any{"id": endpoint, "in": map[string]any{"enabled": false}}},
+			{"deleteWebhookEndpoint", `mutation($id: ID!) { deleteWebhookEndpoint(id: $id) }`, map[string]any{"id": endpoint}},
+			{"rotateWebhookSecret", `mutation($id: ID!) { rotateWebhookSecret(id: $id) { secret } }`, map[string]any{"id": endpoint}},
+			{"replayWebhookDelivery", `mutation($id: ID!) { replayWebhookDelivery(id: $id) { id } }`, map[string]any{"id": delivery}},
 		}
 		for _, op := range ops {
 			t.Run(op.name, func(t *testing.T) {

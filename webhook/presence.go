@@ -75,55 +75,56 @@ func NewPresenceRelay(p presence.Service, store PresenceStore, claim Claim, opts
 	return &PresenceRelay{presence: p, store: store, claim: claim, opts: opts, log: opts.Logger, kick: make(chan struct{}, 1)}
 }
 
-// Run relays until ctx ends, then waits for the windows it opened.
+// Run relays until ctx ends, then waits for the windows it opened. It
+// holds a presence watcher only while someone is to be watched, and opens
+// a new one at the next refresh when one closes (a slow consumer, a
+// presence shutdown).
 func (r *PresenceRelay) Run(ctx context.Context) {
 	defer r.wg.Wait()
-	for ctx.Err() == nil {
-		r.watch(ctx)
-		select {
-		case <-ctx.Done():
-		case <-time.After(time.Second): // the watcher closed: start again shortly
+	var w *presence.Watcher
+	defer func() {
+		if w != nil {
+			w.Close()
+		}
+	}()
+	update := func() {
+		ids, err := r.store.PresenceWebhookUsers(ctx, r.opts.MaxUsers)
+		switch {
+		case err != nil:
+		case len(ids) == 0 && w != nil:
+			w.Close()
+			w = nil
+		case len(ids) > 0 && w == nil:
+			w, err = r.presence.Watch(ctx, ids)
+		case len(ids) > 0:
+			_, err = w.Replace(ctx, ids)
+		}
+		if err != nil && ctx.Err() == nil {
+			r.log.Warn("webhook presence relay: reading the people to watch", slog.Any("error", err))
 		}
 	}
-}
-
-// watch runs one watcher until it closes or ctx ends.
-func (r *PresenceRelay) watch(ctx context.Context) {
-	w, err := r.presence.Watch(ctx, nil)
-	if err != nil {
-		if ctx.Err() == nil {
-			r.log.Warn("webhook presence relay: watch", slog.Any("error", err))
-		}
-		return
-	}
-	defer w.Close()
 	refresh := time.NewTicker(r.opts.Refresh)
 	defer refresh.Stop()
-	r.refresh(ctx, w)
+	update()
 	for {
+		var changes <-chan models.PresenceChange
+		if w != nil {
+			changes = w.C
+		}
 		select {
 		case <-ctx.Done():
 			return
 		case <-refresh.C:
-			r.refresh(ctx, w)
+			update()
 		case <-r.kick:
-			r.refresh(ctx, w)
-		case ch, ok := <-w.C:
+			update()
+		case ch, ok := <-changes:
 			if !ok {
-				return
+				w = nil // closed: the next refresh opens another
+				continue
 			}
 			r.changed(ctx, ch.UserID)
 		}
-	}
-}
-
-func (r *PresenceRelay) refresh(ctx context.Context, w *presence.Watcher) {
-	ids, err := r.store.PresenceWebhookUsers(ctx, r.opts.MaxUsers)
-	if err == nil {
-		_, err = w.Replace(ctx, ids)
-	}
-	if err != nil && ctx.Err() == nil {
-		r.log.Warn("webhook presence relay: refreshing the people watched", slog.Any("error", err))
 	}
 }
 

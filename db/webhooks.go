@@ -81,18 +81,20 @@ func (s *Store) raiseWebhook(tx *gorm.DB, orgID int64, t models.WebhookEventType
 }
 
 // queueWebhook writes one delivery of event t per target that wants it.
-// Every delivery of one event carries the same message id (webhook-id),
-// and the same payload per organization.
+// The deliveries of one organization's event share its message id
+// (webhook-id) and payload; another organization's (a person's sign-in
+// reported to each of theirs) has its own, so a receiver serving several
+// organizations de-duplicating on webhook-id loses none.
 func (s *Store) queueWebhook(tx *gorm.DB, targets []webhookTarget, t models.WebhookEventType, data func(orgID int64) map[string]any) error {
 	now := s.Now()
-	id := models.NewWebhookMessageID()
-	payloads := map[int64]string{}
+	type message struct{ id, payload string }
+	messages := map[int64]message{}
 	var rows []models.WebhookDelivery
 	for _, e := range targets {
 		if !slices.Contains(e.EventTypes, string(t)) {
 			continue
 		}
-		p, ok := payloads[e.OrganizationID]
+		m, ok := messages[e.OrganizationID]
 		if !ok {
 			d := data(e.OrganizationID)
 			d["organizationId"] = models.GlobalID(models.KindOrganization, e.OrganizationID)
@@ -100,11 +102,11 @@ func (s *Store) queueWebhook(tx *gorm.DB, targets []webhookTarget, t models.Webh
 			if err != nil {
 				return err
 			}
-			p = string(b)
-			payloads[e.OrganizationID] = p
+			m = message{id: models.NewWebhookMessageID(), payload: string(b)}
+			messages[e.OrganizationID] = m
 		}
-		rows = append(rows, models.WebhookDelivery{OrganizationID: e.OrganizationID, EndpointID: e.ID, MessageID: id, EventType: t,
-			Payload: p, Status: models.WebhookPending, NextAttemptAt: now, GiveUpAt: now.Add(s.opt.WebhookRetryFor), CreatedAt: now})
+		rows = append(rows, models.WebhookDelivery{OrganizationID: e.OrganizationID, EndpointID: e.ID, MessageID: m.id, EventType: t,
+			Payload: m.payload, Status: models.WebhookPending, NextAttemptAt: now, GiveUpAt: now.Add(s.opt.WebhookRetryFor), CreatedAt: now})
 	}
 	if len(rows) == 0 {
 		return nil

@@ -523,3 +523,23 @@ func waitUntil(t *testing.T, d time.Duration, ok func() bool) {
 		time.Sleep(20 * time.Millisecond) // polling the API: the state has no event to wait on
 	}
 }
+
+// One receiver serving two organizations gets a person's sign-in once per
+// organization, each with its own webhook-id: de-duplicating on it loses
+// neither.
+func TestWebhookMessageIDsPerOrganization(t *testing.T) {
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{})
+	a := newOrg(t, n, "a@example.com")
+	b := newOrg(t, n, "b@example.com")
+	rcv := newReceiver(t)
+	createEndpoint(t, a.owner, a.orgID, rcv.srv.URL, []string{"SESSION_SIGNED_IN"})
+	createEndpoint(t, b.owner, b.orgID, rcv.srv.URL, []string{"SESSION_SIGNED_IN"})
+	n.SeedMember(t, a.rootID, "both@example.com", models.Grant{Role: models.RoleAgent})
+	n.SeedMember(t, b.rootID, "both@example.com", models.Grant{Role: models.RoleAgent})
+	signInAgain(t, n, "both@example.com", "correct horse battery", firefoxWindows)
+	got := rcv.waitCount(t, 2)
+	orgs := map[any]bool{got[0].Data["organizationId"]: true, got[1].Data["organizationId"]: true}
+	if len(got) != 2 || got[0].ID == got[1].ID || !orgs[a.orgID] || !orgs[b.orgID] {
+		t.Fatalf("ids %s %s, organizations %v", got[0].ID, got[1].ID, orgs)
+	}
+}

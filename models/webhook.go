@@ -274,7 +274,7 @@ func NewWebhookSecret() string {
 
 // NewWebhookMessageID returns a fresh message id: the webhook-id a
 // receiver de-duplicates on, the same for every attempt and endpoint of
-// one event.
+// one event in one organization.
 func NewWebhookMessageID() string {
 	b := make([]byte, webhookMessageRandomSize)
 	_, _ = rand.Read(b)

@@ -3226,7 +3226,7 @@ type WebhookEndpoint implements Node {
 "One event queued for one endpoint, and how its attempts went."
 type WebhookDelivery implements Node {
   id: ID!
-  "The webhook-id header: the same on every attempt and every endpoint of one event."
+  "The webhook-id header: the same on every attempt, replay and endpoint of one event in one organization."
   messageId: String!
   eventType: WebhookEventType!
   "The JSON body sent."

@@ -277,6 +277,15 @@ func (sc *scope) isOrgMember(q *gorm.DB, userID int64) (bool, error) {
 	return n > 0, err
 }
 
+// isSuspended reports whether userID is suspended in the scope's
+// organization.
+func (sc *scope) isSuspended(q *gorm.DB, userID int64) (bool, error) {
+	var n int64
+	err := q.Model(&models.OrganizationMember{}).
+		Where("organization_id = ? AND user_id = ? AND suspended_at IS NOT NULL", sc.org.ID, userID).Count(&n).Error
+	return n > 0, err
+}
+
 // account returns an account of the scope's organization or NOT_FOUND.
 func (sc *scope) account(id int64) (*models.Account, error) {
 	if a := sc.accounts[id]; a != nil {

@@ -196,7 +196,8 @@ func ReassignContacts(tx *gorm.DB, accountIDs []int64, fromUserID int64, to *int
 // checkAssignee accepts userID as an assignee of contacts on accountID: a
 // person of the organization with access to that account. Someone outside
 // the organization (or no one) is NOT_FOUND; a member of the organization
-// without access to the account is BAD_USER_INPUT on "assigneeId".
+// without access to the account, or suspended in the organization, is
+// BAD_USER_INPUT on "assigneeId".
 func (sc *scope) checkAssignee(q *gorm.DB, userID, accountID int64) error {
 	ok, err := sc.isOrgMember(q, userID)
 	if err != nil {
@@ -204,6 +205,12 @@ func (sc *scope) checkAssignee(q *gorm.DB, userID, accountID int64) error {
 	}
 	if !ok {
 		return models.NotFound("user")
+	}
+	if suspended, err := sc.isSuspended(q, userID); err != nil || suspended {
+		if err == nil {
+			err = models.InvalidInput("assigneeId", "this person is suspended in this organization")
+		}
+		return err
 	}
 	access, _, _, err := sc.accessOf(q, userID, accountID)
 	if err != nil {

@@ -284,6 +284,12 @@ func (s *Store) moveContacts(tx *gorm.DB, sc *scope, accounts []int64, fromUserI
 		if *reassignTo == fromUserID {
 			return 0, models.InvalidInput("reassignContactsTo", "choose someone other than the person losing access")
 		}
+		if suspended, err := sc.isSuspended(tx, *reassignTo); err != nil || suspended {
+			if err == nil {
+				err = models.InvalidInput("reassignContactsTo", "this person is suspended in this organization")
+			}
+			return 0, err
+		}
 		byAccount, err := sc.membershipsOf(tx, *reassignTo)
 		if err != nil {
 			return 0, err

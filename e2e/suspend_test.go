@@ -386,3 +386,21 @@ func TestSuspendEndsStreamOnOtherNode(t *testing.T) {
 	}
 	expectEnded(t, watch, "p", "FORBIDDEN")
 }
+
+// A suspended person receives no contacts: neither assigned one nor
+// handed someone else's on a revocation.
+func TestSuspendedPersonIsNoAssignee(t *testing.T) {
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{})
+	f := newOrg(t, n, "owner@example.com")
+	away := userID(t, n.AddMember(t, f.rootID, "away@example.com", models.Grant{Role: models.RoleAgent}))
+	leaving := userID(t, n.AddMember(t, f.rootID, "leaving@example.com", models.Grant{Role: models.RoleAgent}))
+	contact := createContact(t, f.owner, f.rootID, "Customer", &leaving)
+	f.owner.MustDo(t, suspendMutation, map[string]any{"o": f.orgID, "u": away}, &struct{}{})
+	wantField(t, f.owner.Do(t, `mutation($c: ID!, $u: ID) { assignContact(input: {contactId: $c, assigneeId: $u}) { id } }`,
+		map[string]any{"c": contact, "u": away}), "assigneeId")
+	wantField(t, f.owner.Do(t, `mutation($a: ID!, $u: ID!, $to: ID) { revokeAccess(input: {accountId: $a, userId: $u, reassignContactsTo: $to}) { reassignedContacts } }`,
+		map[string]any{"a": f.rootID, "u": leaving, "to": away}), "reassignContactsTo")
+	f.owner.MustDo(t, reactivateMutation, map[string]any{"o": f.orgID, "u": away}, &struct{}{})
+	f.owner.MustDo(t, `mutation($c: ID!, $u: ID) { assignContact(input: {contactId: $c, assigneeId: $u}) { id } }`,
+		map[string]any{"c": contact, "u": away}, &struct{}{})
+}

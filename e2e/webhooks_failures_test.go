@@ -284,11 +284,11 @@ func TestWebhookPresenceChanged(t *testing.T) {
 	createEndpoint(t, f.owner, f.orgID, quiet.srv.URL, []string{"MEMBER_UPDATED"})
 	member := a.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
 	memberID := userID(t, member)
-	waitUntil(t, 5*time.Second, func() bool { // both relays watch her (each reads whom to watch every 100ms)
+	waitUntil(t, 5*time.Second, func() bool { // both relays watch her (each reads whom to watch every 250ms)
 		ids, err := b.App.Store.PresenceWebhookUsers(t.Context(), 100)
 		return err == nil && len(ids) == 2
 	})
-	time.Sleep(500 * time.Millisecond) // several refreshes of each relay: they watch her now
+	time.Sleep(time.Second) // several refreshes of each relay: they watch her now
 
 	openSocket(t, b, member) // connects on node B, closed when the test ends
 	h := rcv.waitCount(t, 1)[0]

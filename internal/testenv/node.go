@@ -54,7 +54,7 @@ type NodeOptions struct {
 	// as a browser test needs.
 	OwnPublicURL bool
 	// Webhooks tunes the webhook worker; zero fields take the test
-	// defaults (20ms poll and sweep, 20ms to 200ms backoff).
+	// defaults (100ms poll and sweep, 20ms to 200ms backoff).
 	Webhooks webhook.WorkerOptions
 	// WebhookRetryFor replaces the day a failing delivery is retried for.
 	WebhookRetryFor time.Duration
@@ -104,8 +104,11 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 	if opt.MailPollInterval == 0 {
 		opt.MailPollInterval = 20 * time.Millisecond
 	}
+	// The webhook worker is woken on every commit that queues; its poll
+	// only picks up retries and expiries, so it can be slower than the
+	// mail worker's and spare the database of every test.
 	wh := opt.Webhooks
-	quiet := opt.MailPollInterval
+	quiet := max(opt.MailPollInterval, 100*time.Millisecond)
 	wh.PollInterval = cmp.Or(wh.PollInterval, quiet)
 	wh.SweepInterval = cmp.Or(wh.SweepInterval, quiet)
 	wh.MinBackoff = cmp.Or(wh.MinBackoff, 20*time.Millisecond)
@@ -117,7 +120,7 @@ func StartNode(t testing.TB, store Store, opt NodeOptions) *Node {
 		// so they answer pings late; liveness itself is tested in wstransport.
 		WebsocketPing: 20 * time.Second, WebsocketPongTimeout: time.Minute, Tracing: opt.Tracing,
 		LivePerWatcher: opt.LivePerWatcher, Webhooks: wh, WebhookRetryFor: opt.WebhookRetryFor,
-		WebhookPresence: webhook.RelayOptions{Window: 300 * time.Millisecond, Refresh: max(quiet, 100*time.Millisecond)}})
+		WebhookPresence: webhook.RelayOptions{Window: 300 * time.Millisecond, Refresh: max(quiet, 250*time.Millisecond)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -502,7 +502,7 @@ func TestWebhooksTwoNodesDeliverOnce(t *testing.T) {
 	mustInvite(t, f.owner, map[string]any{"accountIds": []string{f.rootID}, "emails": strings.Join(emails[:people/2], ",")})
 	mustInvite(t, ownerOnB, map[string]any{"accountIds": []string{f.rootID}, "emails": strings.Join(emails[people/2:], ",")})
 	got := rcv.waitCount(t, people)
-	time.Sleep(500 * time.Millisecond)
+	time.Sleep(500 * time.Millisecond) // anything sent twice would arrive meanwhile
 	got = rcv.hooks()
 	seen := map[string]int{}
 	for _, h := range got {

@@ -76,6 +76,13 @@ export function makeClient(token: string | null, events: ClientEvents): SessionC
       retryAttempts: Number.POSITIVE_INFINITY,
       // Reconnect after anything but the server saying the session is gone.
       shouldRetry: (e) => !(e instanceof CloseEvent && e.code === SIGNED_OUT_CLOSE),
+      // The socket is eager, so graphql-ws reports its terminal close to
+      // onNonLazyError (console.error by default). The server ending the
+      // session is expected and handled by `closed` below; anything else
+      // still shows.
+      onNonLazyError: (e) => {
+        if (!(e instanceof CloseEvent && e.code === SIGNED_OUT_CLOSE)) console.error(e);
+      },
       on: {
         connecting: () => events.onSocket('connecting'),
         connected: () => events.onSocket('connected'),

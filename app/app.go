@@ -129,7 +129,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 	var limiter models.RateLimiter = ratelimit.NewMemory()
 	checks := []httpapi.Check{{Name: "store", Ping: store.CheckWritable}}
 	if cfg.RedisURL != "" {
-		rdb, err := connectRedis(ctx, cfg.RedisURL, log)
+		rdb, err := connectRedis(ctx, cfg.RedisMode, cfg.RedisURL, log)
 		if err != nil {
 			return nil, err
 		}
@@ -176,6 +176,7 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		popt.OfflineGrace = cfg.PresenceOfflineGrace
 	}
 	popt.Prefix = opt.RedisPrefix + "presence:"
+	popt.ShardedPubSub = cfg.RedisMode == config.RedisCluster
 	if popt.Logger == nil {
 		popt.Logger = log
 	}

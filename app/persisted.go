@@ -62,8 +62,10 @@ redis.call('PEXPIRE', KEYS[2], ARGV[2])
 return doc
 `)
 
+// keys share the hash tag {pq}: the registering script deletes documents
+// the index evicts, which on a Redis Cluster must live in the index's slot.
 func (s *persistedStore) keys(hash string) []string {
-	return []string{s.prefix + "doc:" + hash, s.prefix + "index"}
+	return []string{s.prefix + "{pq}doc:" + hash, s.prefix + "{pq}index"}
 }
 
 func (s *persistedStore) Get(ctx context.Context, hash string) (string, bool, error) {
@@ -94,5 +96,5 @@ func (s *persistedStore) Add(ctx context.Context, hash, doc string) error {
 	ctx, cancel := context.WithTimeout(ctx, persistedRedisTimeout)
 	defer cancel()
 	return persistedAdd.Run(ctx, s.rdb, s.keys(hash), hash, doc, s.ttl.Milliseconds(), strconv.Itoa(s.max),
-		time.Now().UnixMicro(), s.prefix+"doc:").Err()
+		time.Now().UnixMicro(), s.prefix+"{pq}doc:").Err()
 }

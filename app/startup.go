@@ -97,21 +97,12 @@ func openMySQL(ctx context.Context, databaseURL string, deadline time.Time, log 
 // open), and picks Redis up when it answers, with no restart. Redis that
 // answers with an error (a wrong password, a bad database number) stops
 // start-up: that will not pass by itself.
-func connectRedis(ctx context.Context, redisURL string, log *slog.Logger) (*redis.Client, error) {
-	ropt, err := redis.ParseURL(redisURL)
+func connectRedis(ctx context.Context, mode, redisURL string, log *slog.Logger) (redis.UniversalClient, error) {
+	rdb, err := newRedisClient(mode, redisURL)
 	if err != nil {
-		return nil, fmt.Errorf("REDIS_URL: %w", err)
-	}
-	// While Redis is down, a refused dial fails at once: go-redis would
-	// otherwise dial 5 times, 100 ms apart, for each of a command's 4
-	// tries — some 1.75 s added to every request that touches Redis
-	// (rate limits, presence) during an outage. The command's own retries
-	// (with their backoff) remain for a connection lost mid-command.
-	if ropt.DialerRetries == 0 {
-		ropt.DialerRetries = 1
+		return nil, err
 	}
 	redisLogOnce.Do(func() { redis.SetLogger(redisLogger{}) })
-	rdb := redis.NewClient(ropt)
 	pingCtx, cancel := context.WithTimeout(ctx, 2*time.Second)
 	err = rdb.Ping(pingCtx).Err()
 	cancel()
@@ -126,6 +117,47 @@ func connectRedis(ctx context.Context, redisURL string, log *slog.Logger) (*redi
 			"redis", db.Redact(redisURL), "err", err)
 	}
 	return rdb, nil
+}
+
+// newRedisClient makes the one client the node uses for every Redis
+// command, whatever REDIS_MODE says is behind REDIS_URL: one server, a
+// Redis Cluster (go-redis follows MOVED/ASK and the cluster's topology,
+// its pipelines split by slot), or the master Sentinel names (and follows
+// through failovers).
+func newRedisClient(mode, redisURL string) (redis.UniversalClient, error) {
+	// While Redis is down, a refused dial fails at once: go-redis would
+	// otherwise dial 5 times, 100 ms apart, for each of a command's 4
+	// tries — some 1.75 s added to every request that touches Redis
+	// (rate limits, presence) during an outage. The command's own retries
+	// (with their backoff) remain for a connection lost mid-command.
+	dialOnce := func(n *int) {
+		if *n == 0 {
+			*n = 1
+		}
+	}
+	switch mode {
+	case config.RedisCluster:
+		o, err := redis.ParseClusterURL(redisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL (cluster): %w", err)
+		}
+		dialOnce(&o.DialerRetries)
+		return redis.NewClusterClient(o), nil
+	case config.RedisSentinel:
+		o, err := redis.ParseFailoverURL(redisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL (sentinel): %w", err)
+		}
+		dialOnce(&o.DialerRetries)
+		return redis.NewFailoverClient(o), nil
+	default:
+		o, err := redis.ParseURL(redisURL)
+		if err != nil {
+			return nil, fmt.Errorf("REDIS_URL: %w", err)
+		}
+		dialOnce(&o.DialerRetries)
+		return redis.NewClient(o), nil
+	}
 }
 
 // redisLogOnce installs redisLogger as go-redis's (process-wide) logger.

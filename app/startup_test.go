@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rollcall/rollcall/config"
 )
 
 // Waits between attempts double from 0.25 s to 5 s, each drawn between half
@@ -37,7 +39,7 @@ func TestStartupBackoff(t *testing.T) {
 // reached does not.
 func TestConnectRedisErrors(t *testing.T) {
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	rdb, err := connectRedis(context.Background(), "redis://127.0.0.1:1/0", log)
+	rdb, err := connectRedis(context.Background(), config.RedisSingle, "redis://127.0.0.1:1/0", log)
 	if err != nil {
 		t.Fatalf("unreachable Redis must not stop the start: %v", err)
 	}
@@ -58,7 +60,7 @@ func TestConnectRedisErrors(t *testing.T) {
 	if u.User == nil {
 		u.User = url.UserPassword("", "s3cret-pass") // accepted by a server without one, never shown
 	}
-	_, err = connectRedis(context.Background(), u.String(), log)
+	_, err = connectRedis(context.Background(), config.RedisSingle, u.String(), log)
 	if err == nil || strings.Contains(err.Error(), "s3cret-pass") || !strings.Contains(err.Error(), "REDIS_URL") {
 		t.Fatalf("an error answered by Redis: %v", err)
 	}

@@ -20,7 +20,12 @@ type Config struct {
 	HTTPAddr    string
 	DatabaseURL string
 	RedisURL    string
-	MailURL     string
+	// RedisMode says what REDIS_URL names: one server ("single"), a Redis
+	// Cluster ("cluster": seed nodes, go-redis's cluster URL form) or a
+	// master found through Sentinel ("sentinel": sentinel addresses and
+	// master_name).
+	RedisMode string
+	MailURL   string
 	// PublicURL is where people reach Rollcall: the base of the links in
 	// emails (PUBLIC_URL, no trailing slash). It may name the console
 	// (https://host/console), so that the links open its pages directly.
@@ -157,6 +162,20 @@ const DefaultProducts = "inbox:Inbox,contacts:Contacts,campaigns:Campaigns,repor
 
 // Load reads the configuration through getenv (os.Getenv in production).
 // Every problem found is reported, one per line.
+// The values of REDIS_MODE.
+const (
+	RedisSingle   = "single"
+	RedisCluster  = "cluster"
+	RedisSentinel = "sentinel"
+)
+
+// redisURLForms is the REDIS_URL each REDIS_MODE expects, for errors.
+var redisURLForms = map[string]string{
+	RedisSingle:   "redis://[:PASS@]HOST:PORT/N or empty for in-process presence",
+	RedisCluster:  "redis://[:PASS@]HOST:PORT?addr=HOST2:PORT2&addr=HOST3:PORT3 (seed nodes of the cluster)",
+	RedisSentinel: "redis://[:SENTINEL_PASS@]SENTINEL:PORT/N?master_name=NAME&addr=SENTINEL2:PORT&password=MASTER_PASS",
+}
+
 func Load(getenv func(string) string) (*Config, error) {
 	env := func(name, def string) string {
 		if v := strings.TrimSpace(getenv(name)); v != "" {
@@ -173,6 +192,7 @@ func Load(getenv func(string) string) (*Config, error) {
 		HTTPAddr:    env("HTTP_ADDR", ":8080"),
 		DatabaseURL: env("DATABASE_URL", "sqlite:rollcall.db"),
 		RedisURL:    env("REDIS_URL", ""),
+		RedisMode:   strings.ToLower(env("REDIS_MODE", RedisSingle)),
 		MailURL:     env("MAIL_URL", "file:mail"),
 		LogLevel:    strings.ToLower(env("LOG_LEVEL", "info")),
 		RedisPrefix: env("REDIS_PREFIX", "rollcall:"),
@@ -182,21 +202,34 @@ func Load(getenv func(string) string) (*Config, error) {
 		bad("HTTP_ADDR", c.HTTPAddr, "a listen address such as :8080 or 127.0.0.1:8080")
 	}
 	if !strings.HasPrefix(c.DatabaseURL, "sqlite:") && !strings.HasPrefix(c.DatabaseURL, "mysql://") {
-		bad("DATABASE_URL", redact(c.DatabaseURL), "sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB")
+		bad("DATABASE_URL", Redact(c.DatabaseURL), "sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB")
 	} else if strings.HasPrefix(c.DatabaseURL, "sqlite:") && strings.TrimPrefix(c.DatabaseURL, "sqlite:") == "" {
 		bad("DATABASE_URL", c.DatabaseURL, "sqlite:PATH with a file path")
 	} else if strings.HasPrefix(c.DatabaseURL, "mysql://") {
 		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
-			bad("DATABASE_URL", redact(c.DatabaseURL), "mysql://USER:PASS@HOST:PORT/DB with a host and a database name")
+			bad("DATABASE_URL", Redact(c.DatabaseURL), "mysql://USER:PASS@HOST:PORT/DB with a host and a database name")
 		}
+	}
+	switch c.RedisMode {
+	case RedisSingle, RedisCluster, RedisSentinel:
+	default:
+		bad("REDIS_MODE", c.RedisMode, "single, cluster or sentinel")
 	}
 	if c.RedisURL != "" {
-		if u, err := url.Parse(c.RedisURL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "" {
-			bad("REDIS_URL", redact(c.RedisURL), "redis://[:PASS@]HOST:PORT/N or empty for in-process presence")
+		u, err := url.Parse(c.RedisURL)
+		switch {
+		case err != nil || (u.Scheme != "redis" && u.Scheme != "rediss") || u.Host == "":
+			bad("REDIS_URL", Redact(c.RedisURL), redisURLForms[c.RedisMode])
+		case c.RedisMode == RedisCluster && strings.Trim(u.Path, "/") != "" && strings.Trim(u.Path, "/") != "0":
+			bad("REDIS_URL", Redact(c.RedisURL), "no database number with REDIS_MODE=cluster (a cluster has only database 0): "+redisURLForms[RedisCluster])
+		case c.RedisMode == RedisSentinel && u.Query().Get("master_name") == "":
+			bad("REDIS_URL", Redact(c.RedisURL), "a master_name with REDIS_MODE=sentinel: "+redisURLForms[RedisSentinel])
 		}
+	} else if c.RedisMode != RedisSingle {
+		bad("REDIS_MODE", c.RedisMode, "single when REDIS_URL is empty (in-process presence)")
 	}
 	if !strings.HasPrefix(c.MailURL, "file:") && !strings.HasPrefix(c.MailURL, "smtp://") && !strings.HasPrefix(c.MailURL, "smtps://") {
-		bad("MAIL_URL", redact(c.MailURL), "file:DIR or smtp://USER:PASS@HOST:PORT")
+		bad("MAIL_URL", Redact(c.MailURL), "file:DIR or smtp://USER:PASS@HOST:PORT")
 	}
 
 	public := env("PUBLIC_URL", "http://localhost:8080")
@@ -422,7 +455,7 @@ func loadTracing(env func(name, def string) string, bad func(name, value, expect
 		}
 		endpoint = v
 		if u, err := url.Parse(v); err != nil || len(v) > maxLen || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || u.User != nil {
-			bad(name, redact(v), "an http(s) URL of an OTLP/HTTP receiver such as http://otel-collector:4318, without credentials (use OTEL_EXPORTER_OTLP_HEADERS)")
+			bad(name, Redact(v), "an http(s) URL of an OTLP/HTTP receiver such as http://otel-collector:4318, without credentials (use OTEL_EXPORTER_OTLP_HEADERS)")
 		}
 	}
 	for _, name := range []string{"OTEL_EXPORTER_OTLP_PROTOCOL", "OTEL_EXPORTER_OTLP_TRACES_PROTOCOL"} {
@@ -497,14 +530,26 @@ func parseBool(s string) (bool, error) {
 	return false, errors.New("not a boolean")
 }
 
-// redact hides the password of a URL in error messages.
-func redact(raw string) string {
+// Redact hides the passwords of a URL (its user info, and the password
+// parameters of a sentinel URL) in messages and logs.
+func Redact(raw string) string {
 	u, err := url.Parse(raw)
-	if err != nil || u.User == nil {
+	if err != nil {
 		return raw
 	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
+	if u.User != nil {
+		if _, ok := u.User.Password(); ok {
+			u.User = url.UserPassword(u.User.Username(), "xxxxx")
+		}
+	}
+	// A sentinel URL carries the master's password in its query.
+	if q := u.Query(); q.Has("password") || q.Has("sentinel_password") {
+		for _, k := range []string{"password", "sentinel_password"} {
+			if q.Has(k) {
+				q.Set(k, "xxxxx")
+			}
+		}
+		u.RawQuery = q.Encode()
 	}
 	return u.String()
 }

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"cmp"
 	"slices"
 	"strings"
 	"testing"
@@ -35,6 +36,7 @@ func TestLoadRejects(t *testing.T) {
 		"HTTP_ADDR":                  {"HTTP_ADDR": "eighty"},
 		"DATABASE_URL":               {"DATABASE_URL": "postgres://x"},
 		"REDIS_URL":                  {"REDIS_URL": "tcp://127.0.0.1"},
+		"REDIS_MODE":                 {"REDIS_MODE": "ring"},
 		"MAIL_URL":                   {"MAIL_URL": "carrier-pigeon"},
 		"PUBLIC_URL":                 {"PUBLIC_URL": "localhost"},
 		"ALLOWED_ORIGINS":            {"ALLOWED_ORIGINS": "*"},
@@ -62,6 +64,39 @@ func TestLoadRejects(t *testing.T) {
 				t.Fatalf("want an error naming %s, got %v", name, err)
 			}
 		})
+	}
+}
+
+// Each REDIS_MODE checks its own form of REDIS_URL, and a mode other than
+// single needs a URL; a master's password in a sentinel URL's query is not
+// echoed in the error.
+func TestRedisModeURLs(t *testing.T) {
+	for _, c := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"REDIS_MODE": "cluster"}, "REDIS_MODE"},
+		{map[string]string{"REDIS_MODE": "cluster", "REDIS_URL": "redis://h:7000/3"}, "cluster has only database 0"},
+		{map[string]string{"REDIS_MODE": "sentinel", "REDIS_URL": "redis://h:26379/0?addr=h2:26379&password=hunter2"}, "master_name"},
+	} {
+		_, err := Load(envOf(c.env))
+		if err == nil || !strings.Contains(err.Error(), c.want) || strings.Contains(err.Error(), "hunter2") {
+			t.Errorf("%v: want an error with %q and no password, got %v", c.env, c.want, err)
+		}
+	}
+	for _, env := range []map[string]string{
+		{"REDIS_URL": "redis://127.0.0.1:6379/0"},
+		{"REDIS_MODE": "Cluster", "REDIS_URL": "redis://:pw@10.0.0.1:7000?addr=10.0.0.2:7000&addr=10.0.0.3:7000"},
+		{"REDIS_MODE": "sentinel", "REDIS_URL": "rediss://s1:26379/0?master_name=rollcall&addr=s2:26379&password=pw"},
+	} {
+		c, err := Load(envOf(env))
+		if err != nil {
+			t.Errorf("%v: %v", env, err)
+			continue
+		}
+		if want := strings.ToLower(cmp.Or(env["REDIS_MODE"], "single")); c.RedisMode != want {
+			t.Errorf("%v: mode %q, want %q", env, c.RedisMode, want)
+		}
 	}
 }
 

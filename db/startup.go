@@ -12,6 +12,8 @@ import (
 	"syscall"
 
 	sqlitedriver "github.com/glebarez/go-sqlite"
+
+	"github.com/rollcall/rollcall/config"
 )
 
 // checkSQLitePath says what is wrong with the path of a SQLite store before
@@ -117,16 +119,7 @@ func Reachable(ctx context.Context, databaseURL string) error {
 
 // Redact returns databaseURL with its password replaced by xxxxx, for logs
 // and error messages.
-func Redact(databaseURL string) string {
-	u, err := url.Parse(databaseURL)
-	if err != nil || u.User == nil {
-		return databaseURL
-	}
-	if _, ok := u.User.Password(); ok {
-		u.User = url.UserPassword(u.User.Username(), "xxxxx")
-	}
-	return u.String()
-}
+func Redact(databaseURL string) string { return config.Redact(databaseURL) }
 
 // RedactError is err's message with the credentials of databaseURL, should
 // a driver ever quote its DSN (USER:PASS@…), shown as USER:xxxxx@. Only the

@@ -218,7 +218,7 @@ func TestPersistedQueriesSharedThroughRedis(t *testing.T) {
 	// In Redis, under REDIS_PREFIX, with the TTL, and at most
 	// PERSISTED_QUERIES_MAX_ENTRIES documents.
 	ctx := context.Background()
-	key := prefix + "pq:doc:" + hash
+	key := prefix + "pq:{pq}doc:" + hash
 	if ttl := rdb.PTTL(ctx, key).Val(); ttl <= 0 || ttl > time.Hour {
 		t.Errorf("%s: TTL %v, want at most 1h", key, ttl)
 	}
@@ -226,17 +226,17 @@ func TestPersistedQueriesSharedThroughRedis(t *testing.T) {
 		d := "query Many" + strconv.Itoa(i) + " { products { key } }"
 		pqWantData(t, "register "+d, postPQ(t, a, d, graph.HashDocument(d), nil))
 	}
-	if n := len(rdb.Keys(ctx, prefix+"pq:doc:*").Val()); n != 5 {
+	if n := len(rdb.Keys(ctx, prefix+"pq:{pq}doc:*").Val()); n != 5 {
 		t.Errorf("%d documents in Redis, want PERSISTED_QUERIES_MAX_ENTRIES=5", n)
 	}
-	if n := rdb.ZCard(ctx, prefix+"pq:index").Val(); n != 5 {
+	if n := rdb.ZCard(ctx, prefix+"pq:{pq}index").Val(); n != 5 {
 		t.Errorf("the index holds %d, want 5", n)
 	}
 
 	// A document that does not hash to its key (a store written by someone
 	// else) is not served.
 	const forged = "query Forged { me { email } }"
-	rdb.Set(ctx, prefix+"pq:doc:"+graph.HashDocument(pqCatalogue+" "), forged, time.Minute)
+	rdb.Set(ctx, prefix+"pq:{pq}doc:"+graph.HashDocument(pqCatalogue+" "), forged, time.Minute)
 	pqWantCode(t, "a forged entry", postPQ(t, b, "", graph.HashDocument(pqCatalogue+" "), nil), "PERSISTED_QUERY_NOT_FOUND")
 }
 

@@ -1,6 +1,10 @@
 package presence
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+)
 
 // Lua scripts of the Redis backend. Every transition of one user runs as one
 // script over that user's keys, which share a hash tag (see Redis.keys):
@@ -127,7 +131,7 @@ end
 // ARGV[6] conn, ARGV[7] expiry, ARGV[8] metadata, ARGV[9] manual away
 // "0"/"1", or "?0"/"?1" to apply only when Redis no longer knows it (a
 // connection registered again after Redis restarted empty).
-var luaConnect = redis.NewScript(luaPrelude + `
+const luaConnectBody = `
 local s = load()
 local c = ARGV[6]
 redis.call('ZADD', KC, ARGV[7], c)
@@ -140,10 +144,10 @@ else
   s.ma = ma
 end
 return finish(s)
-`)
+`
 
 // ARGV[6] conn, ARGV[7] idle "0"/"1". Returns {-1} for an unknown conn.
-var luaActivity = redis.NewScript(luaPrelude + `
+const luaActivityBody = `
 local c = ARGV[6]
 if not redis.call('ZSCORE', KC, c) then return {-1} end
 local s = load()
@@ -153,18 +157,18 @@ if ARGV[7] == '0' then
   if now > s.la then s.la = now end
 end
 return finish(s)
-`)
+`
 
 // ARGV[6] manual away "0"/"1".
-var luaManual = redis.NewScript(luaPrelude + `
+const luaManualBody = `
 local s = load()
 s.ma = ARGV[6]
 return finish(s)
-`)
+`
 
 // ARGV[6] conn, ARGV[7] grace (ms, 0 for none). The grace starts only when
 // this was the last live device of a user not already OFFLINE.
-var luaDisconnect = redis.NewScript(luaPrelude + `
+const luaDisconnectBody = `
 local s = load()
 local c = ARGV[6]
 local grace = tonumber(ARGV[7])
@@ -175,12 +179,12 @@ if redis.call('ZSCORE', KC, c) then
   end
 end
 return finish(s)
-`)
+`
 
 // Applies whatever is due; idempotent, so concurrent sweepers emit one event.
-var luaSweep = redis.NewScript(luaPrelude + `
+const luaSweepBody = `
 return finish(load())
-`)
+`
 
 // The heartbeat path, kept lean: refresh the expiry and move the due time.
 // KEYS conns, status, due; ARGV[1] userID, ARGV[2] conn, ARGV[3] expiry.
@@ -196,4 +200,22 @@ redis.call('ZADD', KEYS[3], due, ARGV[1])
 return 1
 `)
 
-var allScripts = []*redis.Script{luaConnect, luaActivity, luaManual, luaDisconnect, luaSweep, luaTouch}
+// eventScripts are the scripts that change a user's state and publish its
+// events, in the flavour of pub/sub the node uses: PUBLISH reaches every
+// node of a Redis Cluster; SPUBLISH only the shard (master and replicas)
+// that owns the channel's slot — the slot of the user's keys, as the
+// channel carries their hash tag.
+type eventScripts struct {
+	connect, activity, manual, disconnect, sweep *redis.Script
+}
+
+func newEventScripts(publish string) *eventScripts {
+	prelude := strings.ReplaceAll(luaPrelude, "redis.call('PUBLISH'", "redis.call('"+publish+"'")
+	mk := func(body string) *redis.Script { return redis.NewScript(prelude + body) }
+	return &eventScripts{mk(luaConnectBody), mk(luaActivityBody), mk(luaManualBody), mk(luaDisconnectBody), mk(luaSweepBody)}
+}
+
+var (
+	plainScripts   = newEventScripts("PUBLISH")
+	shardedScripts = newEventScripts("SPUBLISH")
+)

@@ -72,6 +72,12 @@ type Options struct {
 	// Shards is the number of due-set shards in Redis (default 16). It must
 	// be the same on every node sharing a prefix.
 	Shards int
+	// ShardedPubSub sends events over sharded pub/sub (SPUBLISH and
+	// SSUBSCRIBE, Redis 7): on a Redis Cluster each event then stays on the
+	// shard that owns its user's slot, and a node reads only the shards
+	// its watchers follow (see fanout.go). Every node sharing a prefix must
+	// agree; the node sets it with REDIS_MODE=cluster.
+	ShardedPubSub bool
 	// SweepBatch bounds the users swept per shard per round (default 500).
 	SweepBatch int
 	// Now is the clock (default time.Now).

@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,6 +47,15 @@ type Redis struct {
 	subWake  chan struct{}
 	waiters  map[string][]*pendingSub
 	kickSubs int
+	// shards are the sharded subscriptions by presence shard, owned by
+	// the subscription loop (ShardedPubSub only).
+	shards     map[int]*shardSub
+	shardWG    sync.WaitGroup
+	openShards atomic.Int32
+	// resyncing is set while a resync waits to read.
+	resyncing atomic.Bool
+	// lua are the state scripts, publishing plain or sharded.
+	lua *eventScripts
 
 	// heartbeatOK is when the last heartbeat of every local connection
 	// succeeded (unix ns); the sweeper waits for one after an outage.
@@ -56,9 +64,16 @@ type Redis struct {
 	beat chan struct{}
 }
 
+// subOp is a request to the subscription loop: subscribe or unsubscribe
+// users' channels, or open again a shard's subscription the server
+// dropped (old is the one it dropped).
 type subOp struct {
-	sub   bool
-	chans []string
+	sub    bool
+	users  []int64
+	chans  []string
+	reopen bool
+	shard  int
+	old    *shardSub
 }
 
 // NewRedis returns the Redis presence service. The client is owned by the
@@ -73,6 +88,11 @@ func NewRedis(rdb redis.UniversalClient, opts Options) *Redis {
 		subWake: make(chan struct{}, 1),
 		waiters: map[string][]*pendingSub{},
 		beat:    make(chan struct{}, 1),
+		shards:  map[int]*shardSub{},
+	}
+	r.lua = plainScripts
+	if r.opts.ShardedPubSub {
+		r.lua = shardedScripts
 	}
 	r.batch.r = r
 	r.hub = newHub(redisSubscriber{r}, r.opts)
@@ -103,8 +123,10 @@ func (r *Redis) userKeys(uid int64) []string {
 	return []string{t + ":c:" + id, t + ":m:" + id, t + ":s:" + id, t + ":due", t + ":live"}
 }
 
+// channel is a user's event channel; it carries the hash tag of the user's
+// shard, so a script can SPUBLISH on it (see fanout.go).
 func (r *Redis) channel(uid int64) string {
-	return r.opts.Prefix + "ev:" + strconv.FormatInt(uid, 10)
+	return r.tag(uid) + ":ev:" + strconv.FormatInt(uid, 10)
 }
 
 func (r *Redis) kickChannel() string { return r.opts.Prefix + "kick" }
@@ -205,7 +227,7 @@ func (r *Redis) fire(hooks ...lastActive) {
 func (r *Redis) connectCall(c models.PresenceConn, now int64, manual string) scriptCall {
 	exp := now + r.opts.TTL.Milliseconds()
 	meta := fmt.Sprintf("%d|%s|%d|%s", c.SessionID, c.Node, now, c.Device)
-	return scriptCall{luaConnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, exp, meta, manual)}
+	return scriptCall{r.lua.connect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, exp, meta, manual)}
 }
 
 // Connect implements Service.
@@ -300,7 +322,7 @@ func (r *Redis) SetActivity(ctx context.Context, connID string, idle bool) error
 	if idle {
 		flag = "1"
 	}
-	cmds, err := r.exec(ctx, []scriptCall{{luaActivity, r.userKeys(c.UserID), r.scriptArgs(c.UserID, ms(r.opts.Now()), connID, flag)}})
+	cmds, err := r.exec(ctx, []scriptCall{{r.lua.activity, r.userKeys(c.UserID), r.scriptArgs(c.UserID, ms(r.opts.Now()), connID, flag)}})
 	if err != nil {
 		return fmt.Errorf("presence: activity: %w", err)
 	}
@@ -325,7 +347,7 @@ func (r *Redis) SetManualAway(ctx context.Context, userID int64, away bool) erro
 		}
 	}
 	r.mu.Unlock()
-	cmds, err := r.exec(ctx, []scriptCall{{luaManual, r.userKeys(userID), r.scriptArgs(userID, ms(r.opts.Now()), flag)}})
+	cmds, err := r.exec(ctx, []scriptCall{{r.lua.manual, r.userKeys(userID), r.scriptArgs(userID, ms(r.opts.Now()), flag)}})
 	if err != nil {
 		return fmt.Errorf("presence: manual away: %w", err)
 	}
@@ -385,7 +407,7 @@ func (r *Redis) removeGone(ctx context.Context) error {
 }
 
 func (r *Redis) disconnectCall(c models.PresenceConn, now int64, grace time.Duration) scriptCall {
-	return scriptCall{luaDisconnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, grace.Milliseconds())}
+	return scriptCall{r.lua.disconnect, r.userKeys(c.UserID), r.scriptArgs(c.UserID, now, c.ConnID, grace.Milliseconds())}
 }
 
 func (r *Redis) disconnect(ctx context.Context, conns []models.PresenceConn, grace time.Duration) error {
@@ -524,7 +546,7 @@ func (r *Redis) PublishSession(ctx context.Context, sc models.SessionEvent) erro
 	if sc.At.IsZero() {
 		sc.At = r.opts.Now()
 	}
-	if err := r.rdb.Publish(ctx, r.channel(sc.UserID), formatSessionMessage(sc)).Err(); err != nil {
+	if err := r.publish(ctx, r.channel(sc.UserID), formatSessionMessage(sc)); err != nil {
 		return fmt.Errorf("presence: publish session change: %w", err)
 	}
 	return nil
@@ -791,7 +813,7 @@ func (r *Redis) sweepOnce(ctx context.Context) error {
 		}
 		calls := make([]scriptCall, len(uids))
 		for i, id := range uids {
-			calls[i] = scriptCall{luaSweep, r.userKeys(id), r.scriptArgs(id, now)}
+			calls[i] = scriptCall{r.lua.sweep, r.userKeys(id), r.scriptArgs(id, now)}
 		}
 		cmds, err := r.exec(ctx, calls)
 		if err != nil {
@@ -807,132 +829,6 @@ func (r *Redis) sweepOnce(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// redisSubscriber queues SUBSCRIBE/UNSUBSCRIBE requests from the hub.
-type redisSubscriber struct{ r *Redis }
-
-func (s redisSubscriber) subscribe(userIDs []int64) <-chan struct{} {
-	r := s.r
-	p := &pendingSub{n: len(userIDs), ready: make(chan struct{})}
-	chans := make([]string, len(userIDs))
-	r.subMu.Lock()
-	for i, id := range userIDs {
-		chans[i] = r.channel(id)
-		r.waiters[chans[i]] = append(r.waiters[chans[i]], p)
-	}
-	r.subOps = append(r.subOps, subOp{sub: true, chans: chans})
-	r.subMu.Unlock()
-	r.wakeSubs()
-	return p.ready
-}
-
-// pendingSub is released when every channel it asked for is confirmed.
-type pendingSub struct {
-	n     int
-	ready chan struct{}
-}
-
-func (s redisSubscriber) unsubscribe(userIDs []int64) {
-	r := s.r
-	chans := make([]string, len(userIDs))
-	for i, id := range userIDs {
-		chans[i] = r.channel(id)
-	}
-	r.subMu.Lock()
-	r.subOps = append(r.subOps, subOp{sub: false, chans: chans})
-	r.subMu.Unlock()
-	r.wakeSubs()
-}
-
-func (r *Redis) wakeSubs() {
-	select {
-	case r.subWake <- struct{}{}:
-	default:
-	}
-}
-
-func (r *Redis) subscriptionLoop(ctx context.Context) {
-	for {
-		r.subMu.Lock()
-		ops := r.subOps
-		r.subOps = nil
-		r.subMu.Unlock()
-		for _, op := range ops {
-			var err error
-			if op.sub {
-				err = r.ps.Subscribe(ctx, op.chans...)
-			} else {
-				err = r.ps.Unsubscribe(ctx, op.chans...)
-			}
-			if err != nil && ctx.Err() == nil {
-				r.opts.Logger.Warn("presence: pubsub request", "err", err)
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return
-		case <-r.subWake:
-		}
-	}
-}
-
-func (r *Redis) receiveLoop(ctx context.Context) {
-	for ctx.Err() == nil {
-		msg, err := r.ps.ReceiveTimeout(ctx, 5*time.Second)
-		if err != nil {
-			if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
-				return
-			}
-			var ne net.Error
-			if errors.As(err, &ne) && ne.Timeout() {
-				_ = r.ps.Ping(ctx)
-				continue
-			}
-			r.opts.Logger.Warn("presence: pubsub receive", "err", err)
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(100 * time.Millisecond):
-			}
-			continue
-		}
-		switch m := msg.(type) {
-		case *redis.Subscription:
-			if m.Kind != "subscribe" {
-				continue
-			}
-			r.subMu.Lock()
-			if q := r.waiters[m.Channel]; len(q) > 0 {
-				if q[0].n--; q[0].n == 0 {
-					close(q[0].ready)
-				}
-				if len(q) == 1 {
-					delete(r.waiters, m.Channel)
-				} else {
-					r.waiters[m.Channel] = q[1:]
-				}
-			}
-			resync := false
-			if m.Channel == r.kickChannel() {
-				r.kickSubs++
-				resync = r.kickSubs > 1
-			}
-			r.subMu.Unlock()
-			if resync {
-				go r.resync(ctx)
-				go r.retryGone(ctx)
-				r.mu.Lock()
-				f := r.onBack
-				r.mu.Unlock()
-				if f != nil {
-					f()
-				}
-			}
-		case *redis.Message:
-			r.handleMessage(m)
-		}
-	}
 }
 
 func (r *Redis) handleMessage(m *redis.Message) {
@@ -995,13 +891,17 @@ func parseEvent(s string) (models.PresenceChange, bool) {
 // first waits as long as sweepers hold off after an outage, so that every
 // node has registered its live connections again (Redis may have come back
 // empty), and retries until Redis answers.
-func (r *Redis) resync(ctx context.Context) {
+func (r *Redis) resync(ctx context.Context, reading func()) {
 	wait := sweepHoldIntervals * r.opts.SweepInterval
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-time.After(wait):
+		}
+		if reading != nil {
+			reading()
+			reading = nil
 		}
 		if err := r.resyncOnce(ctx); err == nil || ctx.Err() != nil {
 			return

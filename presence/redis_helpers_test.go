@@ -33,13 +33,18 @@ func RedisForTest(t testing.TB) *redis.Client {
 	return rdb
 }
 
+// NewPrefix is a unique key prefix for a test.
+func NewPrefix() string {
+	b := make([]byte, 6)
+	_, _ = rand.Read(b)
+	return "rctest:" + hex.EncodeToString(b) + ":"
+}
+
 // PrefixForTest returns a unique key prefix and deletes its keys after the
 // test (cleanups run last-in first-out, so after the nodes' Shutdown).
 func PrefixForTest(t testing.TB, rdb redis.UniversalClient) string {
 	t.Helper()
-	b := make([]byte, 6)
-	_, _ = rand.Read(b)
-	prefix := "rctest:" + hex.EncodeToString(b) + ":"
+	prefix := NewPrefix()
 	t.Cleanup(func() {
 		ctx := context.Background()
 		it := rdb.Scan(ctx, 0, prefix+"*", 500).Iterator()

@@ -209,9 +209,10 @@ func TestRedisScriptCacheFlushed(t *testing.T) {
 	}
 }
 
-// killPubSub closes the pub/sub connection of clients named name, and only
-// those (other suites may share the Redis server).
-func killPubSub(t *testing.T, rdb *redis.Client, name string) {
+// killPubSub closes the pub/sub connections of clients named name, and only
+// those (other suites may share the Redis server): those with plain
+// subscriptions (kind "sub") or sharded ones ("ssub").
+func killPubSub(t *testing.T, rdb *redis.Client, name, kind string) {
 	t.Helper()
 	ctx := context.Background()
 	list, err := rdb.ClientList(ctx).Result()
@@ -220,7 +221,8 @@ func killPubSub(t *testing.T, rdb *redis.Client, name string) {
 	}
 	killed := 0
 	for _, line := range strings.Split(list, "\n") {
-		if !strings.Contains(line, " name="+name+" ") || !strings.Contains(line, "sub=") || strings.Contains(line, " sub=0 ") {
+		subscribed := strings.Contains(line, " "+kind+"=") && !strings.Contains(line, " "+kind+"=0 ")
+		if !strings.Contains(line, " name="+name+" ") || !subscribed {
 			continue
 		}
 		for _, f := range strings.Fields(line) {
@@ -240,14 +242,22 @@ func killPubSub(t *testing.T, rdb *redis.Client, name string) {
 // After the pub/sub connection drops, the node resubscribes and re-reads its
 // watched users, so a change published meanwhile still reaches watchers.
 func TestRedisPubSubReconnectResyncs(t *testing.T) {
+	for _, sharded := range []bool{false, true} {
+		t.Run(map[bool]string{false: "plain", true: "sharded"}[sharded], func(t *testing.T) { testPubSubReconnectResyncs(t, sharded) })
+	}
+}
+
+func testPubSubReconnectResyncs(t *testing.T, sharded bool) {
 	base := RedisForTest(t)
 	prefix := PrefixForTest(t, base)
 	opt := base.Options()
 	opt.ClientName = "rctest-b-" + strings.TrimSuffix(strings.TrimPrefix(prefix, "rctest:"), ":")
 	rdbB := redis.NewClient(opt)
 	t.Cleanup(func() { _ = rdbB.Close() })
-	a := NewRedis(base, testOptions(prefix, "a"))
-	b := NewRedis(rdbB, testOptions(prefix, "b"))
+	oa, ob := testOptions(prefix, "a"), testOptions(prefix, "b")
+	oa.ShardedPubSub, ob.ShardedPubSub = sharded, sharded
+	a := NewRedis(base, oa)
+	b := NewRedis(rdbB, ob)
 	runNode(t, a)
 	runNode(t, b)
 	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -265,12 +275,14 @@ func TestRedisPubSubReconnectResyncs(t *testing.T) {
 	}
 	// A change whose message nobody receives (published to another
 	// channel), standing for one lost while the connection was down.
-	call := scriptCall{luaManual, a.userKeys(5), a.scriptArgs(5, ms(time.Now()), "1")}
+	call := scriptCall{a.lua.manual, a.userKeys(5), a.scriptArgs(5, ms(time.Now()), "1")}
 	call.args[4] = prefix + "nowhere"
 	if _, err := a.exec(ctx, []scriptCall{call}); err != nil {
 		t.Fatal(err)
 	}
-	killPubSub(t, rdbB, opt.ClientName)
+	// With sharded pub/sub only the shard's connection is lost: its own
+	// confirmation on the new connection must start the resync.
+	killPubSub(t, rdbB, opt.ClientName, map[bool]string{false: "sub", true: "ssub"}[sharded])
 	e := recv(t, w)
 	if e.State.Status != models.PresenceAway {
 		t.Fatalf("after reconnect: %+v, want AWAY from the resync", e.State)
@@ -346,4 +358,56 @@ func TestRedisRegistersAgainAfterDataLoss(t *testing.T) {
 	if err != nil || !connected[50] {
 		t.Fatalf("session after the loss: %v %v", connected, err)
 	}
+}
+
+// With sharded pub/sub a node holds one subscription per presence shard
+// its watchers follow, opened with the shard's first watched user and
+// closed with its last; events reach the watcher through it, and a user
+// nobody watches costs the node nothing.
+func TestShardedSubscriptionsFollowWatchers(t *testing.T) {
+	rdb := RedisForTest(t)
+	prefix := PrefixForTest(t, rdb)
+	opts := testOptions(prefix, "a")
+	opts.ShardedPubSub, opts.Shards = true, 4
+	a := NewRedis(rdb, opts)
+	runNode(t, a)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	waitShards := func(want int) {
+		t.Helper()
+		for deadline := time.Now().Add(5 * time.Second); a.ShardSubscriptions() != want; time.Sleep(10 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%d shard subscriptions, want %d", a.ShardSubscriptions(), want)
+			}
+		}
+	}
+	waitShards(0)
+	// Users 1 and 5 share shard 1; user 2 is in shard 2.
+	w1, err := a.Watch(ctx, []int64{1, 5})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitShards(1)
+	w2, err := a.Watch(ctx, []int64{2})
+	if err != nil {
+		t.Fatal(err)
+	}
+	waitShards(2)
+	if err := a.Connect(ctx, models.PresenceConn{ConnID: "c5", UserID: 5, SessionID: 50}); err != nil {
+		t.Fatal(err)
+	}
+	if e := recv(t, w1); e.UserID != 5 || e.State.Status != models.PresenceOnline {
+		t.Fatalf("%+v", e)
+	}
+	n, err := rdb.PubSubShardNumSub(ctx, a.channel(5), a.channel(3)).Result()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n[a.channel(5)] != 1 || n[a.channel(3)] != 0 {
+		t.Fatalf("shard channel subscribers: %v", n)
+	}
+	w1.Close()
+	waitShards(1)
+	w2.Close()
+	waitShards(0)
 }

@@ -114,13 +114,8 @@ func Redis(t testing.TB) (redisURL, prefix string) {
 		// The rate limiter's library puts its own "rate:" before every key
 		// (go-redis/redis_rate), so its keys are rate:{prefix}…
 		for _, pattern := range RedisKeyPatterns(prefix) {
-			iter := rdb.Scan(ctx, 0, pattern, 500).Iterator()
-			var keys []string
-			for iter.Next(ctx) {
-				keys = append(keys, iter.Val())
-			}
-			if len(keys) > 0 {
-				rdb.Del(ctx, keys...)
+			if err := DeleteMatching(ctx, rdb, pattern); err != nil {
+				t.Logf("delete test keys %s: %v", pattern, err)
 			}
 		}
 	})

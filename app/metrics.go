@@ -34,6 +34,9 @@ var (
 	presenceConns    = prometheus.NewDesc("rollcall_presence_connections", "Device connections held by this node.", nil, nil)
 	presenceWatchers = prometheus.NewDesc("rollcall_presence_watchers", "Presence watchers open on this node.", nil, nil)
 	presenceUsers    = prometheus.NewDesc("rollcall_presence_watched_users", "Distinct users followed by this node's watchers.", nil, nil)
+	pubsubMessages   = prometheus.NewDesc("rollcall_presence_pubsub_messages_total", "Pub/sub messages this node read from Redis.", nil, nil)
+	pubsubBytes      = prometheus.NewDesc("rollcall_presence_pubsub_bytes_total", "Bytes of pub/sub messages (channel and payload) this node read from Redis.", nil, nil)
+	shardSubs        = prometheus.NewDesc("rollcall_presence_shard_subscriptions", "Sharded pub/sub subscriptions open (one per watched presence shard; REDIS_MODE=cluster).", nil, nil)
 )
 
 type redisPoolCollector struct{ rdb redis.UniversalClient }
@@ -60,6 +63,9 @@ func (presenceCollector) Describe(ch chan<- *prometheus.Desc) {
 	ch <- presenceConns
 	ch <- presenceWatchers
 	ch <- presenceUsers
+	ch <- pubsubMessages
+	ch <- pubsubBytes
+	ch <- shardSubs
 }
 
 func (c presenceCollector) Collect(ch chan<- prometheus.Metric) {
@@ -67,4 +73,7 @@ func (c presenceCollector) Collect(ch chan<- prometheus.Metric) {
 	ch <- prometheus.MustNewConstMetric(presenceConns, prometheus.GaugeValue, float64(s.Connections))
 	ch <- prometheus.MustNewConstMetric(presenceWatchers, prometheus.GaugeValue, float64(s.Watchers))
 	ch <- prometheus.MustNewConstMetric(presenceUsers, prometheus.GaugeValue, float64(s.WatchedUsers))
+	ch <- prometheus.MustNewConstMetric(pubsubMessages, prometheus.CounterValue, float64(s.PubSubMessages))
+	ch <- prometheus.MustNewConstMetric(pubsubBytes, prometheus.CounterValue, float64(s.PubSubBytes))
+	ch <- prometheus.MustNewConstMetric(shardSubs, prometheus.GaugeValue, float64(s.ShardSubscriptions))
 }

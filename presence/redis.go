@@ -52,6 +52,8 @@ type Redis struct {
 	shards     map[int]*shardSub
 	shardWG    sync.WaitGroup
 	openShards atomic.Int32
+	// readMsgs and readBytes count the pub/sub messages received.
+	readMsgs, readBytes atomic.Int64
 	// resyncing is set while a resync waits to read.
 	resyncing atomic.Bool
 	// lua are the state scripts, publishing plain or sharded.
@@ -832,6 +834,8 @@ func (r *Redis) sweepOnce(ctx context.Context) error {
 }
 
 func (r *Redis) handleMessage(m *redis.Message) {
+	r.readMsgs.Add(1)
+	r.readBytes.Add(int64(len(m.Channel) + len(m.Payload)))
 	if m.Channel == r.kickChannel() && strings.HasPrefix(m.Payload, "a:") {
 		org, err := strconv.ParseInt(m.Payload[2:], 10, 64)
 		r.mu.Lock()

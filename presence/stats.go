@@ -11,6 +11,13 @@ type LocalStats struct {
 	// WatchedUsers are the distinct users followed on this node, by
 	// presence watchers or by the session watchers of sockets.
 	WatchedUsers int
+	// PubSubMessages and PubSubBytes count what this node has read from
+	// Redis pub/sub since it started (channel name and payload of each
+	// message): the fan-out traffic a node pays for.
+	PubSubMessages, PubSubBytes int64
+	// ShardSubscriptions are the sharded subscriptions open (one per
+	// presence shard the node's watchers follow; 0 with plain pub/sub).
+	ShardSubscriptions int
 }
 
 func (h *hub) stats() (watchers, users int) {
@@ -25,7 +32,8 @@ func (r *Redis) LocalStats() LocalStats {
 	n := len(r.local)
 	r.mu.Unlock()
 	w, u := r.hub.stats()
-	return LocalStats{Connections: n, Watchers: w, WatchedUsers: u}
+	return LocalStats{Connections: n, Watchers: w, WatchedUsers: u,
+		PubSubMessages: r.readMsgs.Load(), PubSubBytes: r.readBytes.Load(), ShardSubscriptions: r.ShardSubscriptions()}
 }
 
 // LocalStats reports this node's figures.

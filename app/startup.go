@@ -4,10 +4,13 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -142,7 +145,9 @@ func newRedisClient(mode, redisURL string) (redis.UniversalClient, error) {
 			return nil, fmt.Errorf("REDIS_URL (cluster): %w", err)
 		}
 		dialOnce(&o.DialerRetries)
-		return redis.NewClusterClient(o), nil
+		cc := redis.NewClusterClient(o)
+		cc.AddHook(clusterReload{cc})
+		return cc, nil
 	case config.RedisSentinel:
 		o, err := redis.ParseFailoverURL(redisURL)
 		if err != nil {
@@ -157,6 +162,40 @@ func newRedisClient(mode, redisURL string) (redis.UniversalClient, error) {
 		}
 		dialOnce(&o.DialerRetries)
 		return redis.NewClient(o), nil
+	}
+}
+
+// clusterReload reads the cluster's topology again as soon as a command
+// fails on the network. go-redis follows MOVED by itself, but a master that
+// died answers nothing: its pipelines would go on failing against it, with
+// the topology it last read, until its periodic reload (a minute) — after
+// its replica had long been promoted. The reload is go-redis's own
+// (single-flight, 200 ms apart).
+type clusterReload struct{ cc *redis.ClusterClient }
+
+func (h clusterReload) DialHook(next redis.DialHook) redis.DialHook { return next }
+
+func (h clusterReload) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		err := next(ctx, cmd)
+		h.check(err)
+		return err
+	}
+}
+
+func (h clusterReload) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		err := next(ctx, cmds)
+		h.check(err)
+		return err
+	}
+}
+
+func (h clusterReload) check(err error) {
+	var ne net.Error
+	if err != nil && (errors.As(err, &ne) || errors.Is(err, io.EOF) || errors.Is(err, syscall.ECONNREFUSED) ||
+		strings.HasPrefix(err.Error(), "CLUSTERDOWN")) {
+		h.cc.ReloadState(context.Background())
 	}
 }
 

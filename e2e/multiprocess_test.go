@@ -18,23 +18,23 @@ const (
 )
 
 // startProcesses starts two server processes, A and B, sharing a fresh
-// MariaDB database, a Redis key prefix and a mail folder (either node's
-// worker may deliver a queued message). It skips without MariaDB and Redis
-// (and fails under CI, through testenv).
-func startProcesses(t *testing.T) (a, b *testenv.Process) {
+// MariaDB database, the Redis deployment r (under its own key prefix) and a
+// mail folder (either node's worker may deliver a queued message). It skips
+// without MariaDB (and fails under CI, through testenv).
+func startProcesses(t *testing.T, r testenv.RedisTarget) (a, b *testenv.Process) {
 	t.Helper()
 	dbURL := testenv.MySQL(t)
-	redisURL, prefix := testenv.Redis(t)
-	if dbURL == "" || redisURL == "" {
-		t.Skip("TEST_MYSQL_DSN and TEST_REDIS_URL are needed for several processes")
+	if dbURL == "" {
+		t.Skip("TEST_MYSQL_DSN is needed for several processes")
 	}
-	env := map[string]string{
+	env := r.Env()
+	for k, v := range map[string]string{
 		"DATABASE_URL":           dbURL,
-		"REDIS_URL":              redisURL,
-		"REDIS_PREFIX":           prefix,
 		"PRESENCE_TTL":           procTTL.String(),
 		"PRESENCE_OFFLINE_GRACE": procGrace.String(),
 		"MAIL_URL":               "file:" + filepath.Join(t.TempDir(), "mail"),
+	} {
+		env[k] = v
 	}
 	return testenv.StartProcess(t, env), testenv.StartProcess(t, env)
 }
@@ -77,8 +77,10 @@ func awaitClose(t *testing.T, ws *wsClient, within time.Duration) int {
 
 // A watcher on process A sees a member's device on process B connect, go
 // AWAY and leave.
-func TestProcessesWatcherSeesConnectAwayDisconnect(t *testing.T) {
-	a, b := startProcesses(t)
+func TestProcessesWatcherSeesConnectAwayDisconnect(t *testing.T) { testenv.EachRedis(t, processesWatcherSeesConnectAwayDisconnect) }
+
+func processesWatcherSeesConnectAwayDisconnect(t *testing.T, r testenv.RedisTarget) {
+	a, b := startProcesses(t, r)
 	na, nb := a.Node(), b.Node()
 	f := newOrg(t, na, "owner@example.com")
 	agent := inviteMember(t, f, na, nb, "agent@example.com")
@@ -103,9 +105,11 @@ func TestProcessesWatcherSeesConnectAwayDisconnect(t *testing.T) {
 
 // A session signed out on process A has its socket on process B closed
 // (4403) at once, whether another device ends it or it signs itself out.
-func TestProcessesSignOutOnAClosesSocketOnB(t *testing.T) {
+func TestProcessesSignOutOnAClosesSocketOnB(t *testing.T) { testenv.EachRedis(t, processesSignOutOnAClosesSocketOnB) }
+
+func processesSignOutOnAClosesSocketOnB(t *testing.T, r testenv.RedisTarget) {
 	const bound = time.Second
-	a, b := startProcesses(t)
+	a, b := startProcesses(t, r)
 	na, nb := a.Node(), b.Node()
 	owner, _ := signUp(t, na, "owner@example.com")
 
@@ -157,9 +161,11 @@ func TestProcessesSignOutOnAClosesSocketOnB(t *testing.T) {
 // When process B dies without a word (SIGKILL), its devices expire in
 // Redis and the watcher on A sees them OFFLINE within TTL + one sweep +
 // grace.
-func TestProcessesKilledNodeGoesOffline(t *testing.T) {
+func TestProcessesKilledNodeGoesOffline(t *testing.T) { testenv.EachRedis(t, processesKilledNodeGoesOffline) }
+
+func processesKilledNodeGoesOffline(t *testing.T, r testenv.RedisTarget) {
 	bound := procTTL + procSweep + procGrace + 2*time.Second
-	a, b := startProcesses(t)
+	a, b := startProcesses(t, r)
 	na, nb := a.Node(), b.Node()
 	f := newOrg(t, na, "owner@example.com")
 	agent := inviteMember(t, f, na, nb, "agent@example.com")

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rollcall/rollcall/internal/testenv"
 	"github.com/rollcall/rollcall/models"
 )
@@ -18,14 +20,52 @@ import (
 // back — even empty — the node registers its live sockets again and the
 // watcher receives the corrected state, with no restart.
 func TestRedisOutage(t *testing.T) {
-	redisURL, prefix, proxy, direct := testenv.RedisViaProxy(t)
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is needed")
+	t.Run("single", func(t *testing.T) {
+		redisURL, prefix, proxy, direct := testenv.RedisViaProxy(t)
+		if redisURL == "" {
+			t.Skip("TEST_REDIS_URL is needed")
+		}
+		redisOutage(t, outage{env: map[string]string{"REDIS_URL": redisURL}, prefix: prefix, direct: direct,
+			cut: proxy.Cut, restore: proxy.Restore})
+	})
+	// Every node of a Redis Cluster killed, then started again empty on
+	// the same ports (they keep their cluster configuration, as servers
+	// without persistence do).
+	t.Run("cluster", func(t *testing.T) {
+		c := testenv.StartRedisCluster(t, 3, 0)
+		redisOutage(t, outage{env: map[string]string{"REDIS_URL": c.URL, "REDIS_MODE": "cluster"},
+			prefix: testenv.NewRedisPrefix(), direct: c.Client, cut: c.KillAll, restore: c.RestartAll, restoresEmpty: true})
+	})
+}
+
+// outage is how a test takes Redis away and gives it back.
+type outage struct {
+	env          map[string]string
+	prefix       string
+	direct       redis.UniversalClient
+	cut, restore func()
+	// restoresEmpty: Redis comes back without its data by itself.
+	restoresEmpty bool
+}
+
+// dropPresence deletes the presence state under the test's prefix, as
+// Redis losing its data would.
+func (o outage) dropPresence(t *testing.T) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := testenv.DeleteMatching(ctx, o.direct, o.prefix+"presence:*"); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func redisOutage(t *testing.T, o outage) {
+	env := map[string]string{"PRESENCE_TTL": "3s"}
+	for k, v := range o.env {
+		env[k] = v
 	}
 	store := testenv.Stores(t)[0]
-	n := testenv.StartNode(t, store, testenv.NodeOptions{RedisPrefix: prefix, Env: map[string]string{
-		"REDIS_URL": redisURL, "PRESENCE_TTL": "3s",
-	}})
+	n := testenv.StartNode(t, store, testenv.NodeOptions{RedisPrefix: o.prefix, Env: env})
 	f := newOrg(t, n, "owner@example.com")
 	stays := n.AddMember(t, f.rootID, "stays@example.com", models.Grant{Role: models.RoleAgent})
 	leaves := n.AddMember(t, f.rootID, "leaves@example.com", models.Grant{Role: models.RoleAgent})
@@ -37,7 +77,7 @@ func TestRedisOutage(t *testing.T) {
 	gone := initWS(t, n, leaves)
 	expectPresence(t, watch, "leaves@example.com", "ONLINE", 1)
 
-	proxy.Cut()
+	o.cut()
 
 	// Queries and mutations that do not need presence keep working.
 	var me struct {
@@ -100,22 +140,11 @@ func TestRedisOutage(t *testing.T) {
 	gone.conn.Close()
 	initWS(t, n, comes)
 	time.Sleep(300 * time.Millisecond)
-	ctx := context.Background()
-	keys, err := direct.Keys(ctx, prefix+"*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	var dropped []string
-	for _, k := range keys {
-		if !strings.Contains(k, ":rl:") { // presence state only
-			dropped = append(dropped, k)
-		}
-	}
-	if len(dropped) > 0 {
-		direct.Del(ctx, dropped...)
+	if !o.restoresEmpty {
+		o.dropPresence(t)
 	}
 
-	proxy.Restore()
+	o.restore()
 
 	// Until the node has registered its sockets again, presence answers
 	// UNAVAILABLE, never a wrong OFFLINE for a person whose socket is open.
@@ -148,17 +177,7 @@ func TestRedisOutage(t *testing.T) {
 	// Redis loses its data again while the node is connected to it (a
 	// failover to an empty replica): no outage for the node to notice, and
 	// still no wrong OFFLINE.
-	keys, err = direct.Keys(ctx, prefix+"*").Result()
-	if err != nil {
-		t.Fatal(err)
-	}
-	dropped = dropped[:0]
-	for _, k := range keys {
-		if !strings.Contains(k, ":rl:") {
-			dropped = append(dropped, k)
-		}
-	}
-	direct.Del(ctx, dropped...)
+	o.dropPresence(t)
 	onlineOrUnavailable(t, stays)
 }
 

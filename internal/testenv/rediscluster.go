@@ -104,7 +104,7 @@ func (c *RedisCluster) start(n *clusterNode) error {
 		"--cluster-config-file", "nodes-"+p+".conf",
 		"--cluster-node-timeout", strconv.Itoa(int(clusterNodeTimeout.Milliseconds())),
 		"--cluster-require-full-coverage", "no",
-		"--save", "", "--appendonly", "no",
+		"--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0",
 		"--dir", c.dir, "--logfile", filepath.Join(c.dir, "redis-"+p+".log"))
 	n.cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	if err := n.cmd.Start(); err != nil {
@@ -232,12 +232,20 @@ func (c *RedisCluster) health(want int) string {
 		}
 		rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(n.port), DialerRetries: 1, MaxRetries: -1})
 		info, err := rdb.ClusterInfo(ctx).Result()
-		_ = rdb.Close()
+		defer rdb.Close()
 		if err != nil {
 			return fmt.Sprintf("node %d: %v", n.port, err)
 		}
 		if !strings.Contains(info, "cluster_state:ok") || !strings.Contains(info, "cluster_slots_ok:16384") {
 			return fmt.Sprintf("node %d: %s", n.port, firstLines(info, 3))
+		}
+		// A replica that never synchronized cannot take over its master.
+		repl, err := rdb.Info(ctx, "replication").Result()
+		if err != nil {
+			return fmt.Sprintf("node %d: %v", n.port, err)
+		}
+		if strings.Contains(repl, "role:slave") && !strings.Contains(repl, "master_link_status:up") {
+			return fmt.Sprintf("replica %d not synchronized with its master", n.port)
 		}
 		live++
 	}
@@ -324,4 +332,18 @@ func waitRedis(t testing.TB, addr string) {
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// Logs returns the last lines of every node's log, for a failing test.
+func (c *RedisCluster) Logs() string {
+	var b strings.Builder
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, n := range c.nodes {
+		p := strconv.Itoa(n.port)
+		data, _ := os.ReadFile(filepath.Join(c.dir, "redis-"+p+".log"))
+		lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+		fmt.Fprintf(&b, "--- redis %s\n%s\n", p, strings.Join(lines[max(0, len(lines)-15):], "\n"))
+	}
+	return b.String()
 }

@@ -101,7 +101,7 @@ func Redis(t testing.TB) (redisURL, prefix string) {
 		requireInCI(t, "TEST_REDIS_URL")
 		return "", ""
 	}
-	prefix = "rollcall-test:" + randomHex(6) + ":"
+	prefix = NewRedisPrefix()
 	opt, err := redis.ParseURL(redisURL)
 	if err != nil {
 		t.Fatalf("TEST_REDIS_URL: %v", err)

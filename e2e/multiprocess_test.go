@@ -77,7 +77,9 @@ func awaitClose(t *testing.T, ws *wsClient, within time.Duration) int {
 
 // A watcher on process A sees a member's device on process B connect, go
 // AWAY and leave.
-func TestProcessesWatcherSeesConnectAwayDisconnect(t *testing.T) { testenv.EachRedis(t, processesWatcherSeesConnectAwayDisconnect) }
+func TestProcessesWatcherSeesConnectAwayDisconnect(t *testing.T) {
+	testenv.EachRedis(t, processesWatcherSeesConnectAwayDisconnect)
+}
 
 func processesWatcherSeesConnectAwayDisconnect(t *testing.T, r testenv.RedisTarget) {
 	a, b := startProcesses(t, r)
@@ -105,7 +107,9 @@ func processesWatcherSeesConnectAwayDisconnect(t *testing.T, r testenv.RedisTarg
 
 // A session signed out on process A has its socket on process B closed
 // (4403) at once, whether another device ends it or it signs itself out.
-func TestProcessesSignOutOnAClosesSocketOnB(t *testing.T) { testenv.EachRedis(t, processesSignOutOnAClosesSocketOnB) }
+func TestProcessesSignOutOnAClosesSocketOnB(t *testing.T) {
+	testenv.EachRedis(t, processesSignOutOnAClosesSocketOnB)
+}
 
 func processesSignOutOnAClosesSocketOnB(t *testing.T, r testenv.RedisTarget) {
 	const bound = time.Second
@@ -161,7 +165,9 @@ func processesSignOutOnAClosesSocketOnB(t *testing.T, r testenv.RedisTarget) {
 // When process B dies without a word (SIGKILL), its devices expire in
 // Redis and the watcher on A sees them OFFLINE within TTL + one sweep +
 // grace.
-func TestProcessesKilledNodeGoesOffline(t *testing.T) { testenv.EachRedis(t, processesKilledNodeGoesOffline) }
+func TestProcessesKilledNodeGoesOffline(t *testing.T) {
+	testenv.EachRedis(t, processesKilledNodeGoesOffline)
+}
 
 func processesKilledNodeGoesOffline(t *testing.T, r testenv.RedisTarget) {
 	bound := procTTL + procSweep + procGrace + 2*time.Second

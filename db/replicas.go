@@ -73,7 +73,8 @@ type Replicas struct {
 	fullUntil time.Time
 
 	downUntil atomic.Int64 // unix nanoseconds: the replicas failed until then
-	lastWarn  atomic.Int64 // unix nanoseconds of the last warning
+	// Unix nanoseconds of the last warning of each kind.
+	replicaWarned, marksWarned atomic.Int64
 }
 
 type localMark struct {
@@ -188,7 +189,7 @@ func (r *Replicas) ReadFromReplica(ctx context.Context) bool {
 	defer cancel()
 	marked, err := r.shared.Marked(mctx, markKey(v.SessionID))
 	if err != nil {
-		r.warn(ctx, "read-your-writes mark unreadable; reading from the primary", err)
+		r.warn(ctx, &r.marksWarned, "read-your-writes mark unreadable; reading from the primary", err)
 		return false
 	}
 	return !marked
@@ -227,7 +228,7 @@ func (r *Replicas) wrote(ctx context.Context, sessions []int64) {
 		err := r.shared.Mark(mctx, markKey(id), r.window+r.refresh)
 		cancel()
 		if err != nil {
-			r.warn(ctx, "read-your-writes mark not shared; other nodes may read this session's writes from a replica until it replicates", err)
+			r.warn(ctx, &r.marksWarned, "read-your-writes mark not shared; other nodes may read this session's writes from a replica until it replicates", err)
 			r.mu.Lock()
 			if m, ok := r.local[id]; ok {
 				m.sharedAt = time.Time{} // try again on the next write
@@ -251,23 +252,25 @@ func (r *Replicas) pruneLocked(now time.Time) {
 // primary for replicaRetryAfter.
 func (r *Replicas) failed(ctx context.Context, err error) {
 	r.downUntil.Store(r.now().Add(replicaRetryAfter).UnixNano())
-	r.warn(ctx, "read replica failed; reading from the primary", err)
+	r.warn(ctx, &r.replicaWarned, "read replica failed; reading from the primary", err)
 }
 
-// warn logs at most once per warnEvery.
-func (r *Replicas) warn(ctx context.Context, msg string, err error) {
+// warn logs at most once per warnEvery for each kind (last).
+func (r *Replicas) warn(ctx context.Context, last *atomic.Int64, msg string, err error) {
 	now := r.now().UnixNano()
-	last := r.lastWarn.Load()
-	if now-last < int64(warnEvery) || !r.lastWarn.CompareAndSwap(last, now) {
+	prev := last.Load()
+	if now-prev < int64(warnEvery) || !last.CompareAndSwap(prev, now) {
 		return
 	}
 	r.log.WarnContext(ctx, msg, "err", err)
 }
 
 // replicaRead runs read on a replica when ctx may read from one, else on
-// the primary; a replica that cannot be reached is logged and read runs
-// again on the primary. read must not have written anything to its caller
-// before it returns an error (the CSV export opens its rows in read).
+// the primary. A replica that fails is logged and read runs again on the
+// primary: whatever the error, since a replica may also be behind on the
+// schema (a migration not replicated yet) where the primary is not. read
+// must not have written anything to its caller before it returns an error
+// (the CSV export opens its rows in read).
 func (s *Store) replicaRead(ctx context.Context, read func(db *gorm.DB) error) error {
 	r := s.replicas
 	if !r.ReadFromReplica(ctx) {
@@ -276,7 +279,7 @@ func (s *Store) replicaRead(ctx context.Context, read func(db *gorm.DB) error) e
 	// A new session, so that read may start several statements from it as
 	// from s.conn.
 	err := read(s.conn(ctx).Clauses(dbresolver.Use(replicaResolver)).Session(&gorm.Session{}))
-	if err == nil || ctx.Err() != nil || !isUnavailable(err) {
+	if err == nil || ctx.Err() != nil {
 		return err
 	}
 	r.failed(ctx, err)

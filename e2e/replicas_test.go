@@ -34,6 +34,8 @@ func TestReadReplicas(t *testing.T) {
 		"DATABASE_REPLICA_URLS": replica.URL, "DATABASE_READ_YOUR_WRITES": window.String()}}
 	a := testenv.StartNode(t, store, opt)
 	b := testenv.StartNode(t, store, opt)
+	// A node without Redis keeps its marks in its own memory.
+	alone := testenv.StartNode(t, store, testenv.NodeOptions{Env: opt.Env})
 
 	f := newOrg(t, a, "owner@example.com")
 	reader := a.AddMember(t, f.rootID, "reader@example.com", models.Grant{Role: models.RoleAdmin})
@@ -55,27 +57,6 @@ func TestReadReplicas(t *testing.T) {
 			}
 		}
 		return emails, ownerName
-	}
-	search := func(c *testenv.Client, s string) []string {
-		t.Helper()
-		var out struct {
-			Me struct {
-				Organizations []struct {
-					Members struct {
-						Edges []struct {
-							Node struct{ Email string } `json:"node"`
-						} `json:"edges"`
-					} `json:"members"`
-				} `json:"organizations"`
-			} `json:"me"`
-		}
-		c.MustDo(t, `query($s: String) { me { organizations { members(search: $s, first: 50) { edges { node { email } } } } } }`,
-			map[string]any{"s": s}, &out)
-		var emails []string
-		for _, e := range out.Me.Organizations[0].Members.Edges {
-			emails = append(emails, e.Node.Email)
-		}
-		return emails
 	}
 	export := func(n *testenv.Node, c *testenv.Client) []string {
 		t.Helper()
@@ -113,8 +94,11 @@ func TestReadReplicas(t *testing.T) {
 			t.Fatalf("directory read from the primary, not the stopped replica: %v", emails)
 		}
 	}
-	if got := search(readerB, "ghost"); len(got) != 0 {
+	if got := directorySearch(t, readerB, "ghost"); len(got) != 0 {
 		t.Fatalf("search read from the primary: %v", got)
+	}
+	if got := accountSearch(t, reader, f.rootID, "ghost"); len(got) != 0 {
+		t.Fatalf("account search read from the primary: %v", got)
 	}
 	for i := 0; i < 2; i++ { // the export's own audit record does not pin the next export to the primary
 		if got := export(a, reader); has(got, "ghost@example.com") || !has(got, "reader@example.com") {
@@ -122,7 +106,7 @@ func TestReadReplicas(t *testing.T) {
 		}
 	}
 	// The primary has it (the rest of the API reads there).
-	if emails := search(reader, ""); len(emails) == 0 {
+	if emails := directorySearch(t, reader, ""); len(emails) == 0 {
 		t.Fatal("empty directory")
 	}
 
@@ -136,8 +120,11 @@ func TestReadReplicas(t *testing.T) {
 			t.Fatalf("the writer's directory misses its own write: %q %v", name, emails)
 		}
 	}
-	if got := search(ownerB, "ghost"); !slices.Equal(got, []string{"ghost@example.com"}) {
+	if got := directorySearch(t, ownerB, "ghost"); !slices.Equal(got, []string{"ghost@example.com"}) {
 		t.Fatalf("the writer's search read the replica: %v", got)
+	}
+	if got := accountSearch(t, f.owner, f.rootID, "ghost"); !slices.Equal(got, []string{"ghost@example.com"}) {
+		t.Fatalf("the writer's account search read the replica: %v", got)
 	}
 	if got := export(b, ownerB); !has(got, "ghost@example.com") {
 		t.Fatalf("the writer's export read the replica: %v", got)
@@ -151,6 +138,13 @@ func TestReadReplicas(t *testing.T) {
 		if emails, name := directory(c); name == "Renamed" || has(emails, "ghost@example.com") {
 			t.Fatalf("after the window the writer still reads the primary: %q %v", name, emails)
 		}
+	}
+	// Without Redis, the node that took the write honours it.
+	readerAlone := alone.Client()
+	readerAlone.Token = reader.Token
+	readerAlone.MustDo(t, `mutation { updateProfile(input: {firstName: "Reader"}) { id } }`, nil, &upd)
+	if emails, name := directory(readerAlone); name != "Renamed" || !has(emails, "ghost@example.com") {
+		t.Fatalf("the writer's directory on a node without Redis misses its own write: %q %v", name, emails)
 	}
 	replica.CatchUp(t)
 	if emails, name := directory(reader); name != "Renamed" || !has(emails, "ghost@example.com") {
@@ -167,7 +161,7 @@ func TestReadReplicas(t *testing.T) {
 			t.Fatalf("with the replica down the directory did not read the primary: %v", emails)
 		}
 	}
-	if got := search(reader, "late"); !slices.Equal(got, []string{"late@example.com"}) {
+	if got := directorySearch(t, reader, "late"); !slices.Equal(got, []string{"late@example.com"}) {
 		t.Fatalf("with the replica down, search: %v", got)
 	}
 	if got := export(b, readerB); !has(got, "late@example.com") {

@@ -211,7 +211,12 @@ func (r *Replicas) wrote(ctx context.Context, sessions []int64) {
 		if !ok && len(r.local) >= maxLocalMarks {
 			r.pruneLocked(now)
 			if len(r.local) >= maxLocalMarks {
+				// Not kept here (this node reads the primary for
+				// everyone meanwhile), but still shared.
 				r.fullUntil = now.Add(r.window)
+				if r.shared != nil {
+					renew = append(renew, id)
+				}
 				continue
 			}
 		}
@@ -224,6 +229,8 @@ func (r *Replicas) wrote(ctx context.Context, sessions []int64) {
 	}
 	r.mu.Unlock()
 	for _, id := range renew {
+		// The write is done: the mark is set even if the request was just
+		// cancelled.
 		mctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), markTimeout)
 		err := r.shared.Mark(mctx, markKey(id), r.window+r.refresh)
 		cancel()
@@ -239,10 +246,11 @@ func (r *Replicas) wrote(ctx context.Context, sessions []int64) {
 	}
 }
 
-// pruneLocked drops the marks past their window (r.mu held).
+// pruneLocked drops the marks past their window (r.mu held); their shared
+// marks were set at least window before, longer ago than refresh.
 func (r *Replicas) pruneLocked(now time.Time) {
 	for id, m := range r.local {
-		if !now.Before(m.until) && now.Sub(m.sharedAt) >= r.refresh {
+		if !now.Before(m.until) {
 			delete(r.local, id)
 		}
 	}

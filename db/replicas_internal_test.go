@@ -119,13 +119,17 @@ func TestReplicasSharedMarks(t *testing.T) {
 // The marks in process are bounded: past maxLocalMarks every routed read
 // goes to the primary for a window; expired marks are pruned to make room.
 func TestReplicasLocalMarksBounded(t *testing.T) {
-	r, now := testReplicas(nil)
+	f := &fakeMarks{keys: map[string]time.Duration{}}
+	r, now := testReplicas(f)
 	for id := int64(1); id <= maxLocalMarks; id++ {
-		r.local[id] = localMark{until: now.Add(time.Second)}
+		r.local[id] = localMark{until: now.Add(time.Second), sharedAt: *now}
 	}
 	r.wrote(session(0), []int64{maxLocalMarks + 1})
 	if len(r.local) != maxLocalMarks || r.ReadFromReplica(session(maxLocalMarks+2)) {
 		t.Fatalf("full: %d marks, and a session that did not write must read the primary", len(r.local))
+	}
+	if f.sets != 1 {
+		t.Fatal("a mark not kept in process is still shared")
 	}
 	*now = now.Add(time.Second)
 	if !r.ReadFromReplica(session(maxLocalMarks + 2)) {

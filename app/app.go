@@ -149,6 +149,16 @@ func New(ctx context.Context, cfg *config.Config, opt Options) (*App, error) {
 		}})
 	}
 
+	if len(cfg.DatabaseReplicaURLs) > 0 {
+		ropt := db.ReplicaOptions{URLs: cfg.DatabaseReplicaURLs, ReadYourWrites: cfg.DatabaseReadYourWrites, Logger: log}
+		if a.Redis != nil {
+			ropt.Shared = redisMarks{rdb: a.Redis, prefix: opt.RedisPrefix}
+		}
+		if err := store.UseReplicas(ctx, ropt); err != nil {
+			return nil, err
+		}
+	}
+
 	sender, err := mailer.Open(cfg.MailURL, log)
 	if err != nil {
 		return nil, err

@@ -19,7 +19,15 @@ import (
 type Config struct {
 	HTTPAddr    string
 	DatabaseURL string
-	RedisURL    string
+	// DatabaseReplicaURLs are MySQL read replicas of DatabaseURL
+	// (DATABASE_REPLICA_URLS, comma-separated): the directory pages,
+	// searches and exports read from them.
+	DatabaseReplicaURLs []string
+	// DatabaseReadYourWrites is how long after a session wrote its routed
+	// reads stay on the primary, so that replica lag never hides a person's
+	// own change from them (DATABASE_READ_YOUR_WRITES, default 5s).
+	DatabaseReadYourWrites time.Duration
+	RedisURL               string
 	// RedisMode says what REDIS_URL names: one server ("single"), a Redis
 	// Cluster ("cluster": seed nodes, go-redis's cluster URL form) or a
 	// master found through Sentinel ("sentinel": sentinel addresses and
@@ -209,6 +217,12 @@ func Load(getenv func(string) string) (*Config, error) {
 		if u, err := url.Parse(c.DatabaseURL); err != nil || u.Host == "" || strings.Trim(u.Path, "/") == "" {
 			bad("DATABASE_URL", Redact(c.DatabaseURL), "mysql://USER:PASS@HOST:PORT/DB with a host and a database name")
 		}
+	}
+	c.DatabaseReplicaURLs = loadReplicaURLs(getenv("DATABASE_REPLICA_URLS"), c.DatabaseURL, bad)
+	if d, err := time.ParseDuration(env("DATABASE_READ_YOUR_WRITES", "5s")); err != nil || d < 100*time.Millisecond || d > time.Hour {
+		bad("DATABASE_READ_YOUR_WRITES", getenv("DATABASE_READ_YOUR_WRITES"), "a duration from 100ms to 1h such as 5s")
+	} else {
+		c.DatabaseReadYourWrites = d
 	}
 	switch c.RedisMode {
 	case RedisSingle, RedisCluster, RedisSentinel:
@@ -429,6 +443,46 @@ func Load(getenv func(string) string) (*Config, error) {
 	return c, nil
 }
 
+// maxReplicas bounds DATABASE_REPLICA_URLS.
+const maxReplicas = 16
+
+// loadReplicaURLs reads DATABASE_REPLICA_URLS: mysql:// URLs as
+// DATABASE_URL's, only beside a mysql:// DATABASE_URL.
+func loadReplicaURLs(raw, primary string, bad func(name, value, expected string)) []string {
+	raw = strings.TrimSpace(raw)
+	if raw == "" {
+		return nil
+	}
+	if !strings.HasPrefix(primary, "mysql://") {
+		bad("DATABASE_REPLICA_URLS", redactList(raw), "empty unless DATABASE_URL is mysql://: read replicas are MySQL replicas of a MySQL primary")
+		return nil
+	}
+	var urls []string
+	for _, v := range strings.Split(raw, ",") {
+		v = strings.TrimSpace(v)
+		u, err := url.Parse(v)
+		if err != nil || u.Scheme != "mysql" || u.Host == "" || strings.Trim(u.Path, "/") == "" {
+			bad("DATABASE_REPLICA_URLS", Redact(v), "comma-separated mysql://USER:PASS@HOST:PORT/DB URLs with a host and a database name")
+			return nil
+		}
+		urls = append(urls, v)
+	}
+	if len(urls) > maxReplicas {
+		bad("DATABASE_REPLICA_URLS", fmt.Sprintf("%d URLs", len(urls)), fmt.Sprintf("at most %d replicas", maxReplicas))
+		return nil
+	}
+	return urls
+}
+
+// redactList is redact for each of comma-separated URLs.
+func redactList(raw string) string {
+	parts := strings.Split(raw, ",")
+	for i, p := range parts {
+		parts[i] = Redact(strings.TrimSpace(p))
+	}
+	return strings.Join(parts, ",")
+}
+
 // isName reports a GraphQL name of at most 64 characters.
 func isName(s string) bool {
 	if len(s) == 0 || len(s) > 64 || s[0] >= '0' && s[0] <= '9' {
@@ -535,6 +589,13 @@ func parseBool(s string) (bool, error) {
 func Redact(raw string) string {
 	u, err := url.Parse(raw)
 	if err != nil {
+		// Unparsable, it may still carry credentials before an "@".
+		if at := strings.LastIndex(raw, "@"); at >= 0 {
+			if scheme, _, ok := strings.Cut(raw, "://"); ok {
+				return scheme + "://xxxxx" + raw[at:]
+			}
+			return "xxxxx" + raw[at:]
+		}
 		return raw
 	}
 	if u.User != nil {

@@ -354,3 +354,47 @@ func TestTracingRejects(t *testing.T) {
 		t.Fatal("oversized endpoint accepted")
 	}
 }
+
+func TestDatabaseReplicas(t *testing.T) {
+	c, err := Load(envOf(map[string]string{
+		"DATABASE_URL":              "mysql://app:pw@primary:3306/rollcall",
+		"DATABASE_REPLICA_URLS":     "mysql://app:pw@replica1:3306/rollcall, mysql://app:pw@replica2/rollcall",
+		"DATABASE_READ_YOUR_WRITES": "2s",
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(c.DatabaseReplicaURLs, []string{"mysql://app:pw@replica1:3306/rollcall", "mysql://app:pw@replica2/rollcall"}) ||
+		c.DatabaseReadYourWrites != 2*time.Second {
+		t.Fatalf("replicas %q, read-your-writes %s", c.DatabaseReplicaURLs, c.DatabaseReadYourWrites)
+	}
+	if c, err = Load(envOf(nil)); err != nil || c.DatabaseReplicaURLs != nil || c.DatabaseReadYourWrites != 5*time.Second {
+		t.Fatalf("defaults: %v %+v", err, c)
+	}
+
+	mysql := "mysql://app:pw@primary:3306/rollcall"
+	for name, env := range map[string]map[string]string{
+		"sqlite primary":    {"DATABASE_REPLICA_URLS": "mysql://app:s3cr3t@replica:3306/rollcall"},
+		"other scheme":      {"DATABASE_URL": mysql, "DATABASE_REPLICA_URLS": "postgres://app:s3cr3t@replica/rollcall"},
+		"no database":       {"DATABASE_URL": mysql, "DATABASE_REPLICA_URLS": "mysql://app:s3cr3t@replica:3306"},
+		"no host":           {"DATABASE_URL": mysql, "DATABASE_REPLICA_URLS": "mysql:///rollcall"},
+		"empty in the list": {"DATABASE_URL": mysql, "DATABASE_REPLICA_URLS": "mysql://app:s3cr3t@replica/rollcall,,"},
+		"unparsable":        {"DATABASE_URL": mysql, "DATABASE_REPLICA_URLS": "mysql://app:s3cr3t@replica:port/rollcall"},
+		"too many":          {"DATABASE_URL": mysql, "DATABASE_REPLICA_URLS": strings.Repeat("mysql://app:s3cr3t@replica/rollcall,", 17) + "mysql://r/x"},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := Load(envOf(env))
+			if err == nil || !strings.Contains(err.Error(), "DATABASE_REPLICA_URLS") {
+				t.Fatalf("want an error naming DATABASE_REPLICA_URLS, got %v", err)
+			}
+			if strings.Contains(err.Error(), "s3cr3t") {
+				t.Fatalf("the error shows a password: %v", err)
+			}
+		})
+	}
+	for _, v := range []string{"0s", "50ms", "2h", "soon"} {
+		if _, err := Load(envOf(map[string]string{"DATABASE_READ_YOUR_WRITES": v})); err == nil || !strings.Contains(err.Error(), "DATABASE_READ_YOUR_WRITES") {
+			t.Fatalf("DATABASE_READ_YOUR_WRITES=%s: want an error, got %v", v, err)
+		}
+	}
+}

@@ -45,6 +45,8 @@ type DB struct {
 	Dialect Dialect
 	// Now is the store's clock; tests may replace it.
 	Now func() time.Time
+	// replicas routes the directory reads to read replicas (nil: none).
+	replicas *Replicas
 }
 
 // Open connects to databaseURL (sqlite:PATH or mysql://USER:PASS@HOST:PORT/DB),
@@ -217,8 +219,13 @@ func (d *DB) migrate(ctx context.Context, log *slog.Logger) error {
 	return nil
 }
 
-// Close releases the pool.
-func (d *DB) Close() error { return d.sql.Close() }
+// Close releases the pools (the replicas' too).
+func (d *DB) Close() error {
+	if d.replicas != nil {
+		d.replicas.close()
+	}
+	return d.sql.Close()
+}
 
 // Use registers a GORM plugin (the tracing one) on the handle every store
 // method derives from; a nil plugin is ignored.
@@ -251,8 +258,15 @@ func (d *DB) conn(ctx context.Context) *gorm.DB { return d.gorm.WithContext(ctx)
 
 // tx runs fn in one transaction. Domain errors pass through untouched; store
 // errors are translated.
+// With read replicas, the sessions it wrote for are marked once it
+// committed (read-your-writes).
 func (d *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return translate(d.gorm.WithContext(ctx).Transaction(fn))
+	ctx, committed := d.withPendingMarks(ctx)
+	err := d.gorm.WithContext(ctx).Transaction(fn)
+	if err == nil {
+		committed()
+	}
+	return translate(err)
 }
 
 // forUpdate adds a row lock on MySQL (SQLite transactions are immediate and

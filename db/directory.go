@@ -198,7 +198,6 @@ func decodeMemberCursor(s, field string, f models.MemberOrderField, desc bool) (
 // backward page is read in the opposite order (see memberKeyset).
 func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.MemberQuery, p models.PageRequest) (models.Page[models.Edge[*models.Membership]], error) {
 	var page models.Page[models.Edge[*models.Membership]]
-	db := s.conn(ctx)
 	sc, acct, err := s.readScopeOfAccount(ctx, accountID)
 	if err != nil {
 		return page, translate(err)
@@ -211,14 +210,19 @@ func (s *Store) FindMembers(ctx context.Context, accountID int64, q models.Membe
 	if err != nil {
 		return page, err
 	}
-	page.Total = -1
-	if st.count != "" {
-		if err := db.Raw(st.count, st.countArgs...).Scan(&page.Total).Error; err != nil {
-			return page, translate(err)
-		}
-	}
+	// The scope above (who may see what) was read on the primary; the
+	// members themselves may come from a read replica.
 	var rows []*memberRow
-	if err := db.Raw(st.pageFor(page.Total), st.pageArgs...).Scan(&rows).Error; err != nil {
+	err = s.replicaRead(ctx, func(db *gorm.DB) error {
+		page.Total, rows = -1, nil
+		if st.count != "" {
+			if err := db.Raw(st.count, st.countArgs...).Scan(&page.Total).Error; err != nil {
+				return err
+			}
+		}
+		return db.Raw(st.pageFor(page.Total), st.pageArgs...).Scan(&rows).Error
+	})
+	if err != nil {
 		return page, translate(err)
 	}
 	rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)
@@ -514,8 +518,7 @@ func memberConditions(chain []int64, q models.MemberQuery) (string, []any, error
 // ASC member order.
 func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search string, p models.PageRequest) (models.Page[models.Edge[*models.DirectoryMember]], error) {
 	var page models.Page[models.Edge[*models.DirectoryMember]]
-	db := s.conn(ctx)
-	sc, err := s.loadScope(ctx, db, orgID)
+	sc, err := s.loadScope(ctx, s.conn(ctx), orgID)
 	if err != nil {
 		return page, translate(err)
 	}
@@ -526,7 +529,7 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 	if err != nil {
 		return page, err
 	}
-	base := func() *gorm.DB {
+	base := func(db *gorm.DB) *gorm.DB {
 		q := db.Model(&models.User{}).Joins("JOIN organization_members om ON om.user_id = users.id AND om.organization_id = ?", orgID)
 		if hide {
 			q = q.Where("om.suspended_at IS NULL")
@@ -539,10 +542,7 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 		}
 		return q
 	}
-	if err := base().Count(&page.Total).Error; err != nil {
-		return page, translate(err)
-	}
-	q := base()
+	var where []func(q *gorm.DB) *gorm.DB
 	for _, c := range []struct{ field, cursor, cmp string }{{"after", p.AfterKey, ">"}, {"before", p.BeforeKey, "<"}} {
 		if c.cursor == "" {
 			continue
@@ -551,7 +551,10 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 		if err != nil {
 			return page, err
 		}
-		q = q.Where("(users.email_lower, users.id) "+c.cmp+" (?, ?)", vals[0], id)
+		cmp := c.cmp
+		where = append(where, func(q *gorm.DB) *gorm.DB {
+			return q.Where("(users.email_lower, users.id) "+cmp+" (?, ?)", vals[0], id)
+		})
 	}
 	order := "users.email_lower" // unique: see memberOrder
 	if p.Backward {
@@ -561,7 +564,20 @@ func (s *Store) FindOrganizationMembers(ctx context.Context, orgID int64, search
 		models.User
 		KS *time.Time
 	}
-	if err := q.Select("users.*, om.suspended_at AS ks").Order(order).Limit(p.First + 1).Scan(&rows).Error; err != nil {
+	// The scope above was read on the primary; the directory itself may
+	// come from a read replica.
+	err = s.replicaRead(ctx, func(db *gorm.DB) error {
+		rows = nil
+		if err := base(db).Count(&page.Total).Error; err != nil {
+			return err
+		}
+		q := base(db)
+		for _, w := range where {
+			q = w(q)
+		}
+		return q.Select("users.*, om.suspended_at AS ks").Order(order).Limit(p.First + 1).Scan(&rows).Error
+	})
+	if err != nil {
 		return page, translate(err)
 	}
 	rows, page.HasPrevious, page.HasNext = models.Cut(p, rows)

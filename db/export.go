@@ -30,7 +30,10 @@ var MembersCSVHeader = []string{"email", "first_name", "last_name", "display_nam
 func (s *Store) ExportMembers(ctx context.Context, accountID int64, write func(row []string) error) error {
 	var sc *scope
 	var acct *models.Account
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	// The audit record is not something the export shows: it does not pin
+	// the session's reads to the primary (the rows may come from a read
+	// replica, the scope above them is read on the primary).
+	err := s.tx(withoutWriteMark(ctx), func(tx *gorm.DB) error {
 		var err error
 		if sc, acct, err = s.scopeOfAccount(ctx, tx, accountID); err != nil {
 			return err
@@ -58,7 +61,6 @@ func (s *Store) ExportMembers(ctx context.Context, accountID int64, write func(r
 // exportMemberRows writes the account's effective members (FindMembers'
 // conditions) in the email order of the members list.
 func (s *Store) exportMemberRows(ctx context.Context, sc *scope, acct *models.Account, write func(row []string) error) error {
-	q := s.conn(ctx)
 	// Owners and admins export the suspended too (status SUSPENDED).
 	where, args, err := memberConditions(sc.chain(acct.ID), models.MemberQuery{HideSuspended: !models.CanSeeSuspended(sc.viewerAccess(acct.ID))})
 	if err != nil {
@@ -72,9 +74,13 @@ func (s *Store) exportMemberRows(ctx context.Context, sc *scope, acct *models.Ac
 	// (MariaDB 10.11, 128 MiB; docs/benchmarks.md). The sort is bounded by
 	// sort_buffer_size and spills to disk. email_lower is unique, so it
 	// alone is the members list's (email_lower, id) order.
-	rows, err := q.Raw("SELECT m.account_id, m.role, m.permissions, m.products, m.created_at,"+
-		" u.email, u.first_name, u.last_name, u.display_name, u.last_active_at, oms.suspended_at IS NOT NULL"+
-		" FROM memberships m JOIN users u ON u.id = m.user_id"+suspensionJoin+" WHERE "+where+" ORDER BY u.email_lower", args...).Rows()
+	var rows *sql.Rows
+	err = s.replicaRead(ctx, func(q *gorm.DB) (err error) {
+		rows, err = q.Raw("SELECT m.account_id, m.role, m.permissions, m.products, m.created_at,"+
+			" u.email, u.first_name, u.last_name, u.display_name, u.last_active_at, oms.suspended_at IS NOT NULL"+
+			" FROM memberships m JOIN users u ON u.id = m.user_id"+suspensionJoin+" WHERE "+where+" ORDER BY u.email_lower", args...).Rows()
+		return err
+	})
 	if err != nil {
 		return translate(err)
 	}
@@ -117,11 +123,15 @@ func (s *Store) exportMemberRows(ctx context.Context, sc *scope, acct *models.Ac
 // newest first, as FindInvitations lists them.
 func (s *Store) exportInvitationRows(ctx context.Context, sc *scope, acct *models.Account, write func(row []string) error) error {
 	now := s.Now()
-	rows, err := s.conn(ctx).Model(&models.Invitation{}).
-		Select("email, first_name, last_name, role, permissions, products, status, expires_at, created_at").
-		Where("organization_id = ? AND id IN (SELECT invitation_id FROM invitation_accounts WHERE account_id = ?) AND status = ?",
-			sc.org.ID, acct.ID, models.InvitationPending).
-		Order("id DESC").Rows()
+	var rows *sql.Rows
+	err := s.replicaRead(ctx, func(q *gorm.DB) (err error) {
+		rows, err = q.Model(&models.Invitation{}).
+			Select("email, first_name, last_name, role, permissions, products, status, expires_at, created_at").
+			Where("organization_id = ? AND id IN (SELECT invitation_id FROM invitation_accounts WHERE account_id = ?) AND status = ?",
+				sc.org.ID, acct.ID, models.InvitationPending).
+			Order("id DESC").Rows()
+		return err
+	})
 	if err != nil {
 		return translate(err)
 	}

@@ -251,7 +251,9 @@ func (s *Store) authenticate(ctx context.Context, hash, ip string) (e cachedSess
 		if ip != "" {
 			upd["ip_address"] = ip
 		}
-		if err := s.conn(ctx).Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Updates(upd).Error; err != nil {
+		// Last-seen is bookkeeping no directory read shows: it does not
+		// pin the session's reads to the primary.
+		if err := s.conn(withoutWriteMark(ctx)).Model(&models.Session{}).Where("id = ? AND revoked_at IS NULL", sess.ID).Updates(upd).Error; err != nil {
 			s.opt.Logger.WarnContext(ctx, "session last-seen update failed", "err", err)
 		} else {
 			sess.LastSeenAt, sess.IdleExpiresAt = now, now.Add(s.opt.SessionIdleTimeout)

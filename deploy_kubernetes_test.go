@@ -20,6 +20,7 @@ import (
 	"github.com/rollcall/rollcall/config"
 	"github.com/rollcall/rollcall/deploy/kubeschema"
 	"github.com/rollcall/rollcall/graph"
+	"github.com/rollcall/rollcall/graph/wstransport"
 )
 
 // The Kubernetes manifests under deploy/ cannot be applied here (no
@@ -154,6 +155,7 @@ func TestKubernetesManifestsValidate(t *testing.T) {
 	// manifest fails.
 	for _, c := range []struct{ name, file, old, new string }{
 		{"unknown field", "deployment.yaml", "readinessProbe:", "readinesProbe:"},
+		{"unknown field at the top", "pdb.yaml", "\nspec:", "\nspecs:"},
 		{"unknown field at the top of a spec", "service.yaml", "type: ClusterIP", "type: ClusterIP\n  stickiness: true"},
 		{"wrong type", "deployment.yaml", "containerPort: 8080", `containerPort: "8080"`},
 		{"wrong type in a number", "hpa.yaml", "averageUtilization: 70", "averageUtilization: seventy"},
@@ -653,6 +655,9 @@ func TestKubernetesManifestsKeepTheirPromises(t *testing.T) {
 		}
 	}
 	ws := graph.NewWebsocket(nil, slog.New(slog.DiscardHandler))
+	if ws.PingInterval == 0 { // the transport's defaults apply
+		ws.PingInterval, ws.PongTimeout = wstransport.DefaultPingInterval, 2*wstransport.DefaultPingInterval
+	}
 	for _, a := range []string{"nginx.ingress.kubernetes.io/proxy-read-timeout", "nginx.ingress.kubernetes.io/proxy-send-timeout"} {
 		s, err := strconv.Atoi(ing.Metadata.Annotations[a])
 		if err != nil || time.Duration(s)*time.Second <= ws.PongTimeout || time.Duration(s)*time.Second <= ws.PingInterval {

@@ -17,9 +17,29 @@ import (
 func TestRedisClusterFailover(t *testing.T) {
 	c := testenv.StartRedisCluster(t, 3, 1)
 	prefix := testenv.NewRedisPrefix()
-	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{RedisPrefix: prefix, Env: map[string]string{
-		"REDIS_URL": c.URL, "REDIS_MODE": "cluster", "PRESENCE_TTL": "3s",
-	}})
+	redisFailover(t, map[string]string{"REDIS_URL": c.URL, "REDIS_MODE": "cluster", "REDIS_PREFIX": prefix}, func(uid int64) string {
+		// The person's keys and channel carry the hash tag of their shard
+		// (16 shards by default).
+		return c.KillMasterOf(prefix + "presence:{" + strconv.FormatInt(uid%16, 10) + "}")
+	})
+}
+
+// The same with the master Sentinel names: Sentinel promotes the replica
+// and the node follows it.
+func TestRedisSentinelFailover(t *testing.T) {
+	s := testenv.StartRedisSentinel(t)
+	redisFailover(t, map[string]string{"REDIS_URL": s.URL, "REDIS_MODE": "sentinel", "REDIS_PREFIX": testenv.NewRedisPrefix()}, func(int64) string {
+		s.KillMaster()
+		return "the master " + s.MasterName
+	})
+}
+
+// redisFailover watches a person's presence on a node, kills the Redis
+// master that holds it (kill says which it killed), and expects presence to
+// come back by itself.
+func redisFailover(t *testing.T, env map[string]string, kill func(uid int64) string) {
+	env["PRESENCE_TTL"] = "3s"
+	n := testenv.StartNode(t, testenv.Stores(t)[0], testenv.NodeOptions{RedisPrefix: env["REDIS_PREFIX"], Env: env})
 	f := newOrg(t, n, "owner@example.com")
 	agent := n.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
 	watch := watchPresence(t, n, f.owner, f.rootID)
@@ -31,10 +51,9 @@ func TestRedisClusterFailover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	// The agent's keys and channel carry the hash tag of their shard (16
-	// shards by default).
-	killed := c.KillMasterOf(prefix + "presence:{" + strconv.FormatInt(uid%16, 10) + "}")
+	killed := kill(uid)
 	start := time.Now()
+
 	// The socket's own setPresence fails (UNAVAILABLE) until the replica
 	// is promoted, then works; the watcher sees it.
 	for i := 0; ; i++ {
@@ -44,12 +63,12 @@ func TestRedisClusterFailover(t *testing.T) {
 		}
 		// setPresence is rate limited: retry at its pace.
 		if !strings.Contains(got, "UNAVAILABLE") && !strings.Contains(got, "RATE_LIMITED") || time.Since(start) > 30*time.Second {
-			t.Fatalf("setPresence after the master %s was killed: %s", killed, got)
+			t.Fatalf("setPresence after %s was killed: %s", killed, got)
 		}
 		time.Sleep(time.Second)
 	}
 	expectPresence(t, watch, "agent@example.com", "AWAY", 1)
-	t.Logf("presence events flow again %v after the master %s was killed", time.Since(start), killed)
+	t.Logf("presence events flow again %v after %s was killed", time.Since(start), killed)
 	if p := presenceOf(t, agent); p.Status != "AWAY" || p.ConnectedDevices != 1 {
 		t.Fatalf("the agent after the failover: %+v", p)
 	}

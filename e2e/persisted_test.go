@@ -199,16 +199,18 @@ func TestPersistedQueriesOff(t *testing.T) {
 }
 
 // A hash registered on node A is served by node B, through Redis.
+// On a cluster, the script that evicts documents keeps to one slot.
 func TestPersistedQueriesSharedThroughRedis(t *testing.T) {
-	// The proxy is not used: RedisViaProxy also gives a direct client.
-	redisURL, prefix, _, rdb := testenv.RedisViaProxy(t)
-	if redisURL == "" {
-		t.Skip("TEST_REDIS_URL is needed")
-	}
+	testenv.EachRedis(t, persistedQueriesSharedThroughRedis)
+}
+
+func persistedQueriesSharedThroughRedis(t *testing.T, r testenv.RedisTarget) {
+	prefix, rdb := r.Prefix, r.Client(t)
 	store := testenv.Stores(t)[0]
-	env := map[string]string{"PERSISTED_QUERIES_TTL": "1h", "PERSISTED_QUERIES_MAX_ENTRIES": "5"}
-	a := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix, Env: env})
-	b := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, RedisPrefix: prefix, Env: env})
+	env := r.Env()
+	env["PERSISTED_QUERIES_TTL"], env["PERSISTED_QUERIES_MAX_ENTRIES"] = "1h", "5"
+	a := testenv.StartNode(t, store, testenv.NodeOptions{RedisPrefix: prefix, Env: env})
+	b := testenv.StartNode(t, store, testenv.NodeOptions{RedisPrefix: prefix, Env: env})
 	hash := graph.HashDocument(pqCatalogue)
 	pqWantCode(t, "B before", postPQ(t, b, "", hash, nil), "PERSISTED_QUERY_NOT_FOUND")
 	pqWantData(t, "A registers", postPQ(t, a, pqCatalogue, hash, nil))
@@ -226,7 +228,7 @@ func TestPersistedQueriesSharedThroughRedis(t *testing.T) {
 		d := "query Many" + strconv.Itoa(i) + " { products { key } }"
 		pqWantData(t, "register "+d, postPQ(t, a, d, graph.HashDocument(d), nil))
 	}
-	if n := len(rdb.Keys(ctx, prefix+"pq:{pq}doc:*").Val()); n != 5 {
+	if n := len(testenv.NodeOf(t, rdb, prefix+"pq:{pq}index").Keys(ctx, prefix+"pq:{pq}doc:*").Val()); n != 5 {
 		t.Errorf("%d documents in Redis, want PERSISTED_QUERIES_MAX_ENTRIES=5", n)
 	}
 	if n := rdb.ZCard(ctx, prefix+"pq:{pq}index").Val(); n != 5 {

@@ -13,7 +13,8 @@ import (
 )
 
 // limiters returns the in-process limiter and, when TEST_REDIS_URL is set,
-// the Redis one, so both are held to the same behaviour.
+// the Redis one on one server and on a Redis Cluster, so all are held to
+// the same behaviour.
 func limiters(t *testing.T) map[string]models.RateLimiter {
 	out := map[string]models.RateLimiter{"Memory": ratelimit.NewMemory()}
 	if u, prefix := testenv.Redis(t); u != "" {
@@ -24,6 +25,8 @@ func limiters(t *testing.T) map[string]models.RateLimiter {
 		rdb := redis.NewClient(opt)
 		t.Cleanup(func() { _ = rdb.Close() })
 		out["Redis"] = ratelimit.NewRedis(rdb, prefix)
+		c := testenv.StartRedisCluster(t, 3, 0)
+		out["RedisCluster"] = ratelimit.NewRedis(c.Client, prefix)
 	}
 	return out
 }

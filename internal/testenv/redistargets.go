@@ -3,6 +3,8 @@ package testenv
 import (
 	"testing"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/rollcall/rollcall/config"
 )
 
@@ -19,6 +21,37 @@ type RedisTarget struct {
 // Env is the target's REDIS_URL, REDIS_MODE and REDIS_PREFIX.
 func (r RedisTarget) Env() map[string]string {
 	return map[string]string{"REDIS_URL": r.URL, "REDIS_MODE": r.Mode, "REDIS_PREFIX": r.Prefix}
+}
+
+// Client is a client of the target for the test's own checks, closed when
+// the test ends.
+func (r RedisTarget) Client(t testing.TB) redis.UniversalClient {
+	t.Helper()
+	if r.Cluster != nil {
+		return r.Cluster.Client
+	}
+	opt, err := redis.ParseURL(r.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	t.Cleanup(func() { _ = rdb.Close() })
+	return rdb
+}
+
+// NodeOf is the server that holds key: the master of its slot on a
+// cluster, for commands that read one node (KEYS, SCAN).
+func NodeOf(t testing.TB, rdb redis.UniversalClient, key string) redis.Cmdable {
+	t.Helper()
+	cc, ok := rdb.(*redis.ClusterClient)
+	if !ok {
+		return rdb
+	}
+	m, err := cc.MasterForKey(t.Context(), key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return m
 }
 
 // EachRedis runs fn as a subtest on one Redis server (TEST_REDIS_URL) and

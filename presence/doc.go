@@ -73,9 +73,10 @@
 // shard a due-set ZSET userID→next deadline (…:due: earliest expiry, end of
 // grace, or a device turning idle) and a HASH userID→status of the users
 // who are not OFFLINE (…:live, for the members filter). Presence events and
-// session changes (s|…) go to one channel per user (<prefix>ev:<uid>);
-// kicks and access changes (a:…) to <prefix>kick. See lua.go for the
-// scripts. A heartbeat is one script per connection.
+// session changes (s|…) go to one channel per user (<prefix>{<shard>}:ev:<uid>,
+// in the slot of the user's keys), over sharded pub/sub on a Redis Cluster
+// (ShardedPubSub; see fanout.go); kicks and access changes (a:…) to
+// <prefix>kick, on plain pub/sub. See lua.go for the scripts. A heartbeat is one script per connection.
 //
 // Every node sweeps: each SweepInterval it reads the due users of all shards
 // in one pipeline and runs the idempotent sweep script for them in another;

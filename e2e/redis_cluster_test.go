@@ -24,6 +24,17 @@ func TestRedisClusterFailover(t *testing.T) {
 	})
 }
 
+// A planned switch (CLUSTER FAILOVER): the old master stays up as a
+// replica and drops the node's sharded subscriptions of its slots
+// (SUNSUBSCRIBE); the node subscribes again where the slots now live.
+func TestRedisClusterPlannedFailover(t *testing.T) {
+	c := testenv.StartRedisCluster(t, 3, 1)
+	prefix := testenv.NewRedisPrefix()
+	redisFailover(t, map[string]string{"REDIS_URL": c.URL, "REDIS_MODE": "cluster", "REDIS_PREFIX": prefix}, func(uid int64) string {
+		return c.FailoverShardOf(prefix + "presence:{" + strconv.FormatInt(uid%16, 10) + "}")
+	})
+}
+
 // The same with the master Sentinel names: Sentinel promotes the replica
 // and the node follows it.
 func TestRedisSentinelFailover(t *testing.T) {

@@ -225,12 +225,42 @@ func (r *Redis) reopenShard(ctx context.Context, shard int, old *shardSub) error
 	}
 	chans := old.chans
 	r.closeShardSub(shard)
+	for c := range chans {
+		r.awaitSlotMaster(ctx, c)
+		break
+	}
 	s := r.openShardSub(ctx, shard, chans)
 	list := make([]string, 0, len(chans))
 	for c := range chans {
 		list = append(list, c)
 	}
 	return s.ps.SSubscribe(ctx, list...)
+}
+
+// awaitSlotMaster waits (at most 5 s) until the cluster client's view of the
+// topology names, for channel's slot, a node that is a master. The server
+// drops sharded subscriptions when its slots move (a planned failover, a
+// resharding) before the client has read the new topology: subscribing at
+// once would land on the old master, now a replica, which no longer
+// receives the shard's messages. Not a cluster: nothing to wait for.
+func (r *Redis) awaitSlotMaster(ctx context.Context, channel string) {
+	cc, ok := r.rdb.(*redis.ClusterClient)
+	if !ok {
+		return
+	}
+	for i := 0; i < 50 && ctx.Err() == nil; i++ {
+		if m, err := cc.MasterForKey(ctx, channel); err == nil {
+			if role, err := m.Do(ctx, "ROLE").Slice(); err == nil && len(role) > 0 && role[0] == "master" {
+				return
+			}
+		}
+		cc.ReloadState(ctx)
+		select {
+		case <-ctx.Done():
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	r.opts.Logger.Warn("presence: no master found for a shard after 5 s; subscribing where the topology says", "channel", channel)
 }
 
 // release counts a subscription's confirmation for its oldest waiter, and

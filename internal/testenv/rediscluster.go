@@ -201,6 +201,53 @@ func (c *RedisCluster) KillMasterOf(key string) string {
 	return ""
 }
 
+// FailoverShardOf promotes a replica of the master serving key's slot with
+// CLUSTER FAILOVER (a planned switch: the old master becomes its replica)
+// and waits until the replica serves the slot; it returns the old
+// master's address.
+func (c *RedisCluster) FailoverShardOf(key string) string {
+	c.t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	slot, err := c.Client.ClusterKeySlot(ctx, key).Result()
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	// The replica may not be known to every node yet (gossip).
+	var master, replica string
+	for replica == "" {
+		slots, err := c.Client.ClusterSlots(ctx).Result()
+		if err != nil {
+			c.t.Fatal(err)
+		}
+		for _, s := range slots {
+			if int64(s.Start) <= slot && slot <= int64(s.End) && len(s.Nodes) > 1 {
+				master, replica = s.Nodes[0].Addr, s.Nodes[1].Addr
+			}
+		}
+		if replica == "" {
+			if ctx.Err() != nil {
+				c.t.Fatalf("slot %d has no replica", slot)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	r := redis.NewClient(&redis.Options{Addr: replica})
+	defer r.Close()
+	if err := r.ClusterFailover(ctx).Err(); err != nil {
+		c.t.Fatalf("CLUSTER FAILOVER on %s: %v", replica, err)
+	}
+	for {
+		if strings.Contains(r.Info(ctx, "replication").Val(), "role:master") {
+			return master
+		}
+		if ctx.Err() != nil {
+			c.t.Fatalf("%s not promoted: %v", replica, ctx.Err())
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
 // WaitHealthy waits until want live nodes agree the cluster is ok, every
 // slot served.
 func (c *RedisCluster) WaitHealthy(want int) {

@@ -69,8 +69,8 @@ type scaleRow struct {
 	changesPerSec, shardSub float64
 }
 
-// summarize reduces the runs to rows, ratios against the first run (the
-// smallest node count, measured in the same invocation).
+// summarize reduces the runs to rows, ratios against the run with the
+// fewest nodes (the first of them), measured in the same invocation.
 func summarize(runs []scaleRun) []scaleRow {
 	rows := make([]scaleRow, 0, len(runs))
 	for _, r := range runs {
@@ -110,14 +110,17 @@ func summarize(runs []scaleRun) []scaleRow {
 		}
 		row.busPublish = r.bus["cluster_stats_messages_publish_sent"] + r.bus["cluster_stats_messages_publish_received"]
 		row.busShard = r.bus["cluster_stats_messages_publishshard_sent"] + r.bus["cluster_stats_messages_publishshard_received"]
-		if len(rows) > 0 {
-			base := rows[0]
-			row.cpuRatio = over(row.meanUs, base.meanUs)
-			row.bytesRatio = over(row.bytesPerNodeSec, base.bytesPerNodeSec)
-		} else {
-			row.cpuRatio, row.bytesRatio = 1, 1
-		}
 		rows = append(rows, row)
+	}
+	base := 0
+	for i, r := range rows {
+		if r.nodes < rows[base].nodes {
+			base = i
+		}
+	}
+	for i := range rows {
+		rows[i].cpuRatio = over(rows[i].meanUs, rows[base].meanUs)
+		rows[i].bytesRatio = over(rows[i].bytesPerNodeSec, rows[base].bytesPerNodeSec)
 	}
 	return rows
 }
@@ -514,6 +517,7 @@ type probeResult struct {
 	took        time.Duration
 	bus         map[string]int64
 	redisCPU    time.Duration
+	haveCPU     bool // the tool started the masters and reads their CPU
 }
 
 func (p probeResult) busMessages() int64 {
@@ -531,8 +535,8 @@ func (p probeResult) busPerMessage() float64 {
 func (p probeResult) String() string {
 	s := fmt.Sprintf("%s ×%d (%d B payload, no subscriber): %d cluster bus messages (%.2f per event)",
 		p.command, p.count, p.size, p.busMessages(), p.busPerMessage())
-	if p.redisCPU > 0 {
-		s += fmt.Sprintf(", masters' CPU %.1f µs per event", over(float64(p.redisCPU.Microseconds()), float64(p.count)))
+	if p.haveCPU {
+		s += fmt.Sprintf(", masters' CPU %d ms (%.1f µs per event; /proc counts 10 ms ticks)", p.redisCPU.Milliseconds(), over(float64(p.redisCPU.Microseconds()), float64(p.count)))
 	}
 	return s
 }
@@ -540,7 +544,7 @@ func (p probeResult) String() string {
 // probe publishes count messages of size bytes on user-like channels of
 // the run's prefix, pipelined, and reads what the bus carried.
 func (sc *scaleCluster) probe(ctx context.Context, prefix string, sharded bool, count, size int) (probeResult, error) {
-	pr := probeResult{command: "PUBLISH", count: count, size: size}
+	pr := probeResult{command: "PUBLISH", count: count, size: size, haveCPU: len(sc.pids) > 0}
 	if sharded {
 		pr.command = "SPUBLISH"
 	}

@@ -98,6 +98,10 @@ func TestSummarize(t *testing.T) {
 	if r1.busPublish != 10 || r1.busShard != 1 {
 		t.Errorf("bus publish %d, publishshard %d; want 10, 1", r1.busPublish, r1.busShard)
 	}
+	// Measured largest first, the ratios are still against 1 node.
+	rev := summarize([]scaleRun{runs[1], runs[0]})
+	near("reversed: 2 nodes CPU ratio", rev[0].cpuRatio, 1.225)
+	near("reversed: 1 node CPU ratio", rev[1].cpuRatio, 1)
 	// A node that received nothing counts 0, not a division by zero.
 	idle := summarize([]scaleRun{{nodes: 1, window: time.Second, per: []scaleNodeFigures{{cpu: time.Second}}}})
 	near("idle node", idle[0].meanUs, 0)

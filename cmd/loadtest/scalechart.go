@@ -8,7 +8,7 @@ import (
 
 // scaleChart draws the scale scenario's result as an SVG: against the node
 // count, each node's CPU per delivery and the mean node's pub/sub bytes
-// read per second, both as a multiple of the 1-node run (the first row),
+// read per second, both as a multiple of the run with the fewest nodes,
 // with a line at 1× — flat is what sharded pub/sub promises. Each point is
 // labelled with its absolute figure. Written by hand: one small picture
 // needs no plotting library.
@@ -17,10 +17,18 @@ func scaleChart(rows []scaleRow, group int) string {
 		w, h                   = 760.0, 440.0
 		left, top, right, bott = 70.0, 56.0, 560.0, 380.0
 	)
+	// The base of the ratios: the run with the fewest nodes.
+	baseUs, baseNodes := 0.0, 1
+	for _, r := range rows {
+		if r.cpuRatio == 1 {
+			baseUs, baseNodes = r.meanUs, r.nodes
+			break
+		}
+	}
 	yMax := 1.5
 	for _, r := range rows {
 		for _, us := range r.usPerDelivery {
-			yMax = max(yMax, over(us, rows[0].meanUs)*1.1)
+			yMax = max(yMax, over(us, baseUs)*1.1)
 		}
 		yMax = max(yMax, r.bytesRatio*1.1)
 	}
@@ -39,7 +47,7 @@ func scaleChart(rows []scaleRow, group int) string {
 	p(`<text x="%.0f" y="24" text-anchor="middle" font-size="15" font-weight="bold">%s</text>`+"\n", w/2,
 		html.EscapeString("Scale-out on a 3-master Redis Cluster: cost per node as nodes are added"))
 	p(`<text x="%.0f" y="42" text-anchor="middle" fill="#555555">%s</text>`+"\n", w/2,
-		html.EscapeString(fmt.Sprintf("same load per node (changes to %d watchers each); multiple of the 1-node figure", group)))
+		html.EscapeString(fmt.Sprintf("same load per node (changes to %d watchers each); multiple of the %d-node figure", group, baseNodes)))
 	// Grid and y ticks every 0.25×.
 	for v := 0.0; v <= yMax+1e-9; v += 0.25 {
 		p(`<line x1="%.0f" y1="%.1f" x2="%.0f" y2="%.1f" stroke="#e5e5e5"/>`+"\n", left, y(v), right, y(v))
@@ -52,7 +60,7 @@ func scaleChart(rows []scaleRow, group int) string {
 		p(`<text x="%.1f" y="%.0f" text-anchor="middle">%d</text>`+"\n", x(i), bott+18, r.nodes)
 	}
 	p(`<text x="%.0f" y="%.0f" text-anchor="middle">server nodes (each with its own sockets and organizations)</text>`+"\n", (left+right)/2, bott+40)
-	p(`<text transform="translate(18 %.0f) rotate(-90)" text-anchor="middle">multiple of the 1-node figure</text>`+"\n", (top+bott)/2)
+	p(`<text transform="translate(18 %.0f) rotate(-90)" text-anchor="middle">multiple of the %d-node figure</text>`+"\n", (top+bott)/2, baseNodes)
 
 	const cpuColor, bytesColor = "#1f77b4", "#d62728"
 	var cpuLine, bytesLine []string
@@ -65,7 +73,7 @@ func scaleChart(rows []scaleRow, group int) string {
 	for i, r := range rows {
 		// Each node's own figure, beside the mean.
 		for _, us := range r.usPerDelivery {
-			p(`<circle cx="%.1f" cy="%.1f" r="3" fill="none" stroke="%s"><title>%.1f µs</title></circle>`+"\n", x(i)-8, y(over(us, rows[0].meanUs)), cpuColor, us)
+			p(`<circle cx="%.1f" cy="%.1f" r="3" fill="none" stroke="%s"><title>%.1f µs</title></circle>`+"\n", x(i)-8, y(over(us, baseUs)), cpuColor, us)
 		}
 		p(`<circle cx="%.1f" cy="%.1f" r="5" fill="%s"/>`+"\n", x(i), y(r.cpuRatio), cpuColor)
 		p(`<text x="%.1f" y="%.1f" fill="%s">%.1f µs</text>`+"\n", x(i)+8, y(r.cpuRatio)-8, cpuColor, r.meanUs)

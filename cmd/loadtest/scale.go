@@ -322,12 +322,18 @@ func runScale(ctx context.Context, e *env) error {
 	}
 	rows := summarize(runs)
 	printScale(e.out, e, runs, rows)
-	if last := runs[len(runs)-1]; len(last.per) > 0 {
+	largest := runs[0]
+	for _, r := range runs {
+		if r.nodes > largest.nodes {
+			largest = r
+		}
+	}
+	if len(largest.per) > 0 {
 		// The largest run's events again, straight from the tool with no
 		// subscriber, once as PUBLISH and once as SPUBLISH: what the cluster
 		// does with each (the servers only SPUBLISH on a cluster).
 		var msgs, bytes float64
-		for _, f := range last.per {
+		for _, f := range largest.per {
 			msgs, bytes = msgs+f.msgs, bytes+f.bytes
 		}
 		count, size := int(msgs), int(over(bytes, msgs))

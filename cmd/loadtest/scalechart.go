@@ -14,7 +14,7 @@ import (
 // needs no plotting library.
 func scaleChart(rows []scaleRow, group int) string {
 	const (
-		w, h                   = 760.0, 440.0
+		w, h                   = 850.0, 440.0
 		left, top, right, bott = 70.0, 56.0, 560.0, 380.0
 	)
 	// The base of the ratios: the run with the fewest nodes.
@@ -75,10 +75,16 @@ func scaleChart(rows []scaleRow, group int) string {
 		for _, us := range r.usPerDelivery {
 			p(`<circle cx="%.1f" cy="%.1f" r="3" fill="none" stroke="%s"><title>%.1f µs</title></circle>`+"\n", x(i)-8, y(over(us, baseUs)), cpuColor, us)
 		}
+		// The higher point's label above it, the lower one's below, so
+		// that close points keep their labels apart.
+		cpuDy, bytesDy := 18.0, -8.0
+		if r.cpuRatio > r.bytesRatio {
+			cpuDy, bytesDy = -8, 18
+		}
 		p(`<circle cx="%.1f" cy="%.1f" r="5" fill="%s"/>`+"\n", x(i), y(r.cpuRatio), cpuColor)
-		p(`<text x="%.1f" y="%.1f" fill="%s">%.1f µs</text>`+"\n", x(i)+8, y(r.cpuRatio)-8, cpuColor, r.meanUs)
+		p(`<text x="%.1f" y="%.1f" fill="%s">%.1f µs</text>`+"\n", x(i)+8, y(r.cpuRatio)+cpuDy, cpuColor, r.meanUs)
 		p(`<rect x="%.1f" y="%.1f" width="9" height="9" fill="%s"/>`+"\n", x(i)-4.5, y(r.bytesRatio)-4.5, bytesColor)
-		p(`<text x="%.1f" y="%.1f" fill="%s">%.0f B/s</text>`+"\n", x(i)+8, y(r.bytesRatio)+16, bytesColor, r.bytesPerNodeSec)
+		p(`<text x="%.1f" y="%.1f" fill="%s">%.0f B/s</text>`+"\n", x(i)+8, y(r.bytesRatio)+bytesDy, bytesColor, r.bytesPerNodeSec)
 	}
 	// Legend.
 	lx := right + 20

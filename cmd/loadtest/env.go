@@ -312,17 +312,35 @@ func procStat(pid int) (rss int64, cpu time.Duration, err error) {
 	if err != nil {
 		return 0, 0, err
 	}
-	s := string(st)
+	cpu, err = statCPU(string(st))
+	if err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return rss, cpu, nil
+}
+
+// statCPU is utime + stime of a /proc/PID/stat line: fields 14 and 15
+// (1-based), in clock ticks (100/s). The fields are counted after the
+// command name's closing parenthesis, since the name may hold spaces and
+// parentheses.
+func statCPU(s string) (time.Duration, error) {
 	i := strings.LastIndexByte(s, ')')
-	if i < 0 {
-		return 0, 0, errors.New("bad /proc stat")
+	if i < 0 || i+2 > len(s) {
+		return 0, errors.New("no command name")
 	}
 	f := strings.Fields(s[i+2:])
-	// utime and stime are fields 14 and 15 (1-based), in clock ticks (100/s).
-	ut, _ := strconv.ParseInt(f[11], 10, 64)
-	sy, _ := strconv.ParseInt(f[12], 10, 64)
-	cpu = time.Duration(ut+sy) * 10 * time.Millisecond
-	return rss, cpu, nil
+	if len(f) < 13 {
+		return 0, fmt.Errorf("%d fields after the command name", len(f))
+	}
+	ut, err := strconv.ParseInt(f[11], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("utime: %w", err)
+	}
+	sy, err := strconv.ParseInt(f[12], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("stime: %w", err)
+	}
+	return time.Duration(ut+sy) * 10 * time.Millisecond, nil
 }
 
 // metric reads one gauge or counter from a node's /metrics.

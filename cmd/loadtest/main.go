@@ -26,6 +26,15 @@
 //	p7  signOutSession on node A while the session's socket is on node B: time to
 //	    close 4403 on B and to the token being refused on B, p50/p99
 //
+// and, not in all, scale: 1, 2 and 4 nodes (-scale-nodes) with REDIS_MODE=cluster
+// on a Redis Cluster of 3 masters the tool starts (or -scale-cluster), each
+// node with the same sockets and change rate over organizations of its own;
+// per node, CPU per delivery and the pub/sub bytes it read, beside the
+// cluster bus traffic (see scale.go and docs/benchmarks.md "Scale-out on
+// Redis Cluster"):
+//
+//	go run ./cmd/loadtest -scenario scale -scale-nodes 1,2,4 -scale-svg docs/curves/scaleout.svg
+//
 // With -peer centrifugo the tool runs no scenario: it puts Rollcall and then
 // Centrifugo v6.9.1 (built once with go install into the user cache dir, not
 // a dependency of this module) under the same load — -peer-conns sockets,
@@ -108,6 +117,13 @@ type config struct {
 	peerDuration   time.Duration
 
 	profile string
+
+	scaleNodes    []int
+	scaleConns    int
+	scaleRate     int
+	scaleDuration time.Duration
+	scaleCluster  string
+	scaleSVG      string
 }
 
 func main() {
@@ -129,7 +145,7 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 			"p7 sign-out propagation. See the package comment and README \"Presence load tool\".\n\nFlags:\n")
 		fs.PrintDefaults()
 	}
-	scen := fs.String("scenario", "all", "comma-separated scenarios: p1,p2,p3,p4,p5,p6,p7 or all")
+	scen := fs.String("scenario", "all", "comma-separated scenarios: p1,p2,p3,p4,p5,p6,p7, all (p1–p7) or scale (not in all)")
 	fs.StringVar(&c.databaseURL, "database", "mysql://root@127.0.0.1:3306/rollcall_load", "store for the seeded people and the servers (a mysql:// database is created if absent; sqlite:PATH also works)")
 	fs.StringVar(&c.redisURL, "redis", "redis://127.0.0.1:6379/0", "Redis shared by the servers (keys under a random rcload:<hex>: prefix, deleted on exit)")
 	fs.StringVar(&c.serverBin, "server-bin", "", "prebuilt server binary (default: go build the module at -src)")
@@ -177,6 +193,12 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	fs.IntVar(&c.peerRate, "peer-rate", 200, "-peer: changes per second, each to its group's watchers")
 	fs.DurationVar(&c.peerDuration, "peer-duration", 20*time.Second, "-peer: measured window (after a 3 s warm-up)")
 	fs.StringVar(&c.profile, "profile", "", "-peer and P1: write Rollcall's CPU profiles (P1: of the first 10 s of connecting, and of the idle window; -peer: of the measured window) and its heap profile after connecting into this directory (the server runs with PPROF on a METRICS_ADDR of its own)")
+	scaleNodes := fs.String("scale-nodes", "1,2,4", "scale: node counts measured in turn (weak scaling: each node gets the same sockets and rate)")
+	fs.IntVar(&c.scaleConns, "scale-conns", 1000, "scale: sockets per node, all subscribed, in organizations of -group of its own")
+	fs.IntVar(&c.scaleRate, "scale-rate", 20, "scale: status changes per second per node, each to -group watchers on that node")
+	fs.DurationVar(&c.scaleDuration, "scale-duration", 20*time.Second, "scale: measured window per node count (after a 3 s warm-up)")
+	fs.StringVar(&c.scaleCluster, "scale-cluster", "", "scale: Redis Cluster URL (redis://host:port?addr=host:port...) to use instead of starting 3 masters of its own with redis-server")
+	fs.StringVar(&c.scaleSVG, "scale-svg", "", "scale: also draw CPU per delivery and pub/sub bytes read per node against the node count as an SVG chart into this file")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -190,10 +212,10 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 		case s == "all":
 			c.scenarios = append(c.scenarios, all...)
 		case s == "":
-		case len(s) == 2 && s[0] == 'p' && s[1] >= '1' && s[1] <= '7':
+		case len(s) == 2 && s[0] == 'p' && s[1] >= '1' && s[1] <= '7', s == "scale":
 			c.scenarios = append(c.scenarios, s)
 		default:
-			return nil, fmt.Errorf("-scenario: unknown %q (p1..p7 or all)", s)
+			return nil, fmt.Errorf("-scenario: unknown %q (p1..p7, all or scale)", s)
 		}
 	}
 	if len(c.scenarios) == 0 {
@@ -213,6 +235,13 @@ func parseFlags(args []string, stderr io.Writer) (*config, error) {
 	}
 	if c.fields != "full" && c.fields != "lean" {
 		return nil, fmt.Errorf("-fields: full or lean")
+	}
+	var err error
+	if c.scaleNodes, err = parseIntList(*scaleNodes); err != nil {
+		return nil, fmt.Errorf("-scale-nodes: %w", err)
+	}
+	if c.scaleConns < c.group || c.scaleRate < 1 || c.scaleDuration < time.Second || c.scaleDuration > time.Hour {
+		return nil, fmt.Errorf("-scale-conns at least -group, -scale-rate ≥ 1, -scale-duration 1s..1h")
 	}
 	if c.group < 2 {
 		return nil, fmt.Errorf("-group: at least 2")
@@ -241,7 +270,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		return runPeer(ctx, e, stdout)
 	}
 	scenarios := map[string]func(context.Context, *env) error{
-		"p1": runP1, "p2": runP2, "p3": runP3, "p4": runP4, "p5": runP5, "p6": runP6, "p7": runP7,
+		"p1": runP1, "p2": runP2, "p3": runP3, "p4": runP4, "p5": runP5, "p6": runP6, "p7": runP7, "scale": runScale,
 	}
 	for _, s := range cfg.scenarios {
 		if ctx.Err() != nil {

@@ -7,10 +7,13 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/rollcall/rollcall/internal/rediscluster"
 )
 
 // RedisSentinel is a master, its replica and one Sentinel watching them,
@@ -43,11 +46,21 @@ func StartRedisSentinel(t testing.TB) *RedisSentinel {
 	}
 	dir := t.TempDir()
 	s := &RedisSentinel{t: t, MasterName: "rollcall"}
-	mport, rport, sport := loopbackPort(t), loopbackPort(t), loopbackPort(t)
+	port := func() int {
+		t.Helper()
+		p, err := rediscluster.FreePort()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	mport, rport, sport := port(), port(), port()
 	common := []string{"--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--repl-diskless-sync-delay", "0", "--dir", dir}
 	run := func(name string, args ...string) (*exec.Cmd, chan struct{}) {
 		t.Helper()
 		cmd := exec.Command("redis-server", args...)
+		// Killed with the test binary, should it die first.
+		cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 		if err := cmd.Start(); err != nil {
 			t.Fatalf("start %s: %v", name, err)
 		}
@@ -71,7 +84,9 @@ func StartRedisSentinel(t testing.TB) *RedisSentinel {
 	}
 	run("sentinel", conf, "--sentinel")
 	for _, p := range []int{mport, rport, sport} {
-		waitRedis(t, "127.0.0.1:"+strconv.Itoa(p))
+		if err := rediscluster.WaitPing(t.Context(), "127.0.0.1:"+strconv.Itoa(p)); err != nil {
+			t.Fatal(err)
+		}
 	}
 	// Ready when the replica has synchronized and Sentinel knows it.
 	replica := redis.NewClient(&redis.Options{Addr: "127.0.0.1:" + strconv.Itoa(rport)})
@@ -86,7 +101,7 @@ func StartRedisSentinel(t testing.TB) *RedisSentinel {
 			break
 		}
 		if time.Now().After(deadline) {
-			t.Fatalf("Sentinel setup not ready after 30 s: replica %q, sentinel knows %d replicas", firstLines(info, 4), len(known))
+			t.Fatalf("Sentinel setup not ready after 30 s: sentinel knows %d replicas; replica:\n%s", len(known), info)
 		}
 		time.Sleep(100 * time.Millisecond)
 	}

@@ -173,7 +173,13 @@ func (r *Redis) openShardSub(ctx context.Context, shard int, chans map[string]bo
 	r.shardWG.Add(1)
 	go func() {
 		defer r.shardWG.Done()
-		r.receive(rctx, s.ps, func(m *redis.Subscription) { r.shardConfirmed(rctx, shard, s, m) })
+		r.receive(rctx, s.ps, func(m *redis.Subscription) { r.shardConfirmed(rctx, shard, s, m) },
+			// A refused SSUBSCRIBE (MOVED, CLUSTERDOWN, TRYAGAIN: the slot
+			// is moving or the cluster is settling) is an error reply on
+			// a good connection: go-redis will not subscribe again by
+			// itself, and its waiters would wait for ever.
+			// Paced, should the refusals last (CLUSTERDOWN).
+			func(error) { time.AfterFunc(200*time.Millisecond, func() { r.queueReopen(shard, s) }) })
 	}()
 	return s
 }
@@ -210,11 +216,17 @@ func (r *Redis) shardConfirmed(ctx context.Context, shard int, s *shardSub, m *r
 			r.resyncSoon(ctx)
 		}
 	case "sunsubscribe":
-		r.subMu.Lock()
-		r.subOps = append(r.subOps, subOp{reopen: true, shard: shard, old: s})
-		r.subMu.Unlock()
-		r.wakeSubs()
+		r.queueReopen(shard, s)
 	}
+}
+
+// queueReopen asks the subscription loop to open a shard's subscription
+// again, where its slot now lives.
+func (r *Redis) queueReopen(shard int, s *shardSub) {
+	r.subMu.Lock()
+	r.subOps = append(r.subOps, subOp{reopen: true, shard: shard, old: s})
+	r.subMu.Unlock()
+	r.wakeSubs()
 }
 
 // reopenShard replaces a shard's subscription that the server dropped,
@@ -238,7 +250,7 @@ func (r *Redis) reopenShard(ctx context.Context, shard int, old *shardSub) error
 }
 
 // awaitSlotMaster waits (at most 5 s) until the cluster client's view of the
-// topology names, for channel's slot, a node that is a master. The server
+// topology names, for channel's slot, the master that serves it. The server
 // drops sharded subscriptions when its slots move (a planned failover, a
 // resharding) before the client has read the new topology: subscribing at
 // once would land on the old master, now a replica, which no longer
@@ -249,10 +261,10 @@ func (r *Redis) awaitSlotMaster(ctx context.Context, channel string) {
 		return
 	}
 	for i := 0; i < 50 && ctx.Err() == nil; i++ {
-		if m, err := cc.MasterForKey(ctx, channel); err == nil {
-			if role, err := m.Do(ctx, "ROLE").Slice(); err == nil && len(role) > 0 && role[0] == "master" {
-				return
-			}
+		// The node the view names must serve the slot itself: a replica
+		// or a master of other slots answers MOVED.
+		if m, err := cc.MasterForKey(ctx, channel); err == nil && m.Exists(ctx, channel).Err() == nil {
+			return
 		}
 		cc.ReloadState(ctx)
 		select {
@@ -297,7 +309,7 @@ func (r *Redis) resyncSoon(ctx context.Context) {
 // receiveLoop reads the plain subscription: the command channel, and with
 // plain pub/sub every user channel.
 func (r *Redis) receiveLoop(ctx context.Context) {
-	r.receive(ctx, r.ps, func(m *redis.Subscription) {
+	confirmed := func(m *redis.Subscription) {
 		if m.Kind != "subscribe" {
 			return
 		}
@@ -321,18 +333,26 @@ func (r *Redis) receiveLoop(ctx context.Context) {
 		if f != nil {
 			f()
 		}
-	})
+	}
+	r.receive(ctx, r.ps, confirmed, nil)
 }
 
 // receive reads ps until ctx ends or ps is closed, handing confirmations
-// to confirmed and messages to handleMessage. While Redis is unreachable
-// it retries every 100 ms and logs once per outage.
-func (r *Redis) receive(ctx context.Context, ps *redis.PubSub, confirmed func(*redis.Subscription)) {
+// to confirmed, messages to handleMessage, and error replies to refused
+// (when not nil). While Redis is unreachable it retries every 100 ms and
+// logs once per outage.
+func (r *Redis) receive(ctx context.Context, ps *redis.PubSub, confirmed func(*redis.Subscription), refused func(error)) {
 	failing := false
 	for ctx.Err() == nil {
 		msg, err := ps.ReceiveTimeout(ctx, 5*time.Second)
 		if err != nil {
 			if ctx.Err() != nil || errors.Is(err, redis.ErrClosed) {
+				return
+			}
+			var reply redis.Error
+			if refused != nil && errors.As(err, &reply) {
+				r.opts.Logger.Warn("presence: sharded subscription refused; subscribing again", "err", err)
+				refused(err)
 				return
 			}
 			var ne net.Error

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"os/exec"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/rollcall/rollcall/internal/rediscluster"
 	"github.com/rollcall/rollcall/models"
 )
 
@@ -410,4 +413,104 @@ func TestShardedSubscriptionsFollowWatchers(t *testing.T) {
 	waitShards(1)
 	w2.Close()
 	waitShards(0)
+}
+
+// startCluster starts a real 3-master Redis Cluster for the test (with
+// TEST_REDIS_URL set; see RedisForTest) and returns a cluster client.
+func startCluster(t *testing.T) (*rediscluster.Cluster, *redis.ClusterClient) {
+	t.Helper()
+	RedisForTest(t)
+	if _, err := exec.LookPath("redis-server"); err != nil {
+		if os.Getenv("CI") != "" {
+			t.Fatal("redis-server is not installed: under CI the Redis Cluster tests must run")
+		}
+		t.Skip("redis-server is not installed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	defer cancel()
+	c, err := rediscluster.Start(ctx, rediscluster.Options{Masters: 3, Dir: t.TempDir(), NodeTimeout: time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(c.Stop)
+	opt, err := redis.ParseClusterURL(c.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cc := redis.NewClusterClient(opt)
+	t.Cleanup(func() { _ = cc.Close() })
+	return c, cc
+}
+
+// moveEmptySlot gives the (empty) slot of key to another master, telling
+// every node directly: the cluster client is not told.
+func moveEmptySlot(t *testing.T, c *rediscluster.Cluster, key string) {
+	t.Helper()
+	ctx := context.Background()
+	var clients []*redis.Client
+	ids := map[string]string{}
+	for _, n := range c.Nodes() {
+		r := redis.NewClient(&redis.Options{Addr: n.Addr})
+		t.Cleanup(func() { _ = r.Close() })
+		clients = append(clients, r)
+		ids[n.Addr] = r.ClusterMyID(ctx).Val()
+	}
+	slot := clients[0].ClusterKeySlot(ctx, key).Val()
+	owner := ""
+	for _, s := range clients[0].ClusterSlots(ctx).Val() {
+		if int64(s.Start) <= slot && slot <= int64(s.End) {
+			owner = s.Nodes[0].Addr
+		}
+	}
+	var target *redis.Client
+	for _, r := range clients {
+		if addr := r.Options().Addr; addr != owner {
+			target = r
+		}
+	}
+	to := ids[target.Options().Addr]
+	// The new owner first, then the others (the old owner last).
+	order := append([]*redis.Client{target}, clients...)
+	for _, r := range order {
+		if err := r.Do(ctx, "CLUSTER", "SETSLOT", slot, "NODE", to).Err(); err != nil {
+			t.Fatalf("CLUSTER SETSLOT %d NODE on %s: %v", slot, r.Options().Addr, err)
+		}
+	}
+}
+
+// A slot moving to another master behind the cluster client's back: a new
+// watch of a person of that slot has its SSUBSCRIBE refused (MOVED) by the
+// old owner and subscribes again where the slot lives; and when the slot
+// moves again, the server drops the subscription (SUNSUBSCRIBE) and the node
+// follows. Events reach the watcher throughout.
+func TestShardedSubscriptionFollowsMovedSlots(t *testing.T) {
+	c, cc := startCluster(t)
+	prefix := PrefixForTest(t, cc)
+	opts := testOptions(prefix, "a")
+	opts.ShardedPubSub = true
+	a := NewRedis(cc, opts)
+	runNode(t, a)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	// The client reads the topology.
+	if err := a.Connect(ctx, models.PresenceConn{ConnID: "c1", UserID: 1, SessionID: 10}); err != nil {
+		t.Fatal(err)
+	}
+	// Person 6's shard holds no key yet: its slot can be given away.
+	moveEmptySlot(t, c, a.channel(6))
+	w, err := a.Watch(ctx, []int64{6})
+	if err != nil {
+		t.Fatalf("watch after the slot moved: %v", err)
+	}
+	defer w.Close()
+	moveEmptySlot(t, c, a.channel(6))
+	if err := a.Connect(ctx, models.PresenceConn{ConnID: "c6", UserID: 6, SessionID: 60}); err != nil {
+		t.Fatal(err)
+	}
+	for {
+		e := recv(t, w)
+		if e.UserID == 6 && e.State.Status == models.PresenceOnline {
+			break
+		}
+	}
 }

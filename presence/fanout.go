@@ -3,7 +3,9 @@ package presence
 import (
 	"context"
 	"errors"
+	"maps"
 	"net"
+	"slices"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -236,16 +238,10 @@ func (r *Redis) reopenShard(ctx context.Context, shard int, old *shardSub) error
 		return nil
 	}
 	chans := old.chans
+	list := slices.Collect(maps.Keys(chans))
 	r.closeShardSub(shard)
-	for c := range chans {
-		r.awaitSlotMaster(ctx, c)
-		break
-	}
+	r.awaitSlotMaster(ctx, list[0]) // the shard's channels share its slot
 	s := r.openShardSub(ctx, shard, chans)
-	list := make([]string, 0, len(chans))
-	for c := range chans {
-		list = append(list, c)
-	}
 	return s.ps.SSubscribe(ctx, list...)
 }
 

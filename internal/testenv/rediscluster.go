@@ -145,15 +145,8 @@ func (c *RedisCluster) FailoverShardOf(key string) string {
 func (c *RedisCluster) WaitHealthy(want int) {
 	c.t.Helper()
 	if err := c.c.WaitHealthy(context.Background(), want, 30*time.Second); err != nil {
-		c.t.Fatal(err)
+		c.t.Fatalf("%v\nthe nodes' logs:\n%s", err, c.c.Logs(15))
 	}
-}
-
-// ForEachMasterDelete deletes every key matching pattern on every master.
-func (c *RedisCluster) ForEachMasterDelete(pattern string) error {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	return DeleteMatching(ctx, c.Client, pattern)
 }
 
 // DeleteMatching deletes the keys matching pattern: on each master of a
@@ -161,6 +154,3 @@ func (c *RedisCluster) ForEachMasterDelete(pattern string) error {
 func DeleteMatching(ctx context.Context, rdb redis.UniversalClient, pattern string) error {
 	return rediscluster.DeleteMatching(ctx, rdb, pattern)
 }
-
-// Logs returns the last lines of every node's log, for a failing test.
-func (c *RedisCluster) Logs() string { return c.c.Logs(15) }

@@ -27,6 +27,7 @@ var consoleScenarios = []string{
 	"directory",
 	"presence",
 	"devices",
+	"races",
 	"invite",
 	"member",
 	"profile",

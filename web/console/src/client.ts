@@ -12,6 +12,8 @@ import { getMainDefinition, relayStylePagination } from '@apollo/client/utilitie
 import { Kind, OperationTypeNode } from 'graphql';
 import { createClient, type Client as WsClient } from 'graphql-ws';
 
+import { attachJournal, Journal, journalLink, refreshActive } from './live';
+
 // Close codes after which reconnecting cannot help: the session is gone
 // (4403: refused or signed out) or the socket was refused for its token.
 const SIGNED_OUT_CLOSE = 4403;
@@ -67,6 +69,8 @@ export function makeClient(token: string | null, events: ClientEvents): SessionC
   });
   let ws: WsClient | null = null;
   let link: ApolloLink = http;
+  // Set below, before the socket can report anything.
+  let apollo: ApolloClient | null = null;
   if (token) {
     let signedOut = false;
     ws = createClient({
@@ -85,7 +89,13 @@ export function makeClient(token: string | null, events: ClientEvents): SessionC
       },
       on: {
         connecting: () => events.onSocket('connecting'),
-        connected: () => events.onSocket('connected'),
+        connected: () => {
+          events.onSocket('connected');
+          // Events published before this socket's subscriptions existed
+          // (its own connection, anything while it was down) never come:
+          // what the pages show is read again.
+          if (apollo) refreshActive(apollo);
+        },
         closed: (e) => {
           events.onSocket('closed');
           const ev = e as CloseEvent;
@@ -124,7 +134,9 @@ export function makeClient(token: string | null, events: ClientEvents): SessionC
   }
   const pq = persisted();
   if (pq) link = ApolloLink.from([pq, link]);
-  const apollo = new ApolloClient({
+  const journal = new Journal();
+  link = ApolloLink.from([journalLink(journal), link]);
+  const client = new ApolloClient({
     link,
     cache: new InMemoryCache({
       typePolicies: {
@@ -143,12 +155,14 @@ export function makeClient(token: string | null, events: ClientEvents): SessionC
     }),
     defaultOptions: { watchQuery: { fetchPolicy: 'cache-and-network' } },
   });
+  attachJournal(client, journal);
+  apollo = client;
   return {
-    apollo,
+    apollo: client,
     ws,
     dispose() {
       void ws?.dispose();
-      apollo.stop();
+      client.stop();
     },
   };
 }

@@ -1,9 +1,12 @@
 // Live presence: every presenceChanged event of an account is written
 // into the cached person, so each place that shows them (the directory's
-// dot and last active, a member's page) changes at once.
+// dot and last active, a member's page) changes at once. Each event goes
+// through the journal, so that a directory page read before it and received
+// after it cannot put the older presence back.
 import { useApolloClient, useSubscription } from '@apollo/client/react';
 
 import { graphql } from './gql';
+import { journalOf } from './live';
 
 const PresenceChanged = graphql(`
   subscription PresenceChanged($accountId: ID!) {
@@ -38,11 +41,10 @@ export function useLivePresence(accountId: string) {
     onData: ({ data }) => {
       const ev = data.data?.presenceChanged;
       if (!ev) return;
-      client.cache.writeFragment({
-        id: client.cache.identify({ __typename: 'User', id: ev.user.id }),
-        fragment: PresenceOfUser,
-        data: { presence: ev.presence },
-      });
+      const id = client.cache.identify({ __typename: 'User', id: ev.user.id });
+      journalOf(client).record(`${id}.presence`, () =>
+        client.cache.writeFragment({ id, fragment: PresenceOfUser, data: { presence: ev.presence } }),
+      );
     },
   });
 }

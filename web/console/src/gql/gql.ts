@@ -21,6 +21,7 @@ type Documents = {
     "\n  mutation DeleteMyAccount($password: String!) {\n    deleteMyAccount(password: $password)\n  }\n": typeof types.DeleteMyAccountDocument,
     "\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n": typeof types.MySessionsDocument,
     "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n": typeof types.SessionsChangedDocument,
+    "\n  fragment SessionState on Session {\n    connected\n    lastSeenAt\n  }\n": typeof types.SessionStateFragmentDoc,
     "\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n": typeof types.SignOutSessionDocument,
     "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions\n  }\n": typeof types.SignOutOtherSessionsDocument,
     "\n  query Directory($accountId: ID!, $filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String, $withCount: Boolean!) {\n    account(id: $accountId) {\n      id\n      name\n      membersCsvUrl\n      members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            role\n            inherited\n            suspended\n            user {\n              id\n              displayName\n              email\n              avatarUrl\n              presence {\n                status\n                lastActiveAt\n                connectedDevices\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": typeof types.DirectoryDocument,
@@ -72,6 +73,7 @@ const documents: Documents = {
     "\n  mutation DeleteMyAccount($password: String!) {\n    deleteMyAccount(password: $password)\n  }\n": types.DeleteMyAccountDocument,
     "\n  query MySessions {\n    me {\n      id\n      sessions {\n        id\n        deviceName\n        userAgent\n        ipAddress\n        createdAt\n        lastSeenAt\n        current\n        connected\n      }\n    }\n  }\n": types.MySessionsDocument,
     "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n": types.SessionsChangedDocument,
+    "\n  fragment SessionState on Session {\n    connected\n    lastSeenAt\n  }\n": types.SessionStateFragmentDoc,
     "\n  mutation SignOutSession($id: ID!) {\n    signOutSession(id: $id) {\n      id\n    }\n  }\n": types.SignOutSessionDocument,
     "\n  mutation SignOutOtherSessions {\n    signOutOtherSessions\n  }\n": types.SignOutOtherSessionsDocument,
     "\n  query Directory($accountId: ID!, $filter: MemberFilter, $orderBy: MemberOrder, $first: Int, $after: String, $withCount: Boolean!) {\n    account(id: $accountId) {\n      id\n      name\n      membersCsvUrl\n      members(filter: $filter, orderBy: $orderBy, first: $first, after: $after) {\n        totalCount @include(if: $withCount)\n        edges {\n          cursor\n          node {\n            id\n            role\n            inherited\n            suspended\n            user {\n              id\n              displayName\n              email\n              avatarUrl\n              presence {\n                status\n                lastActiveAt\n                connectedDevices\n              }\n            }\n          }\n        }\n        pageInfo {\n          hasNextPage\n          endCursor\n        }\n      }\n    }\n  }\n": types.DirectoryDocument,
@@ -158,6 +160,10 @@ export function graphql(source: "\n  query MySessions {\n    me {\n      id\n   
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */
 export function graphql(source: "\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n"): (typeof documents)["\n  subscription SessionsChanged {\n    sessionsChanged {\n      kind\n      at\n      session {\n        id\n        connected\n        lastSeenAt\n      }\n    }\n  }\n"];
+/**
+ * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
+ */
+export function graphql(source: "\n  fragment SessionState on Session {\n    connected\n    lastSeenAt\n  }\n"): (typeof documents)["\n  fragment SessionState on Session {\n    connected\n    lastSeenAt\n  }\n"];
 /**
  * The graphql function is used to parse GraphQL queries into a document that can be used by GraphQL clients.
  */

@@ -1,12 +1,13 @@
 // My devices: every signed-in session of mine, live (sessionsChanged):
 // connected now or when last used; sign out one, or all but this one.
-import { useMutation, useQuery, useSubscription } from '@apollo/client/react';
+import { useApolloClient, useMutation, useQuery, useSubscription } from '@apollo/client/react';
 import { useState } from 'react';
 
 import { Confirm, ErrorText } from '../components/ui';
 import { graphql } from '../gql';
 import { dateTime, defineMessages, relativeTime, useLanguage, useT } from '../i18n';
 import { common } from '../i18n/common';
+import { fetchFresh, journalOf } from '../live';
 
 const Sessions = graphql(`
   query MySessions {
@@ -37,6 +38,13 @@ const SessionsChanged = graphql(`
         lastSeenAt
       }
     }
+  }
+`);
+
+const SessionState = graphql(`
+  fragment SessionState on Session {
+    connected
+    lastSeenAt
   }
 `);
 
@@ -95,13 +103,22 @@ export function DevicesPage() {
   const t = useT(m);
   const tc = useT(common);
   const { lang } = useLanguage();
-  const { data, error, refetch } = useQuery(Sessions);
-  // A device signing in or out changes the list; connecting and
-  // disconnecting only change the session, which the cache updates itself.
+  const client = useApolloClient();
+  const { data, error } = useQuery(Sessions);
+  const refetch = () => fetchFresh(client, Sessions);
+  // A device signing in or out changes the list, so does an event about a
+  // session the list does not hold yet; connecting and disconnecting change
+  // the session, kept in the journal so that an older read of the list
+  // cannot undo it.
   useSubscription(SessionsChanged, {
     onData: ({ data: ev }) => {
-      const kind = ev.data?.sessionsChanged.kind;
-      if (kind === 'SIGNED_IN' || kind === 'SIGNED_OUT') void refetch();
+      const e = ev.data?.sessionsChanged;
+      if (!e) return;
+      const id = client.cache.identify({ __typename: 'Session', id: e.session.id });
+      const state = { connected: e.session.connected, lastSeenAt: e.session.lastSeenAt };
+      journalOf(client).record(`${id}.state`, () => client.cache.writeFragment({ id, fragment: SessionState, data: state }));
+      const listed = (data?.me?.sessions ?? []).some((s) => s.id === e.session.id);
+      if (e.kind === 'SIGNED_IN' || e.kind === 'SIGNED_OUT' || !listed) void refetch();
     },
   });
   const [signOutOne, one] = useMutation(SignOutSession);

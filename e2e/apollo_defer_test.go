@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -32,7 +31,7 @@ type apolloResult struct {
 // sessions after, and ends with the complete result.
 func TestApolloClientDefer(t *testing.T) {
 	node := requireNPMPackages(t, "@apollo/client", "rxjs", "graphql-ws", "ws")
-	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{})
 	c, auth := signUp(t, n, "ada@example.com")
 

@@ -63,7 +63,7 @@ func followLink(t *testing.T, n *testenv.Node, link string) (*http.Response, str
 
 func TestConsoleSettings(t *testing.T) {
 	// The store plays no part: SQLite only.
-	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	index := consoleIndex(t)
 	script := regexp.MustCompile(`src="(/console/assets/[^"]+\.js)"`).FindStringSubmatch(index)
 	if script == nil {
@@ -144,7 +144,7 @@ func TestConsoleEmailLinks(t *testing.T) {
 	index := consoleIndex(t)
 	for _, public := range []string{"http://localhost:8080", "http://localhost:8080/console/"} {
 		t.Run(public, func(t *testing.T) {
-			store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+			store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 			n := testenv.StartNode(t, store, testenv.NodeOptions{Env: map[string]string{"PUBLIC_URL": public}})
 			prefix := strings.TrimSuffix(strings.TrimPrefix(public, "http://localhost:8080"), "/")
 			f := newOrg(t, n, "owner@example.com")

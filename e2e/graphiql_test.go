@@ -137,7 +137,7 @@ func connectAndLeave(ctx context.Context, n *testenv.Node, token string) error {
 func TestGraphiQLInChromium(t *testing.T) {
 	node := requireJSClients(t)
 	browser := requireChromium(t)
-	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{})
 	owner, _ := signUp(t, n, "ada@example.com")
 	spare := signInAgain(t, n, "ada@example.com", "correct horse battery", firefoxWindows)
@@ -287,7 +287,7 @@ func graphiqlGet(t *testing.T, n *testenv.Node, path string) (int, http.Header) 
 
 func TestGraphiQLSettings(t *testing.T) {
 	// The store plays no part: SQLite only.
-	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	cases := []struct {
 		name string
 		env  map[string]string

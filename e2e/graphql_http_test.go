@@ -64,7 +64,7 @@ func runNodeScript(t *testing.T, node, script string, args []string, env ...stri
 // MAY) against /query: each must be ok.
 func TestGraphQLHTTPAudits(t *testing.T) {
 	node := requireNPMPackages(t, "graphql-http")
-	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{})
 	line := runNodeScript(t, node, "graphql-http-audits.mjs", []string{n.Server.URL + "/query"})
 	var rep struct {

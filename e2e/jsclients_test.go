@@ -253,7 +253,7 @@ func TestJSClients(t *testing.T) {
 	node := requireJSClients(t)
 	setup := func(t *testing.T) (*testenv.Node, orgFixture, *testenv.Client) {
 		// One store is enough: the scripts exercise the transport.
-		store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+		store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
 		f := newOrg(t, n, "owner@example.com")
 		agent := n.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})

@@ -55,7 +55,7 @@ func TestApolloClientPersistedQueries(t *testing.T) {
 		}
 		t.Skip("e2e/jsclients/node_modules/@apollo/client is missing")
 	}
-	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
 	f := newOrg(t, n, "owner@example.com")
 

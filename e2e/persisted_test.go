@@ -69,7 +69,7 @@ func pqWantData(t *testing.T, what string, r rawResult) {
 }
 
 func TestPersistedQueriesAPQ(t *testing.T) {
-	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db")}
+	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true, Env: map[string]string{
 		"PERSISTED_QUERIES_MAX_BYTES": "1024", "PERSISTED_QUERIES_MAX_ENTRIES": "3",
 	}})

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -21,7 +20,7 @@ import (
 // address gets its slot back when one of its connections closes.
 func TestSlowClientsAreBounded(t *testing.T) {
 	p := testenv.StartProcess(t, map[string]string{
-		"DATABASE_URL":         "sqlite:" + filepath.Join(t.TempDir(), "rollcall.db"),
+		"DATABASE_URL":         "sqlite:" + testenv.SQLitePath(t),
 		"REQUEST_BODY_TIMEOUT": "1s",
 		"MAX_CONNS_PER_IP":     "4",
 	})

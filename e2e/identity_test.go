@@ -8,35 +8,14 @@ import (
 	"github.com/rollcall/rollcall/internal/testenv"
 )
 
-const signUpMutation = `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id email displayName } session { id deviceName current } } }`
+const signUpMutation = testenv.SignUpMutation
 
-type authPayload struct {
-	Token string `json:"token"`
-	User  struct {
-		ID          string `json:"id"`
-		Email       string `json:"email"`
-		DisplayName string `json:"displayName"`
-	} `json:"user"`
-	Session struct {
-		ID         string `json:"id"`
-		DeviceName string `json:"deviceName"`
-		Current    bool   `json:"current"`
-	} `json:"session"`
-}
+type authPayload = testenv.AuthPayload
 
 // signUp creates an organization with its owner and returns a signed-in client.
 func signUp(t *testing.T, n *testenv.Node, email string) (*testenv.Client, authPayload) {
 	t.Helper()
-	c := n.Client()
-	var out struct {
-		SignUp authPayload `json:"signUp"`
-	}
-	c.MustDo(t, signUpMutation, map[string]any{"in": map[string]any{
-		"organizationName": "Acme " + email, "email": email, "password": "correct horse battery",
-		"firstName": "Ada", "lastName": "Lovelace",
-	}}, &out)
-	c.Token = out.SignUp.Token
-	return c, out.SignUp
+	return n.SignUp(t, email)
 }
 
 func TestSignUpMeSignOut(t *testing.T) {

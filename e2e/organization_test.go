@@ -18,19 +18,8 @@ type orgFixture struct {
 
 func newOrg(t *testing.T, n *testenv.Node, email string) orgFixture {
 	t.Helper()
-	c, auth := signUp(t, n, email)
-	var me struct {
-		Me struct {
-			Organizations []struct {
-				ID          string `json:"id"`
-				RootAccount struct {
-					ID string `json:"id"`
-				} `json:"rootAccount"`
-			} `json:"organizations"`
-		} `json:"me"`
-	}
-	c.MustDo(t, `{ me { organizations { id rootAccount { id } } } }`, nil, &me)
-	return orgFixture{n: n, owner: c, orgID: me.Me.Organizations[0].ID, rootID: me.Me.Organizations[0].RootAccount.ID, userID: auth.User.ID}
+	o := n.NewOrg(t, email)
+	return orgFixture{n: n, owner: o.Owner, orgID: o.OrgID, rootID: o.RootID, userID: o.UserID}
 }
 
 func (f orgFixture) createAccount(t *testing.T, c *testenv.Client, parent, name string) string {

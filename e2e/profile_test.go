@@ -12,7 +12,7 @@ import (
 	"github.com/rollcall/rollcall/mailer"
 )
 
-const signInMutation = `mutation($in: SignInInput!) { signIn(input: $in) { token session { id } } }`
+const signInMutation = testenv.SignInMutation
 
 // signInAgain opens another session (device) for email.
 func signInAgain(t *testing.T, n *testenv.Node, email, password, ua string) *testenv.Client {
@@ -24,19 +24,7 @@ func signInAgain(t *testing.T, n *testenv.Node, email, password, ua string) *tes
 // signInAs signs in and returns the client and its session's id.
 func signInAs(t *testing.T, n *testenv.Node, email, password, ua string) (*testenv.Client, string) {
 	t.Helper()
-	c := n.Client()
-	c.UserAgent = ua
-	var out struct {
-		SignIn struct {
-			Token   string `json:"token"`
-			Session struct {
-				ID string `json:"id"`
-			} `json:"session"`
-		} `json:"signIn"`
-	}
-	c.MustDo(t, signInMutation, map[string]any{"in": map[string]any{"email": email, "password": password}}, &out)
-	c.Token = out.SignIn.Token
-	return c, out.SignIn.Session.ID
+	return n.SignIn(t, email, password, ua)
 }
 
 func refused(t *testing.T, c *testenv.Client) bool {
@@ -64,7 +52,7 @@ func mySessions(t *testing.T, c *testenv.Client) []sessionRow {
 	return out.Me.Sessions
 }
 
-const firefoxWindows = "Mozilla/5.0 (Windows NT 10.0; Win64; x64; rv:125.0) Gecko/20100101 Firefox/125.0"
+const firefoxWindows = testenv.FirefoxWindows
 const safariIOS = "Mozilla/5.0 (iPhone; CPU iPhone OS 17_4 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.4 Mobile/15E148 Safari/604.1"
 
 func TestConnectedDevices(t *testing.T) {

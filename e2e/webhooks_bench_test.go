@@ -92,25 +92,6 @@ func BenchmarkWebhookOutbox(b *testing.B) {
 // newOrgB is newOrg for a benchmark.
 func newOrgB(b *testing.B, n *testenv.Node) orgFixture {
 	b.Helper()
-	c := n.Client()
-	var up struct {
-		S struct {
-			Token string `json:"token"`
-			User  struct {
-				ID string `json:"id"`
-			} `json:"user"`
-		} `json:"signUp"`
-	}
-	c.MustDo(b, `mutation($in: SignUpInput!) { signUp(input: $in) { token user { id } } }`, map[string]any{"in": map[string]any{
-		"email": "bench@example.com", "password": "correct horse battery", "firstName": "Bench", "lastName": "Mark", "organizationName": "Bench"}}, &up)
-	c.Token = up.S.Token
-	var me struct {
-		Me struct {
-			Organizations []struct {
-				ID string `json:"id"`
-			} `json:"organizations"`
-		} `json:"me"`
-	}
-	c.MustDo(b, `{ me { organizations { id } } }`, nil, &me)
-	return orgFixture{n: n, owner: c, orgID: me.Me.Organizations[0].ID, userID: up.S.User.ID}
+	o := n.NewOrg(b, "bench@example.com")
+	return orgFixture{n: n, owner: o.Owner, orgID: o.OrgID, rootID: o.RootID, userID: o.UserID}
 }

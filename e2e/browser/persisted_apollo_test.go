@@ -1,4 +1,4 @@
-package e2e
+package browser
 
 import (
 	"bytes"
@@ -57,13 +57,13 @@ func TestApolloClientPersistedQueries(t *testing.T) {
 	}
 	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
-	f := newOrg(t, n, "owner@example.com")
+	f := n.NewOrg(t, "owner@example.com")
 
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, node, "apollo-persisted-queries.mjs", n.Server.URL+"/query")
 	cmd.Dir = jsClientsDir
-	cmd.Env = append(os.Environ(), "ROLLCALL_OWNER_TOKEN="+f.owner.Token)
+	cmd.Env = append(os.Environ(), "ROLLCALL_OWNER_TOKEN="+f.Owner.Token)
 	cmd.WaitDelay = 5 * time.Second
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr

@@ -1,4 +1,4 @@
-package e2e
+package browser
 
 import (
 	"bytes"
@@ -61,13 +61,13 @@ type consoleReport struct {
 // address); the scenario reads it as ctx.fixture.
 var consoleFixtures = map[string]func(t *testing.T, n *testenv.Node) []byte{
 	"directory": func(t *testing.T, n *testenv.Node) []byte {
-		f := newOrg(t, n, "ada.lovelace@example.com")
-		f.owner.MustDo(t, `mutation($id: ID!) { updateOrganization(input: {id: $id, name: "Acme Robotics"}) { id } }`,
-			map[string]any{"id": f.orgID}, new(struct{ U any }))
+		f := n.NewOrg(t, "ada.lovelace@example.com")
+		f.Owner.MustDo(t, `mutation($id: ID!) { updateOrganization(input: {id: $id, name: "Acme Robotics"}) { id } }`,
+			map[string]any{"id": f.OrgID}, new(struct{ U any }))
 		roles := []models.Role{models.RoleAgent, models.RoleAgent, models.RoleManager, models.RoleAgent, models.RoleAdmin}
 		first := []string{"Amara", "Björn", "Chloé", "Dmitri", "Élodie", "Farah", "Giulia", "Hiroshi", "Inès", "Jonas", "Kwame", "Léa", "Mateo", "Noor", "Oskar"}
 		last := []string{"Okafor", "Lindqvist", "Moreau", "Volkov", "Durand", "Haddad", "Rossi", "Tanaka", "Benali", "Schmidt"}
-		id, err := models.ParseID(models.KindAccount, f.rootID)
+		id, err := models.ParseID(models.KindAccount, f.RootID)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -81,7 +81,7 @@ var consoleFixtures = map[string]func(t *testing.T, n *testenv.Node) []byte{
 			}
 		}
 		out, err := json.Marshal(map[string]any{"owner": map[string]any{"email": "ada.lovelace@example.com", "password": "correct horse battery",
-			"token": f.owner.Token, "orgId": f.orgID, "accountId": f.rootID, "userId": f.userID}, "members": 44, "store": n.App.Config.DatabaseURL[:strings.IndexByte(n.App.Config.DatabaseURL, ':')]})
+			"token": f.Owner.Token, "orgId": f.OrgID, "accountId": f.RootID, "userId": f.UserID}, "members": 44, "store": n.App.Config.DatabaseURL[:strings.IndexByte(n.App.Config.DatabaseURL, ':')]})
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -1,4 +1,4 @@
-package e2e
+package browser
 
 import (
 	"bytes"
@@ -98,7 +98,7 @@ func artifactsDir(t *testing.T) string {
 	t.Helper()
 	dir := os.Getenv("ROLLCALL_ARTIFACTS")
 	if dir == "" {
-		dir = "artifacts"
+		dir = "../artifacts"
 	}
 	dir, err := filepath.Abs(dir)
 	if err != nil {
@@ -139,8 +139,8 @@ func TestGraphiQLInChromium(t *testing.T) {
 	browser := requireChromium(t)
 	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{})
-	owner, _ := signUp(t, n, "ada@example.com")
-	spare := signInAgain(t, n, "ada@example.com", "correct horse battery", firefoxWindows)
+	owner, _ := n.SignUp(t, "ada@example.com")
+	spare, _ := n.SignIn(t, "ada@example.com", "correct horse battery", testenv.FirefoxWindows)
 	artifacts := artifactsDir(t)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 150*time.Second)

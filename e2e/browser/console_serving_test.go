@@ -1,4 +1,4 @@
-package e2e
+package browser
 
 import (
 	"io"
@@ -21,7 +21,7 @@ import (
 // consoleIndex is the page the console serves for each of its routes.
 func consoleIndex(t *testing.T) string {
 	t.Helper()
-	b, err := os.ReadFile(filepath.Join("..", "web", "console", "dist", "index.html"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "web", "console", "dist", "index.html"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,10 +147,10 @@ func TestConsoleEmailLinks(t *testing.T) {
 			store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 			n := testenv.StartNode(t, store, testenv.NodeOptions{Env: map[string]string{"PUBLIC_URL": public}})
 			prefix := strings.TrimSuffix(strings.TrimPrefix(public, "http://localhost:8080"), "/")
-			f := newOrg(t, n, "owner@example.com")
+			f := n.NewOrg(t, "owner@example.com")
 			var out struct{}
-			f.owner.MustDo(t, inviteMutation, map[string]any{"in": map[string]any{
-				"accountIds": []string{f.rootID}, "emails": "invitee@example.com", "role": "AGENT"}}, &out)
+			f.Owner.MustDo(t, `mutation($in: InviteUsersInput!) { inviteUsers(input: $in) { results { outcome } } }`, map[string]any{"in": map[string]any{
+				"accountIds": []string{f.RootID}, "emails": "invitee@example.com", "role": "AGENT"}}, &out)
 			n.Client().MustDo(t, `mutation($e: String!) { requestPasswordReset(email: $e) }`, map[string]any{"e": "owner@example.com"}, &out)
 
 			// Every link of every message, once the invitation and the
@@ -189,13 +189,13 @@ func TestConsoleEmailLinks(t *testing.T) {
 			var acct struct {
 				Node struct{ MembersCsvURL string } `json:"node"`
 			}
-			f.owner.MustDo(t, `query($id: ID!) { node(id: $id) { ... on Account { membersCsvUrl } } }`, map[string]any{"id": f.rootID}, &acct)
-			if want := "http://localhost:8080/export/accounts/" + f.rootID + "/members.csv"; acct.Node.MembersCsvURL != want {
+			f.Owner.MustDo(t, `query($id: ID!) { node(id: $id) { ... on Account { membersCsvUrl } } }`, map[string]any{"id": f.RootID}, &acct)
+			if want := "http://localhost:8080/export/accounts/" + f.RootID + "/members.csv"; acct.Node.MembersCsvURL != want {
 				t.Fatalf("membersCsvUrl %s, want %s", acct.Node.MembersCsvURL, want)
 			}
 			u, _ := url.Parse(acct.Node.MembersCsvURL)
 			req, _ := http.NewRequest(http.MethodGet, n.Server.URL+u.RequestURI(), nil)
-			req.Header.Set("Authorization", "Bearer "+f.owner.Token)
+			req.Header.Set("Authorization", "Bearer "+f.Owner.Token)
 			resp, err := http.DefaultClient.Do(req)
 			if err != nil {
 				t.Fatal(err)

@@ -1,4 +1,4 @@
-package e2e
+package browser
 
 import (
 	"encoding/json"
@@ -33,7 +33,7 @@ func TestApolloClientDefer(t *testing.T) {
 	node := requireNPMPackages(t, "@apollo/client", "rxjs", "graphql-ws", "ws")
 	store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 	n := testenv.StartNode(t, store, testenv.NodeOptions{})
-	c, auth := signUp(t, n, "ada@example.com")
+	c, auth := n.SignUp(t, "ada@example.com")
 
 	line := runNodeScript(t, node, "apollo-defer.mjs", []string{n.Server.URL + "/query"}, "ROLLCALL_TOKEN="+c.Token)
 	var rep struct {

@@ -1,4 +1,4 @@
-package e2e
+package browser
 
 import (
 	"encoding/json"
@@ -15,7 +15,7 @@ import (
 // The websocket endpoint driven by the real npm clients (issue 6): the
 // scripts in e2e/jsclients run one scenario each and print one JSON line.
 
-const jsClientsDir = "jsclients"
+const jsClientsDir = "../jsclients"
 
 // jsEvent is a presenceChanged event as the scripts report it.
 type jsEvent struct {
@@ -74,7 +74,10 @@ type jsMe struct {
 // jsSetPresence is the result of setPresence.
 type jsSetPresence struct {
 	Data struct {
-		SetPresence presenceView `json:"setPresence"`
+		SetPresence struct {
+			Status           string `json:"status"`
+			ConnectedDevices int    `json:"connectedDevices"`
+		} `json:"setPresence"`
 	} `json:"data"`
 	Errors []any `json:"errors"`
 }
@@ -251,22 +254,22 @@ func checkCommon(t *testing.T, rep jsReport, protocol, owner, member, account st
 
 func TestJSClients(t *testing.T) {
 	node := requireJSClients(t)
-	setup := func(t *testing.T) (*testenv.Node, orgFixture, *testenv.Client) {
+	setup := func(t *testing.T) (*testenv.Node, testenv.Org, *testenv.Client) {
 		// One store is enough: the scripts exercise the transport.
 		store := testenv.Store{Name: "sqlite", URL: "sqlite:" + testenv.SQLitePath(t)}
 		n := testenv.StartNode(t, store, testenv.NodeOptions{Redis: true})
-		f := newOrg(t, n, "owner@example.com")
-		agent := n.AddMember(t, f.rootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
+		f := n.NewOrg(t, "owner@example.com")
+		agent := n.AddMember(t, f.RootID, "agent@example.com", models.Grant{Role: models.RoleAgent})
 		return n, f, agent
 	}
 
 	t.Run("graphql-ws", func(t *testing.T) {
 		n, f, agent := setup(t)
-		rep := runJSClient(t, node, "graphql-ws.mjs", n, f.owner, agent, f.rootID)
+		rep := runJSClient(t, node, "graphql-ws.mjs", n, f.Owner, agent, f.RootID)
 		if rep.Client != "graphql-ws" {
 			t.Fatalf("ran %q", rep.Client)
 		}
-		checkCommon(t, rep, "graphql-transport-ws", "owner@example.com", "agent@example.com", f.rootID)
+		checkCommon(t, rep, "graphql-transport-ws", "owner@example.com", "agent@example.com", f.RootID)
 
 		if rep.Pongs < 1 {
 			t.Errorf("the client's keep-alive pings got no pong")
@@ -291,11 +294,11 @@ func TestJSClients(t *testing.T) {
 
 	t.Run("subscriptions-transport-ws", func(t *testing.T) {
 		n, f, agent := setup(t)
-		rep := runJSClient(t, node, "subscriptions-transport-ws.mjs", n, f.owner, agent, f.rootID)
+		rep := runJSClient(t, node, "subscriptions-transport-ws.mjs", n, f.Owner, agent, f.RootID)
 		if rep.Client != "subscriptions-transport-ws" {
 			t.Fatalf("ran %q", rep.Client)
 		}
-		checkCommon(t, rep, "graphql-ws", "owner@example.com", "agent@example.com", f.rootID)
+		checkCommon(t, rep, "graphql-ws", "owner@example.com", "agent@example.com", f.RootID)
 
 		if string(rep.OwnerConnection) != "null" || string(rep.MemberConnection) != "null" {
 			t.Errorf("connectionCallback must report connection_ack: owner %s, member %s", rep.OwnerConnection, rep.MemberConnection)

@@ -13,6 +13,38 @@ function operationOf(request) {
   }
 }
 
+// interceptFirst answers page's first request for operation from the
+// server at once but hands the answer to the page only once release has
+// resolved. It returns { body }: a promise of the answer's body, resolved
+// as soon as the server gave it.
+async function interceptFirst(ctx, page, operation, release) {
+  let answered;
+  const body = new Promise((resolve) => (answered = resolve));
+  let taken = false;
+  await page.context().route(`${ctx.base}/query`, async (route) => {
+    if (taken || operationOf(route.request()) !== operation) return route.continue();
+    taken = true;
+    const response = await route.fetch();
+    const text = await response.text();
+    answered(text);
+    await release;
+    await route.fulfill({ response, body: text });
+  });
+  return { body };
+}
+
+// holdHello lets page's socket say hello (connection_init) only once until
+// has resolved.
+async function holdHello(page, until) {
+  await page.context().routeWebSocket(/\/query$/, (ws) => {
+    const server = ws.connectToServer();
+    ws.onMessage(async (message) => {
+      if (String(message).includes('"connection_init"')) await until;
+      server.send(message);
+    });
+  });
+}
+
 export default async function (ctx) {
   await ctx.step('the directory was read before the socket said hello: the owner still sees themself online', async () => {
     const grace = await ctx.signUp({ firstName: 'Grace', lastName: 'Hopper', organizationName: 'Navy' });
@@ -21,30 +53,14 @@ export default async function (ctx) {
     // yet) before the socket's connection_init is let through, so the
     // ONLINE of this device's own connection is published before any
     // subscription of the page exists and is never delivered.
-    let read;
-    const directoryRead = new Promise((resolve) => (read = resolve));
-    let held = false;
-    await page.context().route(`${ctx.base}/query`, async (route) => {
-      if (held || operationOf(route.request()) !== 'Directory') return route.continue();
-      held = true;
-      const response = await route.fetch();
-      const body = await response.text();
-      assert(body.includes('"OFFLINE"'), `the held directory read shows the owner offline: ${body.slice(0, 200)}`);
-      read();
-      await route.fulfill({ response, body });
-    });
-    await page.context().routeWebSocket(/\/query$/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage(async (message) => {
-        if (String(message).includes('"connection_init"')) await directoryRead;
-        server.send(message);
-      });
-    });
+    const { body: directoryRead } = await interceptFirst(ctx, page, 'Directory', Promise.resolve());
+    await holdHello(page, directoryRead);
     await ctx.signIn(page, grace);
     await page.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await within(5000, 'the owner shown online', () => page.locator(`li[data-email="${grace.email}"][data-presence="ONLINE"]`).isVisible());
     await ctx.screenshot(page, 'own-presence');
-    assert(held, 'the directory read was held');
+    const body = await directoryRead;
+    assert(body.includes('"OFFLINE"'), `the held directory read shows the owner offline: ${body.slice(0, 200)}`);
   });
 
   await ctx.step('the device list was read before the new device connected and arrived after: it still shows it connected', async () => {
@@ -63,30 +79,15 @@ export default async function (ctx) {
     // From now on, the laptop's first read of the list is answered by the
     // server at once, before the phone's socket may say hello, but reaches
     // the page only after the phone's CONNECTED event has reached it.
-    let listRead;
-    const readDone = new Promise((resolve) => (listRead = resolve));
     let phoneLive;
     const live = new Promise((resolve) => (phoneLive = resolve));
-    let heldBody = '';
-    await laptop.context().route(`${ctx.base}/query`, async (route) => {
-      if (heldBody || operationOf(route.request()) !== 'MySessions') return route.continue();
-      const response = await route.fetch();
-      heldBody = await response.text();
-      listRead();
-      await live;
-      await route.fulfill({ response, body: heldBody });
-    });
+    const { body: listRead } = await interceptFirst(ctx, laptop, 'MySessions', live);
     const phone = await ctx.browser('phone', { viewport: PHONE });
-    await phone.context().routeWebSocket(/\/query$/, (ws) => {
-      const server = ws.connectToServer();
-      ws.onMessage(async (message) => {
-        if (String(message).includes('"connection_init"')) await readDone;
-        server.send(message);
-      });
-    });
+    await holdHello(phone, listRead);
     await ctx.signIn(phone, ada);
     await phone.getByRole('status').filter({ hasText: 'Live' }).waitFor();
     await sleep(1000); // the CONNECTED event reaches the laptop
+    const heldBody = await listRead;
     assert((heldBody.match(/"connected":true/g) ?? []).length === 1, `the held read shows only the laptop connected: ${heldBody}`);
     phoneLive();
 
